@@ -1,0 +1,35 @@
+"""The workbook contract: read CRM sheets into validated DataFrames, write result sheets.
+
+Public API::
+
+    read_sheet(path, sheet) -> DataFrame          # one sheet, validated and typed
+    load_crm_workbook(path) -> CRMWorkbook        # every contract sheet present
+    find_duplicate_customers(customers) -> DataFrame
+    write_result_sheets(source, dest, {name: frame})
+
+The contract itself (sheets, columns, aliases, types) is in :mod:`addin.workbook.schema`.
+"""
+
+from addin.workbook.reader import (
+    CRMWorkbook,
+    load_crm_workbook,
+    read_sheet,
+    read_sheet_checked,
+    settings_dict,
+)
+from addin.workbook.writer import (
+    ResultTable,
+    default_results_path,
+    write_result_sheets,
+)
+
+__all__ = [
+    "CRMWorkbook",
+    "load_crm_workbook",
+    "read_sheet",
+    "read_sheet_checked",
+    "settings_dict",
+    "ResultTable",
+    "default_results_path",
+    "write_result_sheets",
+]

@@ -1,0 +1,275 @@
+"""Write result sheets as real Excel tables, into a copy of the user's workbook.
+
+Each result is an Excel table (ListObject) with a header row, number formats by column type
+(dates ``yyyy-mm-dd``, integers ``#,##0``, decimals ``#,##0.00``, shares ``0.0%``), a frozen
+header and column widths fitted to the content (CJK characters count double). A sheet may hold
+several tables one below the other, each under a bold title.
+
+Safety rules:
+
+* The user's workbook is never written: results go to ``dest``, which must differ from the
+  source. (Writing back into the user's own file without losing charts, pivots or VBA is the
+  job of the package-level writer, not of openpyxl.)
+* The write is atomic: a temporary file in the destination folder, then a rename, so an
+  interrupted run leaves either the old file or the new one, never half of one.
+* Text from the data is written as text, never as a formula: a value that begins with ``=``,
+  ``+``, ``-`` or ``@`` is stored as a string cell, so ``=HYPERLINK(...)`` in a customer name
+  stays inert. Characters XML cannot hold are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+TABLE_STYLE = "TableStyleMedium2"
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORMULA_START = ("=", "+", "-", "@")
+_PERCENT_NAME = re.compile(r"(share|_pct|percent|_rate|^rate)$", re.I)
+_OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+
+@dataclass
+class ResultTable:
+    """One table of a result sheet: a DataFrame (written without its index), an optional title
+    above it, and number formats by column name overriding the defaults."""
+
+    frame: pd.DataFrame
+    title: str | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+
+
+SheetContent = pd.DataFrame | ResultTable | Sequence[ResultTable]
+
+
+def _tables(content: SheetContent) -> list[ResultTable]:
+    if isinstance(content, pd.DataFrame):
+        return [ResultTable(content)]
+    if isinstance(content, ResultTable):
+        return [content]
+    return list(content)
+
+
+def safe_cell_text(value: str) -> str:
+    """Text as it may go into a cell: without characters XML cannot hold."""
+    return _ILLEGAL_XML.sub("", value)
+
+
+def _default_format(name: str, series: pd.Series) -> str | None:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        times = series.dropna()
+        has_time = bool(len(times)) and bool((times != times.dt.normalize()).any())
+        return DATETIME_FORMAT if has_time else DATE_FORMAT
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return INTEGER_FORMAT
+    if pd.api.types.is_float_dtype(series.dtype):
+        return PERCENT_FORMAT if _PERCENT_NAME.search(str(name)) else DECIMAL_FORMAT
+    return None
+
+
+def _cell_value(value: object) -> object:
+    """Python value for openpyxl; None for missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (dt.datetime, dt.date, int, float, bool)):
+        return value
+    return safe_cell_text(str(value))
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel's default font: East Asian wide characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table_name(sheet_title: str, taken: set[str]) -> str:
+    base = re.sub(r"\W", "_", unicodedata.normalize("NFKD", sheet_title).encode(
+        "ascii", "ignore").decode()) or "Result"
+    if not base[0].isalpha():
+        base = "T_" + base
+    base = base[:200]
+    name, n = base, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name.casefold())
+    return name
+
+
+def _unique_headers(columns: Sequence[object]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for col in columns:
+        text = safe_cell_text(str(col)).strip() or "column"
+        name, n = text, 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{text} ({n})"
+        seen.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
+    """Write one table at row ``top`` of worksheet ``ws``; return the next free row."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    frame = table.frame
+    row = top
+    if table.title:
+        title = ws.cell(row=row, column=1, value=safe_cell_text(table.title))
+        title.font = Font(bold=True, size=12)
+        title.data_type = "s"
+        row += 1
+    headers = _unique_headers(list(frame.columns))
+    for c, header in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=c, value=header)
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
+    header_row = row
+    formats = [table.formats.get(str(name)) or _default_format(str(name), frame[name])
+               for name in frame.columns]
+    columns = [frame.iloc[:, i].to_numpy(dtype=object) for i in range(frame.shape[1])]
+    for r in range(len(frame)):
+        row += 1
+        for c, values in enumerate(columns):
+            value = _cell_value(values[r])
+            if value is None:
+                continue
+            cell = ws.cell(row=row, column=c + 1, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text begins with
+            elif formats[c]:
+                cell.number_format = formats[c]
+    if len(frame) and len(headers):
+        ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
+        excel_table = Table(displayName=_table_name(ws.title, taken), ref=ref)
+        excel_table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+        ws.add_table(excel_table)
+    _fit_widths(ws, headers, columns, formats)
+    return row + 2
+
+
+def _fit_widths(ws, headers: list[str], columns: list[np.ndarray], formats: list) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for c, header in enumerate(headers):
+        sample = columns[c][:500]
+        widths = [display_width(header) + 2]
+        for value in sample:
+            v = _cell_value(value)
+            if v is None:
+                continue
+            if isinstance(v, (dt.date, dt.datetime)):
+                widths.append(16 if formats[c] == DATETIME_FORMAT else 11)
+            elif isinstance(v, float):
+                widths.append(len(f"{v:,.2f}") + 1)
+            else:
+                widths.append(display_width(str(v)))
+        letter = get_column_letter(c + 1)
+        current = ws.column_dimensions[letter].width or 0
+        ws.column_dimensions[letter].width = max(current, min(max(widths) + 2, 60))
+
+
+def add_result_sheet(wb, name: str, content: SheetContent) -> None:
+    """Replace (or add) sheet ``name`` in an openpyxl workbook with the given tables."""
+    if name in wb.sheetnames:
+        del wb[name]
+    ws = wb.create_sheet(title=name[:31])
+    taken = {t.casefold() for sheet in wb.worksheets for t in sheet.tables}
+    tables = _tables(content)
+    row = 1
+    for table in tables:
+        row = write_table(ws, table, row, taken)
+    if len(tables) == 1 and not tables[0].title:
+        ws.freeze_panes = "A2"
+    elif tables and tables[0].title:
+        ws.freeze_panes = None
+
+
+def atomic_save(wb, dest: Path) -> None:
+    """Save an openpyxl workbook to ``dest`` through a temporary file and a rename."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_results_path(source: str | Path) -> Path:
+    """``book.xlsx`` -> ``book_results.xlsx`` beside it (``.xlsm`` keeps its macros suffix)."""
+    source = Path(source)
+    suffix = source.suffix.lower() if source.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    return source.with_name(f"{source.stem}_results{suffix}")
+
+
+def write_result_sheets(
+    dest: str | Path,
+    sheets: Mapping[str, SheetContent],
+    *,
+    source: str | Path | None = None,
+) -> Path:
+    """Write ``sheets`` (sheet name -> DataFrame, ResultTable or list of them) to ``dest``.
+
+    With ``source``, ``dest`` starts as a copy of that workbook's sheets and the result sheets
+    are added (replacing result sheets of the same name from an earlier run). ``dest`` may not
+    be the source itself. Returns ``dest``.
+    """
+    from openpyxl import Workbook, load_workbook
+
+    dest = Path(dest)
+    if dest.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(f"{dest.name}: result workbooks are written as .xlsx (or .xlsm)")
+    if source is not None:
+        source = Path(source)
+        if source.exists() and dest.exists() and source.resolve() == dest.resolve():
+            raise InputError(
+                f"{dest.name} is the workbook being read; results go to a copy "
+                f"(for example {default_results_path(source).name})")
+    if source is not None and source.suffix.lower() in _OPENPYXL_SUFFIXES:
+        keep_vba = source.suffix.lower() in (".xlsm", ".xltm")
+        try:
+            wb = load_workbook(source, keep_vba=keep_vba, keep_links=True)
+        except Exception as exc:
+            raise InputError(f"{source.name} cannot be copied ({type(exc).__name__}: "
+                             f"{str(exc)[:120]})") from exc
+    else:
+        wb = Workbook()
+        wb.remove(wb.active)
+    for name, content in sheets.items():
+        add_result_sheet(wb, name, content)
+    atomic_save(wb, dest)
+    return dest
