@@ -10,6 +10,7 @@ Public API::
 The contract itself (sheets, columns, aliases, types) is in :mod:`addin.workbook.schema`.
 """
 
+from addin.workbook.duplicates import find_duplicate_customers
 from addin.workbook.reader import (
     CRMWorkbook,
     load_crm_workbook,
@@ -25,6 +26,7 @@ from addin.workbook.writer import (
 
 __all__ = [
     "CRMWorkbook",
+    "find_duplicate_customers",
     "load_crm_workbook",
     "read_sheet",
     "read_sheet_checked",
