@@ -1,0 +1,175 @@
+"""``crm-addin``: the headless twin of every Excel feature.
+
+A thin click layer: each command parses its arguments, calls one workflow of
+:mod:`addin.jobs`, and prints or writes the answer. Bad input (``InputError``) prints one line
+per problem (capped) and exits 2; anything else is a bug and exits 1 with a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from addin import __version__
+from addin.errors import InputError
+
+EXIT_BAD_INPUT = 2
+DEFAULT_PROBLEM_LIMIT = 25
+
+
+def _problem_limit() -> int:
+    ctx = click.get_current_context(silent=True)
+    return (ctx.obj or {}).get("limit", DEFAULT_PROBLEM_LIMIT) if ctx else DEFAULT_PROBLEM_LIMIT
+
+
+def reports_bad_input(func: Callable) -> Callable:
+    """Turn an InputError into readable lines on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            for line in exc.lines(limit=_problem_limit()):
+                click.echo(f"error: {line}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def sheet_progress(label: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal (stderr); silent when piped or redirected."""
+    stream = sys.stderr
+    if not stream.isatty():
+        yield lambda _name: None
+        return
+    with click.progressbar(length=total, label=label, file=stream, show_pos=True,
+                           item_show_func=lambda name: name) as bar:
+        yield lambda name: bar.update(1, name)
+
+
+def _setup_logging() -> None:
+    # WeasyPrint reports slow paths (missing harfbuzz-subset, unloadable fonts) only as log
+    # warnings; make them visible.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+    for name in ("weasyprint", "fontTools"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="crm-addin")
+@click.option("--max-problems", "limit", type=click.IntRange(1), default=DEFAULT_PROBLEM_LIMIT,
+              show_default=True, help="How many problems to list before counting the rest.")
+@click.pass_context
+def cli(ctx: click.Context, limit: int) -> None:
+    """CRM reporting add-in: customer tiering, satisfaction surveys, balanced scorecard and
+    PDF key-account reviews, for Excel workbooks."""
+    ctx.obj = {"limit": limit}
+    _setup_logging()
+
+
+def _print_validation(report, limit: int) -> None:
+    from addin.jobs import ValidationReport
+
+    assert isinstance(report, ValidationReport)
+    wb = report.workbook
+    echo = click.echo
+    if wb is not None:
+        parts = [f"{name} {len(frame):,} rows" for name, frame in wb.sheets.items()]
+        echo(f"{report.path.name}: read {len(wb.sheets)} sheets ({', '.join(parts)})")
+    for problem in report.errors[:limit]:
+        echo(f"error: {problem}", err=True)
+    if len(report.errors) > limit:
+        echo(f"error: ... and {len(report.errors) - limit} more problems", err=True)
+    for problem in report.warnings[:limit]:
+        echo(f"warning: {problem}")
+    if len(report.warnings) > limit:
+        echo(f"warning: ... and {len(report.warnings) - limit} more warnings")
+    dups = report.duplicates
+    if dups is None:
+        return
+    if dups.empty:
+        echo("Duplicate customers: none found")
+        return
+    groups = dups.groupby("group", sort=True)
+    echo(f"Duplicate customers: {groups.ngroups} groups, {len(dups)} records")
+    for group, records in groups:
+        first = records.iloc[0]
+        echo(f"  {group}. {first['kind']}: {first['reason']}")
+        for _, rec in records.iterrows():
+            echo(f"       row {rec['row']:>6}  {rec['customer_id']:<12} {rec['name']}")
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the findings as a Validation sheet into this copy (.xlsx).")
+@click.pass_context
+@reports_bad_input
+def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
+             out: Path | None) -> None:
+    """Check WORKBOOK against the CRM workbook contract and list duplicate customers.
+
+    Every problem names the sheet, the Excel row and the column. Exits 0 when the workbook can
+    be used (duplicates and warnings are listed), 2 when it has errors.
+    """
+    from addin.jobs import validate_workbook
+    from addin.workbook import write_result_sheets
+
+    with sheet_progress("Reading sheets", 8) as progress:
+        report = validate_workbook(workbook, transactions=transactions, progress=progress)
+    _print_validation(report, ctx.obj["limit"])
+    if out is not None:
+        write_result_sheets(out, report.result_sheets(), source=workbook)
+        click.echo(f"Validation sheet written to {out}")
+    if not report.ok:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Folder for the demo workbook and everything made from it.")
+@click.pass_context
+@reports_bad_input
+def demo(ctx: click.Context, out: Path) -> None:
+    """Run the monthly job on the embedded demo workbook into OUT.
+
+    Copies the demo workbook into OUT, validates it, and writes the results workbook beside
+    it; each feature adds its step here as it lands.
+    """
+    from addin.demo import demo_workbook_path
+    from addin.jobs import validate_workbook
+    from addin.workbook import default_results_path, write_result_sheets
+
+    out.mkdir(parents=True, exist_ok=True)
+    source = demo_workbook_path()
+    workbook = out / "demo_crm.xlsx"
+    shutil.copyfile(source, workbook)
+    click.echo(f"Demo workbook: {workbook}")
+    with sheet_progress("Reading sheets", 8) as progress:
+        report = validate_workbook(workbook, progress=progress)
+    _print_validation(report, ctx.obj["limit"])
+    results = write_result_sheets(default_results_path(workbook), report.result_sheets(),
+                                  source=workbook)
+    click.echo(f"Results workbook: {results}")
+
+
+def main() -> None:
+    cli(prog_name="crm-addin")
+
+
+if __name__ == "__main__":
+    main()
