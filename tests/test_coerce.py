@@ -52,7 +52,8 @@ def test_blank_and_excel_errors_are_missing(value):
     assert not bad and got is None
 
 
-@pytest.mark.parametrize("value", ["abc", "12abc", True, False, dt.date(2025, 1, 1), "inf", "1.2.3"])
+@pytest.mark.parametrize(
+    "value", ["abc", "12abc", True, False, dt.date(2025, 1, 1), "inf", "1.2.3"])
 def test_not_numbers_are_bad(value):
     got, bad = _one(coerce.to_number, value)
     assert bad and np.isnan(got)

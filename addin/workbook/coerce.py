@@ -7,9 +7,9 @@ Series and a boolean mask of the non-empty cells that could not be read as that 
 * Blank cells, whitespace-only text and Excel error values (``#N/A``, ``#DIV/0!``, ...) are
   missing. (The calamine reader already returns a cell holding an error as blank.)
 * Numbers: numeric cells as they are; numbers stored as text are read after removing spaces,
-  thousands separators (``,``, ``，``, ``'``, thin spaces) and currency signs (¥ ￥ $ € £ and the codes
-  CNY RMB USD EUR GBP), with ``(1,234)`` read as -1234 (accounting negatives) and ``12%`` as 0.12.
-  Booleans and dates are not numbers.
+  thousands separators (``,``, ``，``, ``'``, thin spaces) and currency signs (¥ ￥ $ € £ and
+  the codes CNY RMB USD EUR GBP), with ``(1,234)`` read as -1234 (accounting negatives) and
+  ``12%`` as 0.12. Booleans and dates are not numbers.
 * Dates: date cells as they are; numbers are Excel serial dates of the 1900 date system
   (serial 1 = 1900-01-01; Excel's phantom 1900-02-29, serial 60, is rejected; the fraction is the
   time of day); text in ISO order (``2026-03-31``, ``2026/3/31``, ``2026.03.31``, with an optional

@@ -1,0 +1,304 @@
+"""Open workbook files and get their sheets' raw cells, or say clearly why not.
+
+What a file really is (zip package, OLE container, CSV/Parquet) is told from its first bytes,
+not only its name; encrypted, damaged, mis-named and non-workbook files each get a message that
+says what to do. A sheet comes out as a :class:`RawSheet`: its header cells and one column of
+raw values per header, indexed by Excel row number, for :mod:`addin.workbook.reader` to
+validate. Files are opened for reading only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError, Problem, column_letter
+from addin.workbook.schema import SHEETS, canonical_column, canonical_sheet
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xltx", ".xltm", ".xlam")
+TABLE_SUFFIXES = (".csv", ".txt", ".parquet", ".pq")
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def sniff(path: Path) -> str:
+    """'zip', 'ole', 'table' or raise InputError for a file we cannot read.
+
+    Looks at the first bytes, not only the name: exports named ``.xls`` are often a web page or
+    plain text, and a message that says so tells the user what to do."""
+    import codecs
+
+    if not path.exists():
+        raise InputError(f"file not found: {path}; check the file name and folder")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file; give the workbook file inside it")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise InputError(f"{path.name} cannot be opened ({exc.strerror or exc}); "
+                         "check that you may read it") from exc
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+            raise InputError(f"{path.name} is an Excel workbook, not a {suffix[1:].upper()} file; "
+                             "give it its own extension (.xlsx, .xls or .ods)")
+        return "table"
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if not head:
+        raise InputError(f"{path.name} is an empty file (0 bytes), not a workbook; "
+                         "save or export it again")
+    text = None
+    if b"\x00" not in head:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+                break
+            except UnicodeDecodeError:
+                continue
+    # control characters other than line ends and tabs mean binary data, not text
+    if text is not None and not any(ord(ch) < 32 and ch not in "\r\n\t\f" for ch in text):
+        low = text.lstrip().lower()
+        if low.startswith(("<!doctype html", "<html")) or "<table" in low:
+            kind, extra = "a web page (HTML)", ""
+        elif low.startswith("<?xml"):
+            kind, extra = "an XML file (perhaps an Excel 2003 XML spreadsheet)", ""
+        else:
+            kind, extra = "a text file", " (or, if it holds comma-separated values, name it .csv)"
+        raise InputError(f"{path.name} is not an Excel workbook but {kind}; open it in Excel "
+                         f"and save it as .xlsx{extra}")
+    raise InputError(
+        f"{path.name} is not an Excel workbook (expected .xlsx, .xlsm, .xlsb, .xls or .ods; "
+        "or .csv/.parquet for a transaction log)"
+    )
+
+
+def _is_encrypted_ole(path: Path) -> bool:
+    """An OLE container holding ``EncryptionInfo`` is a password-protected OOXML workbook."""
+    marker = "EncryptionInfo".encode("utf-16-le")
+    with path.open("rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            if marker in tail + chunk:
+                return True
+            tail = chunk[-len(marker):]
+    return False
+
+
+def open_workbook(path: Path):
+    import zipfile
+
+    import python_calamine as pc
+
+    kind = sniff(path)
+    suffix = path.suffix.lower()
+    if kind == "table":
+        raise InputError(f"{path.name} is a {suffix[1:].upper()} file, not a workbook; give it "
+                         "as the Transactions log next to a workbook (--transactions)")
+    password = (f"{path.name} is password-protected (encrypted); remove the password in Excel "
+                "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, "
+                "and read that copy")
+    try:
+        return pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError as exc:
+        raise InputError(password) from exc
+    except Exception as exc:  # calamine raises several types for damaged packages
+        failure = exc
+    # Only now look closer, so a readable file never pays for these checks. The messages name
+    # the file and what to do; calamine's own text is kept as the exception's cause.
+    if kind == "ole":
+        if _is_encrypted_ole(path):  # an encrypted .xlsx is an OLE file holding EncryptionInfo
+            raise InputError(password) from failure
+        if suffix != ".xls":
+            raise InputError(f"{path.name} is an old-format .xls workbook (or another Office "
+                             f"file) named {suffix or 'without an extension'}; rename it to "
+                             f"{path.stem}.xls") from failure
+        raise InputError(f"{path.name} is damaged or not an Excel workbook; open it in Excel "
+                         "and save it as .xlsx") from failure
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:200] if "mimetype" in parts else b""
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"{path.name} is damaged: the file is incomplete or corrupt (an "
+                         "interrupted download or copy?); copy or export it again") from exc
+    if "xl/workbook.xml" in parts:
+        actual = ".xlsx"
+    elif "xl/workbook.bin" in parts:
+        actual = ".xlsb"
+    elif b"opendocument.spreadsheet" in mimetype:
+        actual = ".ods"
+    else:
+        raise InputError(f"{path.name} is damaged or not a workbook: the zip archive holds no "
+                         "workbook parts; save or export the workbook again") from failure
+    xlsx_family = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam")
+    if actual != suffix and not (actual == ".xlsx" and suffix in xlsx_family):
+        raise InputError(f"{path.name} is really an {actual} workbook named "
+                         f"{suffix or 'without an extension'}; rename it to "
+                         f"{path.stem}{actual}") from failure
+    raise InputError(f"{path.name} is damaged: its workbook parts cannot be read; open it in "
+                     "Excel, let Excel repair it, and save it again") from failure
+
+
+def resolve_sheets(names: Iterable[str], file: str) -> dict[str, str]:
+    """Contract sheet -> workbook sheet name; two workbook sheets for one contract sheet is an
+    error (which one would we read?)."""
+    found: dict[str, str] = {}
+    problems = []
+    for name in names:
+        canon = canonical_sheet(name)
+        if canon is None:
+            continue
+        if canon in found:
+            problems.append(Problem(
+                f"sheets {found[canon]!r} and {name!r} both look like the {canon} sheet; "
+                "rename or remove one", sheet=name))
+        else:
+            found[canon] = name
+    if problems:
+        raise InputError.from_problems(problems)
+    return found
+
+
+@dataclass
+class RawSheet:
+    name: str  # as in the workbook
+    header: list[object]
+    columns: list[pd.Series]  # raw values, index = Excel row numbers
+    total_rows: int  # rows the sheet spans, header included
+    hidden: bool = False
+    merged_header: list[str] = field(default_factory=list)
+
+
+def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
+    file = Path(str(book.path or "the workbook"))
+    try:
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        ranges = sheet.merged_cell_ranges
+        if ranges is None and file.suffix.lower() == ".ods":
+            ranges = _ods_header_merges(file, name)
+    except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
+        raise InputError(f"{file.name} is damaged: this sheet cannot be read; open the file in "
+                         "Excel, let Excel repair it, and save it again", sheet=name) from exc
+    merged = []
+    for (r0, c0), (r1, c1) in (ranges or []):
+        if r0 == 0 and (c1 > c0 or r1 > r0):
+            merged.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
+    if not rows:
+        return RawSheet(name, [], [], 0, hidden, merged)
+    width = max(len(r) for r in rows)
+    header = list(rows[0]) + [""] * (width - len(rows[0]))
+    body = rows[1:]
+    index = pd.RangeIndex(2, 2 + len(body), name="row")
+    columns = []
+    if body:
+        import itertools
+
+        # calamine's rows are rectangular; pad anyway rather than lose columns to zip()
+        transposed = list(itertools.zip_longest(*body, fillvalue=""))
+        for c in range(width):
+            columns.append(pd.Series(np.array(transposed[c], dtype=object), index=index))
+    else:
+        columns = [pd.Series([], dtype=object, index=index) for _ in range(width)]
+    return RawSheet(name, header, columns, len(rows), hidden, merged)
+
+
+def _ods_header_merges(path: Path, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged cells of row 1 of an .ods sheet, as calamine gives them for xlsx/xls (it reports
+    none for .ods). Streams content.xml and stops at the sheet's first row."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    table = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    cells = (f"{table}table-cell", f"{table}covered-table-cell")
+    inside = False
+    with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
+        for event, el in ET.iterparse(fh, events=("start", "end")):
+            if el.tag == f"{table}table":
+                inside = event == "start" and el.get(f"{table}name") == sheet
+                if event == "end":
+                    el.clear()
+            elif event == "end" and el.tag == f"{table}table-row":
+                if not inside:
+                    el.clear()
+                    continue
+                merged, col = [], 0
+                for cell in el:
+                    if cell.tag not in cells:
+                        continue
+                    across = int(cell.get(f"{table}number-columns-spanned", 1))
+                    down = int(cell.get(f"{table}number-rows-spanned", 1))
+                    if cell.tag == cells[0] and (across > 1 or down > 1):
+                        merged.append(((0, col), (down - 1, col + across - 1)))
+                    col += int(cell.get(f"{table}number-columns-repeated", 1))
+                return merged
+    return []
+
+
+def raw_from_transactions_file(path: Path) -> RawSheet:
+    if sniff(path) != "table":
+        raise InputError(f"{path.name}: a transaction log must be a .csv or .parquet file")
+    return raw_from_table(path)
+
+
+def raw_from_table(path: Path) -> RawSheet:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            frame = _read_csv(path)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path.name} is not a readable {suffix[1:].upper()} file "
+                         f"({str(exc).strip()[:120]}); export it again") from exc
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return RawSheet(path.name, list(frame.columns), [frame[c] for c in frame.columns],
+                     len(frame) + 1)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file as raw columns; record ``i`` is on line ``i + 2`` (blank lines are kept as
+    blank records, so row numbers stay line numbers). Id and text columns are read as text, so
+    an id such as ``000123`` keeps its zeros and still matches the Customers sheet."""
+    textual = {"id", "text", "email", "category"}
+
+    def as_text(header: object) -> bool:
+        for spec in SHEETS.values():
+            canon = canonical_column(spec.name, header)
+            if canon is not None and spec.column(canon).kind in textual:  # type: ignore[union-attr]
+                return True
+        return False
+
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel's Chinese CSV exports are GB18030
+        try:
+            headers = pd.read_csv(path, encoding=encoding, nrows=0, engine="c").columns
+            return pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[""],
+                               dtype={h: str for h in headers if as_text(h)},
+                               skip_blank_lines=False, engine="c", low_memory=False)
+        except UnicodeDecodeError as exc:
+            last = exc
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame()
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if not m:
+                raise
+            expected, line, saw = (int(g) for g in m.groups())
+            raise InputError(f"this line has {saw} values but the header line has {expected}; "
+                             "put values that hold a comma in double quotes",
+                             sheet=path.name, row=line) from exc
+    raise InputError(f"{path.name} is neither UTF-8 nor GB18030 text; save it again as "
+                     "CSV UTF-8") from last
