@@ -7,10 +7,9 @@ real (openpyxl, msoffcrypto-tool, LibreOffice headless, zipfile), read through b
 ``InputError`` whose one-line message names the file (or sheet, row and column) and says what
 to do; no calamine or zip exception text leaks into it. Reading never changes the input.
 
-About ``.xlsb``: LibreOffice cannot write it. Reading a real .xlsb is calamine's feature; it is
-exercised here only where ``pyxlsbwriter`` (PyPI, pure Python, MIT) is installed, since it is
-not a test dependency of the project; without it that one test is skipped. Files *named* .xlsb
-that are really an .xlsx, or garbage, are always tested.
+About ``.xlsb``: LibreOffice cannot write it, so a real one is written with ``pyxlsbwriter``
+(PyPI, pure Python, MIT; a test dependency). Files *named* .xlsb that are really an .xlsx, or
+garbage, are tested too.
 """
 
 from __future__ import annotations
@@ -282,7 +281,7 @@ def test_load_crm_workbook_reads_every_format_alike(formats, fmt):
 
 
 def test_a_real_xlsb_is_read(tmp_path):
-    xlsbwriter = pytest.importorskip("pyxlsbwriter")
+    import pyxlsbwriter as xlsbwriter
     path = tmp_path / "crm.xlsb"
     with xlsbwriter.XlsbWriter(str(path)) as writer:
         writer.add_sheet("Customers")
