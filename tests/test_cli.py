@@ -6,21 +6,10 @@ import sys
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import write_xlsx as book
 
 from addin import __version__
 from addin.cli import cli
-
-
-def book(path, sheets):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
-
 
 CUSTOMERS = [
     ["customer_id", "name", "email", "phone"],

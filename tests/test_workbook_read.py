@@ -7,22 +7,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import write_xlsx
 
 from addin.errors import InputError
 from addin.workbook import load_crm_workbook, read_sheet, settings_dict
 from addin.workbook.schema import COLUMN_ALIASES, SHEETS, canonical_column, canonical_sheet
 
 
-def book(tmp_path: Path, sheets: dict[str, list[list[object]]], name="book.xlsx") -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    path = tmp_path / name
-    wb.save(path)
-    return path
+def book(tmp_path: Path, sheets, name="book.xlsx") -> Path:
+    return write_xlsx(tmp_path / name, sheets)
 
 
 CUSTOMERS = [["customer_id", "name"], ["C1", "Acme Ltd"], ["C2", "华信贸易有限公司"]]

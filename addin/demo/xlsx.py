@@ -14,6 +14,7 @@ from addin.demo.vocabulary import (
     DEMO_AS_OF,
     SHEET_ORDER,
 )
+from addin.errors import column_letter
 
 _WIDTHS = {
     "Customers": (11, 34, 16, 8, 12, 16, 8, 10, 12, 44, 20),
@@ -24,15 +25,6 @@ _WIDTHS = {
     "Distribution": (16, 30, 16, 10),
     "Settings": (24, 24),
 }
-
-
-def _column_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _write_xlsx(tables: dict[str, tuple[list[str], list[list]]], out: io.BytesIO) -> None:
@@ -54,7 +46,7 @@ def _write_xlsx(tables: dict[str, tuple[list[str], list[list]]], out: io.BytesIO
         ws.freeze_panes = "B2" if name in ("Customers", "Survey", "Scorecard") else "A2"
         widths = _WIDTHS.get(name, ())
         for i in range(len(headers)):
-            ws.column_dimensions[_column_letter(i)].width = widths[i] if i < len(widths) else 11
+            ws.column_dimensions[column_letter(i)].width = widths[i] if i < len(widths) else 11
         header = []
         for h in headers:
             cell = WriteOnlyCell(ws, value=h)
