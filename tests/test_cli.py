@@ -127,3 +127,16 @@ def test_progress_stays_quiet_when_piped(good):
     assert proc.returncode == 0
     assert "Reading sheets" not in proc.stderr + proc.stdout
     assert proc.stderr == ""
+
+
+def test_validate_with_a_csv_transaction_log_in_place_of_the_sheet(good, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("客户编号,日期,金额\nC1,2026-01-02,10\nC2,2026-01-03,bad\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(good), "--transactions", str(log)])
+    assert result.exit_code == 2
+    assert ("error: sheet 'log.csv', row 3, column '金额' (C): expected a number (found 'bad')"
+            in result.output)
+    log.write_text("customer_id,date,amount\nC1,2026-01-02,10\n", encoding="utf-8")
+    result = run("validate", good, "--transactions", log)
+    assert result.exit_code == 0
+    assert "Transactions 1 rows" in result.output
