@@ -211,9 +211,7 @@ def add_result_sheet(wb, name: str, content: SheetContent) -> None:
     for table in tables:
         row = write_table(ws, table, row, taken)
     if len(tables) == 1 and not tables[0].title:
-        ws.freeze_panes = "A2"
-    elif tables and tables[0].title:
-        ws.freeze_panes = None
+        ws.freeze_panes = "A2"  # one table from row 1: keep its header in view
 
 
 def atomic_save(wb, dest: Path) -> None:
