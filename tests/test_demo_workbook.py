@@ -30,7 +30,7 @@ from addin.workbook.schema import SHEETS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks" / "demo_crm.xlsx"
-REGENERATE = ("workbooks/demo_crm.xlsx does not match addin/demo.py: run "
+REGENERATE = ("workbooks/demo_crm.xlsx does not match addin/demo/: run "
               "`python workbooks/make_demo.py` and commit the regenerated file")
 WINDOW = (dt.date(2025, 5, 1), dt.date(2026, 10, 31))
 PERIODS = ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 11)]
@@ -291,7 +291,6 @@ def test_distribution_and_settings(frames):
 # ---------------------------------------------------------------------------------------------
 
 def test_only_the_planted_duplicates_match(frames):
-    c = frames["Customers"].reset_index(drop=True)
     customers = read_sheet(COMMITTED, "Customers")  # index = Excel row
     found = find_duplicate_customers(customers)
     flagged = {tuple(sorted(rows)) for rows in found.groupby("group")["row"].agg(list)}
@@ -300,7 +299,7 @@ def test_only_the_planted_duplicates_match(frames):
     near = [normalise_company_name(customers.loc[r, "name"]) for r in NEAR_MISS]
     assert near[0] == near[1]  # the near miss shares a normalised name, nothing else
     # each planted pair as documented
-    by_row = {r: c.iloc[r - 2] for pair in PLANTED_DUPLICATES for r in pair[1:]}
+    by_row = {r: customers.loc[r] for pair in PLANTED_DUPLICATES for r in pair[1:]}
     (_, a1, b1), (_, a2, b2), (_, a3, b3), (_, a4, b4) = PLANTED_DUPLICATES
     assert by_row[a1].customer_id == by_row[b1].customer_id
     assert by_row[a1]["name"] != by_row[b1]["name"]
@@ -314,7 +313,7 @@ def test_only_the_planted_duplicates_match(frames):
     t = frames["Transactions"]
     for _, a, b in PLANTED_DUPLICATES:
         for r in (a, b):
-            assert (t.customer_id == c.customer_id[r - 2]).sum() > 0
+            assert (t.customer_id == customers.loc[r, "customer_id"]).sum() > 0
 
 
 def test_demo_workbook_path_is_the_committed_file_in_a_checkout():
@@ -332,3 +331,19 @@ def test_demo_workbook_path_builds_once_into_the_cache_without_a_checkout(tmp_pa
     assert sha256(path) == sha256(COMMITTED)
     stamp = path.stat().st_mtime_ns
     assert demo_workbook_path() == path and path.stat().st_mtime_ns == stamp  # reused
+
+
+def test_demo_workbook_path_reuses_the_cached_build(tmp_path, monkeypatch):
+    import addin.demo
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the cached demo workbook should have been reused")
+
+    monkeypatch.setattr(addin.demo, "_REPO_DEMO", tmp_path / "no-checkout" / "demo_crm.xlsx")
+    monkeypatch.setattr(addin.demo, "build_demo_workbook", no_build)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the XDG spec says
+    cached = tmp_path / "home" / ".cache" / "crm-addin" / f"demo_crm_{DEMO_SEED}.xlsx"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"built earlier")
+    assert demo_workbook_path() == cached

@@ -23,7 +23,6 @@ from addin.demo.activity import (
     _complaints,
     _contacts,
     _key_accounts,
-    _survey,
     _transactions,
 )
 from addin.demo.calendar import (
@@ -36,6 +35,13 @@ from addin.demo.customers import (
 from addin.demo.scorecard import (
     _scorecard,
 )
+from addin.demo.settings import (
+    DISTRIBUTION,
+    SETTINGS,
+)
+from addin.demo.survey import (
+    _survey,
+)
 from addin.demo.vocabulary import (
     COMPANY_NAME,
     COMPLAINT_CATEGORIES,
@@ -45,7 +51,6 @@ from addin.demo.vocabulary import (
     CREDIT_LEVELS,
     DEMO_AS_OF,
     DEMO_SEED,
-    DISTRIBUTION,
     INDUSTRIES,
     MESSY_SURVEY,
     MISSING_KPI,
@@ -57,7 +62,6 @@ from addin.demo.vocabulary import (
     PRODUCTS,
     REGIONS,
     SEGMENTS,
-    SETTINGS,
     SEVERITIES,
     SHEET_ORDER,
     SIZES,
@@ -151,7 +155,9 @@ def demo_workbook_path() -> pathlib.Path:
     ``~/.cache/crm-addin``) and reused."""
     if _REPO_DEMO.is_file():
         return _REPO_DEMO
-    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME", ""))
+    if not cache.is_absolute():  # the XDG spec: a relative (or unset) value is ignored
+        cache = pathlib.Path.home() / ".cache"
     path = cache / "crm-addin" / f"demo_crm_{DEMO_SEED}.xlsx"
     if not path.is_file():
         build_demo_workbook(path)
