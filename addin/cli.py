@@ -14,11 +14,15 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from addin import __version__
 from addin.errors import InputError
+
+if TYPE_CHECKING:
+    from addin.jobs import ValidationReport
 
 EXIT_BAD_INPUT = 2
 DEFAULT_PROBLEM_LIMIT = 25
@@ -79,10 +83,7 @@ def cli(ctx: click.Context, limit: int) -> None:
     _setup_logging()
 
 
-def _print_validation(report, limit: int) -> None:
-    from addin.jobs import ValidationReport
-
-    assert isinstance(report, ValidationReport)
+def _print_validation(report: ValidationReport, limit: int) -> None:
     wb = report.workbook
     echo = click.echo
     if wb is not None:

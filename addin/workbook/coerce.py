@@ -258,12 +258,13 @@ def to_email(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.S
 def to_extra(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Series]:
     """A column the contract does not list: kept as read (numbers, dates and text as they are),
     blanks and Excel errors made missing; a column of only numbers (or only dates) is typed."""
-    miss = pd.Series((pre or census(raw))[1] == MISSING, index=raw.index)
+    codes = (pre or census(raw))[1]
+    miss = codes == MISSING
     out = raw.astype(object).where(~miss, None)
-    if not miss.all():
-        present = out[~miss]
-        if present.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all():
+    present = codes[~miss]
+    if len(present):
+        if (present == NUMBER).all():
             out = pd.to_numeric(out, errors="coerce").astype("float64")
-        elif present.map(lambda v: isinstance(v, (dt.date, pd.Timestamp))).all():
+        elif (present == DATE).all():
             out = pd.to_datetime(out, errors="coerce").astype(DATE_DTYPE)
     return out, pd.Series(False, index=raw.index)
