@@ -1,6 +1,4 @@
-"""The workflows behind the doors: what ``crm-addin CMD`` and the ribbon macro of the same name
-both run. Each takes paths or DataFrames and returns plain results; the doors print or write.
-"""
+"""Validation: read every contract sheet, collect the problems, find duplicate customers."""
 
 from __future__ import annotations
 
