@@ -29,7 +29,8 @@ KANO_NAMES = {"A": "attractive", "O": "one-dimensional", "M": "must-be", "I": "i
 #: come last.
 TIE_ORDER = ("M", "O", "A", "I", "R", "Q")
 KANO_COLUMNS = ["feature", "n", *TIE_ORDER, "category", "category_name", "second",
-                "fong_threshold", "significant", "better", "worse", "excluded"]
+                "fong_threshold", "significant", "better", "worse", "better_worse",
+                "excluded"]
 
 # Berger et al. (1993), the Kano evaluation table: rows are the functional answer ("if the
 # product has the feature, how do you feel?"), columns the dysfunctional answer ("if it does
@@ -111,6 +112,13 @@ def fong_threshold(a: int, b: int, n: int) -> float:
     return 1.65 * math.sqrt((a + b) * (2 * n - a - b) / (2 * n))
 
 
+def _quadrant(better: float, worse: float) -> str | None:
+    if math.isnan(better):
+        return None
+    return {(True, True): "O", (True, False): "A", (False, True): "M",
+            (False, False): "I"}[(better >= 0.5, -worse >= 0.5)]
+
+
 def _pairs(pairs_by_feature: object) -> dict[str, tuple[object, object]]:
     if isinstance(pairs_by_feature, pd.DataFrame):
         cols = {str(c).casefold(): c for c in pairs_by_feature.columns}
@@ -149,6 +157,11 @@ def kano_summary(pairs_by_feature: object, like_like: str = "Q") -> pd.DataFrame
     * ``better = (A + O) / (A + O + M + I)`` and ``worse = -(O + M) / (A + O + M + I)``
       (Berger et al. 1993, after Timko): how much meeting the need adds to satisfaction and
       how much missing it costs; blank when A + O + M + I is 0.
+    * ``better_worse``: the category read from the Better-Worse diagram instead of the
+      mode, with 0.5 as the line on both axes: ``better >= 0.5`` and ``|worse| >= 0.5`` O,
+      only ``better`` A, only ``|worse|`` M, neither I (the quadrants of Timko's diagram in
+      Berger et al. 1993; many studies classify this way, e.g. Miao et al., Scientific
+      Reports 15:6793, 2025). It can differ from the mode when the counts are spread.
     * ``excluded``: the answers left out (blank, text, off 1..5), functional and
       dysfunctional together; a pair with one bad answer is not counted.
     """
@@ -164,13 +177,15 @@ def kano_summary(pairs_by_feature: object, like_like: str = "Q") -> pd.DataFrame
         a, b = (counts[top], counts[second]) if n else (0, 0)
         threshold = fong_threshold(a, b, n)
         base = counts["A"] + counts["O"] + counts["M"] + counts["I"]
+        better = (counts["A"] + counts["O"]) / base if base else math.nan
+        worse = -(counts["O"] + counts["M"]) / base if base else math.nan
         rows.append({
             "feature": feature, "n": n, **counts,
             "category": top, "category_name": KANO_NAMES.get(top) if top else None,
             "second": second, "fong_threshold": threshold,
             "significant": bool(abs(a - b) >= threshold) if n else None,
-            "better": (counts["A"] + counts["O"]) / base if base else math.nan,
-            "worse": -(counts["O"] + counts["M"]) / base if base else math.nan,
+            "better": better, "worse": worse,
+            "better_worse": _quadrant(better, worse),
             "excluded": cats.attrs["excluded"].describe(),
         })
     frame = pd.DataFrame(rows, columns=KANO_COLUMNS)
