@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from survey_helpers import demo_workbook
 
 from addin.surveys import Exclusions, fong_threshold, kano_category, kano_summary, kano_table
-from survey_helpers import demo_workbook
 
 # Berger et al., "Kano's methods for understanding customer-defined quality", Center for
 # Quality of Management Journal 2(4), 1993, the evaluation table, written out here by hand:
