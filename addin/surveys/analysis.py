@@ -40,6 +40,7 @@ from addin.surveys.kano import kano_summary
 from addin.surveys.scores import (
     NPSResult,
     _nps_from,
+    ces,
     csat,
     nps_difference,
     satisfaction_index,
@@ -308,11 +309,7 @@ def _headline_scores(survey: pd.DataFrame, s: SurveySettings, scales: dict
     csat_score = csat(overall, s.overall_scale, s.csat_top_box)
     nps_result = _nps_from(clean_answers(survey["nps"] if "nps" in survey.columns else empty,
                                          0, 10), s.nps_promoter_min, s.nps_detractor_max)
-    ces_answers = clean_answers(survey["ces"] if "ces" in survey.columns else empty,
-                                1, s.ces_scale)
-    valid = ces_answers.valid
-    ces_score = Score(float(valid.mean()) if len(valid) else math.nan, len(valid),
-                      ces_answers.excluded)
+    ces_score = ces(survey["ces"] if "ces" in survey.columns else empty, s.ces_scale)
     items = _index_items(survey, s, scales)
     if items:
         index = satisfaction_index(survey[items], scales={c: scales[c] for c in items})
@@ -342,8 +339,8 @@ def _groups(survey: pd.DataFrame, by: str, customers: pd.DataFrame | None) -> pd
     return survey["customer_id"].map(lookup).fillna(UNKNOWN_GROUP)
 
 
-def _group_table(survey: pd.DataFrame, groups: pd.Series, s: SurveySettings, scales: dict,
-                 overall_nps: NPSResult) -> pd.DataFrame:
+def _group_table(survey: pd.DataFrame, groups: pd.Series, s: SurveySettings, scales: dict
+                 ) -> pd.DataFrame:
     rows = []
     names = sorted(groups.unique(), key=lambda g: (g == UNKNOWN_GROUP, str(g)))
     nps_col = survey["nps"] if "nps" in survey.columns else None
@@ -473,7 +470,7 @@ def analyse_survey(survey: pd.DataFrame, customers: pd.DataFrame | None = None,
     answers, excluded = _answers_tables(survey, scales)
     groups = None
     if by:
-        groups = _group_table(survey, _groups(survey, by, customers), s, scales, nps_result)
+        groups = _group_table(survey, _groups(survey, by, customers), s, scales)
     return SurveyReport(
         responses=len(survey), csat=csat_score, nps=nps_result, ces=ces_score, index=index,
         alpha=alpha, gaps=gaps, kano=kano, ipa=ipa, drivers=drivers, reliability=reliability,
