@@ -301,6 +301,9 @@ class _Graft:
         self.rel_els = {el.get("Id"): el for el in self.rels_tree.getroot()
                         if isinstance(el.tag, str)}
         self.sheets_el = self.wb.find(f"{{{MAIN}}}sheets")
+        if self.sheets_el is None:
+            raise InputError(f"{file} is damaged (its workbook part lists no sheets); let "
+                             "Excel repair it and save it again")
         self.taken = set(src.names)
         self.ren_wb_part = ren.main_part()
         self.retargeted: set[str] = set()  # ids of relationships now pointing at a new sheet

@@ -478,14 +478,13 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
                 with source.open("rb") as src:
                     shutil.copyfileobj(src, fh)
 
-        def before_replace() -> None:
+        def before_replace() -> Path | None:
             if not in_place:
-                return
+                return None
             if _file_state(source) != before:
                 raise InputError(f"{source.name} was changed by another program while the "
                                  "results were being written; nothing was written, run again")
-            if backup:
-                keep_backup(source)
+            return keep_backup(source) if backup else None
 
         _atomic_write(dest, write, before_replace)
     finally:
@@ -494,8 +493,9 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
 
 def _atomic_write(dest: Path, write, before_replace) -> None:
     """``write(file)`` into a temporary file beside ``dest``, flushed to disk, then
-    ``before_replace()`` and an atomic rename over ``dest``; on any failure the temporary file
-    is removed and ``dest`` is as it was."""
+    ``before_replace()`` (which may return a backup it made) and an atomic rename over
+    ``dest``; on any failure the temporary file (and that backup) is removed and ``dest`` is as
+    it was."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
     try:
@@ -509,8 +509,14 @@ def _atomic_write(dest: Path, write, before_replace) -> None:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
-        before_replace()
-        os.replace(tmp, dest)
+        made = before_replace()
+        try:
+            os.replace(tmp, dest)
+        except OSError as exc:
+            if made is not None:
+                made.unlink(missing_ok=True)
+            raise InputError(f"{dest.name} could not be replaced ({exc.strerror or exc}); it "
+                             "may be open in another program. Nothing was changed") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
