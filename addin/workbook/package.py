@@ -183,36 +183,34 @@ def describe_parts(content_types: Iterable[str]) -> list[str]:
     return words
 
 
-def transform_sheet(data: bytes, xf_map: dict[int, int], dxf_map: dict[int, int],
-                    strings: list[etree._Element]) -> bytes:
+def transform_sheet(sheet: bytes | etree._ElementTree, xf_map: dict[int, int],
+                    dxf_map: dict[int, int], strings: list[etree._Element]) -> bytes:
     """A rendered worksheet ready for the source: style indices remapped, shared strings made
     inline (``<is>`` has the same content as ``<si>``), and not selected (two selected tabs
     would group the sheets in Excel, so typing would change both)."""
-    tree = parse_xml(data)
-    root = tree.getroot()
+    tree = parse_xml(sheet) if isinstance(sheet, bytes) else sheet
     m = f"{{{MAIN}}}"
-    for cell in root.iter(f"{m}c"):
-        s = cell.get("s")
-        if s is not None:
-            cell.set("s", str(xf_map.get(int(s), 0)))
-        if cell.get("t") == "s":
-            value = cell.find(f"{m}v")
-            si = strings[int(value.text)]
-            cell.remove(value)
-            inline = etree.SubElement(cell, f"{m}is")
-            inline.extend(etree.fromstring(etree.tostring(si)).iterchildren())
-            cell.set("t", "inlineStr")
-    for row in root.iter(f"{m}row"):
-        if row.get("s") is not None:
-            row.set("s", str(xf_map.get(int(row.get("s")), 0)))
-    for col in root.iter(f"{m}col"):
-        if col.get("style") is not None:
-            col.set("style", str(xf_map.get(int(col.get("style")), 0)))
-    for view in root.iter(f"{m}sheetView"):
-        view.attrib.pop("tabSelected", None)
-    for rule in root.iter(f"{m}cfRule"):
-        if rule.get("dxfId") is not None:
-            rule.set("dxfId", str(dxf_map[int(rule.get("dxfId"))]))
+    cell_tag, row_tag, col_tag, view_tag = f"{m}c", f"{m}row", f"{m}col", f"{m}sheetView"
+    for el in tree.getroot().iter(cell_tag, row_tag, col_tag, view_tag, f"{m}cfRule"):
+        tag = el.tag
+        if tag == cell_tag or tag == row_tag:
+            s = el.get("s")
+            if s is not None:
+                el.set("s", str(xf_map.get(int(s), 0)))
+            if tag == cell_tag and el.get("t") == "s":
+                value = el.find(f"{m}v")
+                si = strings[int(value.text)]
+                el.remove(value)
+                inline = etree.SubElement(el, f"{m}is")
+                inline.extend(etree.fromstring(etree.tostring(si)).iterchildren())
+                el.set("t", "inlineStr")
+        elif tag == col_tag:
+            if el.get("style") is not None:
+                el.set("style", str(xf_map.get(int(el.get("style")), 0)))
+        elif tag == view_tag:
+            el.attrib.pop("tabSelected", None)
+        elif el.get("dxfId") is not None:
+            el.set("dxfId", str(dxf_map[int(el.get("dxfId"))]))
     return serialize(tree)
 
 
@@ -233,12 +231,15 @@ def transform_table(data: bytes, table_id: int, name: str, dxf_map: dict[int, in
 def _style_ids(root: etree._Element) -> tuple[set[int], set[int]]:
     """The cellXfs and dxfs indices a worksheet or table part uses."""
     m = f"{{{MAIN}}}"
-    xfs = {int(el.get("s")) for el in root.iter(f"{m}c", f"{m}row") if el.get("s") is not None}
-    xfs |= {int(el.get("style")) for el in root.iter(f"{m}col") if el.get("style") is not None}
-    dxfs = {int(el.get("dxfId")) for el in root.iter(f"{m}cfRule")
-            if el.get("dxfId") is not None}
-    for el in root.iter():
-        dxfs.update(int(el.get(a)) for a in _TABLE_DXF_ATTRS if el.get(a) is not None)
+    if etree.QName(root).localname == "table":
+        return set(), {int(el.get(a)) for el in root.iter() for a in _TABLE_DXF_ATTRS
+                       if el.get(a) is not None}
+    xfs, dxfs = set(), set()
+    for el in root.iter(f"{m}c", f"{m}row", f"{m}col", f"{m}cfRule"):
+        value = el.get("style" if el.tag == f"{m}col" else "dxfId" if el.tag == f"{m}cfRule"
+                       else "s")
+        if value is not None:
+            (dxfs if el.tag == f"{m}cfRule" else xfs).add(int(value))
     return xfs, dxfs
 
 
@@ -307,6 +308,7 @@ class _Graft:
         self.taken = set(src.names)
         self.ren_wb_part = ren.main_part()
         self.retargeted: set[str] = set()  # ids of relationships now pointing at a new sheet
+        self.parsed: dict[str, etree._ElementTree] = {}  # rendered parts parsed once
 
     def write(self, out: BinaryIO) -> GraftResult:
         ren_sheets = self._rendered_sheets()
@@ -365,7 +367,8 @@ class _Graft:
         xfs, dxfs = set(), set()
         for part in closure:
             if self.ren.content_type(part) in (WORKSHEET_CT, TABLE_CT):
-                used = _style_ids(parse_xml(self.ren.read(part)).getroot())
+                self.parsed[part] = parse_xml(self.ren.read(part))
+                used = _style_ids(self.parsed[part].getroot())
                 xfs |= used[0]
                 dxfs |= used[1]
         styles = next((r.target for r in self.src.rels(self.wb_part)
@@ -470,9 +473,10 @@ class _Graft:
         table_names, table_id = self._table_names(removed)
         parts, types = {}, {}
         for part in closure:
-            name, ct, data = names[part.lower()], self.ren.content_type(part), self.ren.read(part)
+            name, ct = names[part.lower()], self.ren.content_type(part)
+            data = b"" if ct == WORKSHEET_CT else self.ren.read(part)
             if ct == WORKSHEET_CT:
-                data = transform_sheet(data, xf_map, dxf_map, strings)
+                data = transform_sheet(self.parsed.pop(part), xf_map, dxf_map, strings)
             elif ct == TABLE_CT:
                 base = parse_xml(data).getroot().get("displayName", "Table")
                 data = transform_table(data, table_id, _unique(base, table_names), dxf_map)
