@@ -392,9 +392,10 @@ class _Graft:
     def _place_sheets(self, ren_sheets: list[tuple[str, str]], names: dict[str, str]) -> set:
         """Point a same-named sheet at its new part (position, sheetId, r:id kept) or append
         a sheet; return the sheetIds of the sheets replaced."""
-        by_name = {el.get("name", "").casefold(): el for el in self.sheets_el}
+        sheets = [el for el in self.sheets_el if isinstance(el.tag, str)]  # not comments
+        by_name = {el.get("name", "").casefold(): el for el in sheets}
         src_rels = {rel.id: rel for rel in self.src.rels(self.wb_part)}
-        next_id = max((int(el.get("sheetId", 0)) for el in self.sheets_el), default=0) + 1
+        next_id = max((int(el.get("sheetId", 0)) for el in sheets), default=0) + 1
         replaced = set()
         for name, part in ren_sheets:
             target = names[part.lower()]
