@@ -60,6 +60,37 @@ def sheet_progress(label: str, total: int) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(1, name)
 
 
+def result_destination(func: Callable) -> Callable:
+    """``-o/--out OUT.xlsx`` (a copy; default ``WORKBOOK_results.xlsx``) or ``--in-place``,
+    checked before any work is done."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        if kwargs.get("in_place") and kwargs.get("out") is not None:
+            raise click.UsageError("give either --out or --in-place, not both")
+        return func(*args, **kwargs)
+
+    decorated = click.option(
+        "--in-place", is_flag=True,
+        help="Write the result sheet into WORKBOOK itself (.xlsx/.xlsm): atomically, after a "
+             "backup beside it, with every other part kept byte for byte.")(checked)
+    return click.option(
+        "-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the result sheet into this copy (default: WORKBOOK_results.xlsx)."
+    )(decorated)
+
+
+def write_results(workbook: Path, sheets: dict, out: Path | None, in_place: bool) -> Path:
+    """Write result sheets where the user asked: a copy (default) or the workbook itself."""
+    from addin.workbook import default_results_path, write_result_sheets
+
+    if in_place and out is not None:
+        raise click.UsageError("give either --out or --in-place, not both")
+    if in_place:
+        return write_result_sheets(workbook, sheets, source=workbook, in_place=True)
+    return write_result_sheets(out or default_results_path(workbook), sheets, source=workbook)
+
+
 def _setup_logging() -> None:
     # WeasyPrint reports slow paths (missing harfbuzz-subset, unloadable fonts) only as log
     # warnings; make them visible.
@@ -118,24 +149,26 @@ def _print_validation(report: ValidationReport, limit: int) -> None:
               help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the findings as a Validation sheet into this copy (.xlsx).")
+@click.option("--in-place", is_flag=True,
+              help="Write the Validation sheet into WORKBOOK itself (atomically, after a "
+                   "backup, every other part kept byte for byte).")
 @click.pass_context
 @reports_bad_input
 def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
-             out: Path | None) -> None:
+             out: Path | None, in_place: bool) -> None:
     """Check WORKBOOK against the CRM workbook contract and list duplicate customers.
 
     Every problem names the sheet, the Excel row and the column. Exits 0 when the workbook can
     be used (duplicates and warnings are listed), 2 when it has errors.
     """
     from addin.jobs import validate_workbook
-    from addin.workbook import write_result_sheets
 
     with sheet_progress("Reading sheets", 8) as progress:
         report = validate_workbook(workbook, transactions=transactions, progress=progress)
     _print_validation(report, ctx.obj["limit"])
-    if out is not None:
-        write_result_sheets(out, report.result_sheets(), source=workbook)
-        click.echo(f"Validation sheet written to {out}")
+    if out is not None or in_place:
+        dest = write_results(workbook, report.result_sheets(), out, in_place)
+        click.echo(f"Validation sheet written to {dest}")
     if not report.ok:
         sys.exit(EXIT_BAD_INPUT)
 
@@ -183,14 +216,12 @@ def excel_functions() -> None:
 
 @cli.command()
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Survey Results sheet into this copy (default: "
-                   "WORKBOOK_results.xlsx beside it).")
+@result_destination
 @click.option("--by", type=click.Choice(["segment", "tier", "region"]),
               help="Also break the headline down by this Customers column (tier needs the "
                    "tiering to have run).")
 @reports_bad_input
-def survey(workbook: Path, out: Path | None, by: str | None) -> None:
+def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> None:
     """Analyse the satisfaction survey in WORKBOOK: CSAT, NPS with its margin of error, CES,
     a satisfaction index, SERVQUAL gaps, Kano, importance-performance, key drivers,
     reliability, satisfaction indicators and the satisfaction x loyalty matrix.
@@ -199,15 +230,14 @@ def survey(workbook: Path, out: Path | None, by: str | None) -> None:
     ("N/A") or off the scale are left out of every number and listed on the sheet.
     """
     from addin.jobs import survey_workbook
-    from addin.workbook import default_results_path, load_crm_workbook, write_result_sheets
+    from addin.workbook import load_crm_workbook
 
     with sheet_progress("Reading sheets", 8) as progress:
         wb = load_crm_workbook(workbook, progress=progress)
     results = survey_workbook(wb, by=by)
     for line in results.summary_lines():
         click.echo(line)
-    dest = write_result_sheets(out or default_results_path(workbook), results.result_sheets(),
-                               source=workbook)
+    dest = write_results(workbook, results.result_sheets(), out, in_place)
     click.echo(f"Survey Results sheet written to {dest}")
 
 

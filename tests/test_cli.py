@@ -140,3 +140,27 @@ def test_validate_with_a_csv_transaction_log_in_place_of_the_sheet(good, tmp_pat
     result = run("validate", good, "--transactions", log)
     assert result.exit_code == 0
     assert "Transactions 1 rows" in result.output
+
+
+def test_validate_in_place_adds_its_sheet_and_keeps_a_backup(good):
+    import zipfile
+
+    before = {n: zipfile.ZipFile(good).read(n) for n in zipfile.ZipFile(good).namelist()}
+    result = CliRunner().invoke(cli, ["validate", str(good), "--in-place"])
+    assert result.exit_code == 0, result.output
+    assert f"Validation sheet written to {good}" in result.output
+    assert openpyxl.load_workbook(good).sheetnames == ["Customers", "Transactions", "Validation"]
+    backups = list(good.parent.glob("good.bak-*.xlsx"))
+    assert len(backups) == 1
+    with zipfile.ZipFile(backups[0]) as z:
+        assert {n: z.read(n) for n in z.namelist()} == before
+    with zipfile.ZipFile(good) as z:  # the user's own sheets are untouched, byte for byte
+        for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+            assert z.read(name) == before[name]
+
+
+def test_out_and_in_place_together_is_a_usage_error(good, tmp_path):
+    result = CliRunner().invoke(cli, ["survey", str(good), "--in-place", "-o",
+                                      str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert "either --out or --in-place" in result.output
