@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -87,7 +87,7 @@ def normalise_language(lang: str | None) -> str:
     raise ValueError(f"language {lang!r}: use one of {', '.join(LANGUAGES)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def locale(lang: str) -> Locale:
     return Locale.parse(LANGUAGES[normalise_language(lang)])
 
