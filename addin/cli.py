@@ -168,6 +168,19 @@ def demo(ctx: click.Context, out: Path) -> None:
     click.echo(f"Results workbook: {results}")
 
 
+@cli.group()
+def excel() -> None:
+    """The Excel side: worksheet functions, the CRM ribbon add-in."""
+
+
+@excel.command("functions")
+def excel_functions() -> None:
+    """Print the reference table of the CRM worksheet functions (Markdown, as in the README)."""
+    from addin.functions.ranges import reference_markdown
+
+    click.echo(reference_markdown())
+
+
 def main() -> None:
     cli(prog_name="crm-addin")
 

@@ -37,3 +37,12 @@ def test_two_setup_commands_and_ci_runs_the_test_one():
 
 def test_no_placeholder_left_in_the_readme():
     assert "PLACEHOLDER" not in README and "TODO" not in README
+
+
+def test_function_reference_matches_the_registry():
+    from addin.functions.ranges import reference_markdown
+
+    section = re.search(r"<!-- functions:start.*?-->\n(.*?)\n<!-- functions:end -->", README, re.S)
+    assert section, "README lost its functions section markers"
+    assert section.group(1) == reference_markdown(), (
+        "README's function table is stale: paste `crm-addin excel functions`")

@@ -131,3 +131,48 @@ def test_libreoffice_opens_the_result_workbook_and_sees_our_values(tmp_path, sou
     assert back["revenue"].tolist() == ["1,234.50", "", "10.00"]
     assert back["revenue_share"].tolist() == ["25.0%", "70.0%", "5.0%"]
     assert back["first_order"].tolist() == ["2025-01-01", "", "2026-10-31"]
+
+
+@pytest.mark.libreoffice
+def test_charts_and_conditional_formats_are_native_and_libreoffice_draws_them(tmp_path, soffice):
+    import zipfile
+
+    from addin.workbook import Chart, Rule
+
+    kpis = pd.DataFrame({"kpi": ["a", "b", "c"], "progress": [0.5, 1.1, 0.9],
+                         "status": ["red", "green", "amber"], "gap": [-0.5, 0.2, 0.0]})
+    ipa = pd.DataFrame({"item": ["x", "y"], "importance": [4.1, 3.2], "performance": [3.0, 4.2]})
+    dest = write_result_sheets(tmp_path / "r.xlsx", {"R": [
+        ResultTable(kpis, "KPIs", chart=Chart("line", "kpi", ["progress"], "Progress"),
+                    rules=[Rule("progress", "databar"), Rule("status", "rag"),
+                           Rule("gap", "diverging"), Rule("gap", "negative_red")]),
+        ResultTable(ipa, "IPA", chart=Chart("scatter", "importance", ["performance"])),
+    ]})
+    ws = openpyxl.load_workbook(dest)["R"]
+    rules = {str(cf.sqref): [r.type for r in cf.rules] for cf in ws.conditional_formatting}
+    # KPIs: title row 1, header row 2, data rows 3-5
+    assert rules == {"B3:B5": ["dataBar"], "C3:C5": ["cellIs", "cellIs", "cellIs"],
+                     "D3:D5": ["colorScale", "cellIs"]}
+    with zipfile.ZipFile(dest) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 2
+        line = z.read(charts[0]).decode()
+        scatter = z.read(charts[1]).decode()
+    assert "<lineChart>" in line and "'R'!$B$3:$B$5" in line and "'R'!$A$3:$A$5" in line
+    assert "<scatterChart>" in scatter
+    # the IPA table starts below the chart's rows, not under it
+    assert ws.cell(row=2 + 16 + 2, column=1).value == "IPA"
+    pdf = soffice.convert(dest, "pdf", tmp_path / "pdf")
+    assert pdf.stat().st_size > 0
+
+
+def test_rules_and_charts_must_name_columns_of_their_table():
+    from addin.workbook import Chart, Rule
+
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match=r"no column\(s\) \['b'\]"):
+        ResultTable(frame, "t", rules=[Rule("b", "databar")])
+    with pytest.raises(ValueError, match="chart kind"):
+        Chart("pie", "a", ["a"])
+    with pytest.raises(ValueError, match="rule kind"):
+        Rule("a", "sparkle")

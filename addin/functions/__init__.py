@@ -1,0 +1,5 @@
+"""The CRM worksheet functions (xlwings ``UDF_MODULES = addin.functions``).
+
+Each topic's functions live in their own module and are re-exported here, because xlwings looks
+for functions on the module named in ``UDF_MODULES``. Range conversion is in :mod:`.ranges`.
+"""

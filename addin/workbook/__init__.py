@@ -19,7 +19,9 @@ from addin.workbook.reader import (
     settings_dict,
 )
 from addin.workbook.writer import (
+    Chart,
     ResultTable,
+    Rule,
     default_results_path,
     write_result_sheets,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "read_sheet",
     "read_sheet_checked",
     "settings_dict",
+    "Chart",
     "ResultTable",
+    "Rule",
     "default_results_path",
     "write_result_sheets",
 ]

@@ -47,14 +47,68 @@ _PERCENT_NAME = re.compile(r"(share|_pct|percent|_rate|^rate)$", re.I)
 _OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 
+CHART_KINDS = ("line", "scatter", "bar")
+RULE_KINDS = ("databar", "rag", "diverging", "negative_red")
+RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}  # Excel's built-in styles
+RAG_FONTS = {"green": "006100", "amber": "9C5700", "red": "9C0006"}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart of a table, placed to the right of it.
+
+    ``line`` and ``bar`` plot the ``y`` columns against ``x`` as categories; ``scatter`` plots
+    each ``y`` column against the numeric ``x`` column as markers (an importance-performance
+    map, say)."""
+
+    kind: str
+    x: str
+    y: tuple[str, ...] | list[str]
+    title: str = ""
+    x_title: str = ""
+    y_title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHART_KINDS:
+            raise ValueError(f"chart kind {self.kind!r}: use one of {CHART_KINDS}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A conditional format on one column of a table.
+
+    ``databar``: progress bars from 0 to the column's maximum; ``rag``: cells reading green,
+    amber or red get Excel's good/neutral/bad fills; ``diverging``: a red-white-green colour
+    scale centred on 0 (gaps); ``negative_red``: negative numbers in dark red."""
+
+    column: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in RULE_KINDS:
+            raise ValueError(f"rule kind {self.kind!r}: use one of {RULE_KINDS}")
+
+
 @dataclass
 class ResultTable:
     """One table of a result sheet: a DataFrame (written without its index), an optional title
-    above it, and number formats by column name overriding the defaults."""
+    above it, number formats by column name overriding the defaults, an optional native chart
+    and conditional-format rules."""
 
     frame: pd.DataFrame
     title: str | None = None
     formats: dict[str, str] = field(default_factory=dict)
+    chart: Chart | None = None
+    rules: list[Rule] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        names = {str(c) for c in self.frame.columns}
+        wanted = [r.column for r in self.rules]
+        if self.chart is not None:
+            wanted += [self.chart.x, *self.chart.y]
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            raise ValueError(f"table {self.title!r} has no column(s) {missing}")
 
 
 SheetContent = pd.DataFrame | ResultTable | Sequence[ResultTable]
@@ -175,8 +229,82 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
         excel_table = Table(displayName=_table_name(ws.title, taken), ref=ref)
         excel_table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         ws.add_table(excel_table)
+        first, last = header_row + 1, row
+        index = {str(name): i + 1 for i, name in enumerate(frame.columns)}
+        for rule in table.rules:
+            _add_rule(ws, rule, index[rule.column], first, last)
+        if table.chart is not None:
+            _add_chart(ws, table.chart, index, header_row, last, len(headers) + 2)
     _fit_widths(ws, headers, columns, formats)
+    if table.chart is not None and len(frame):
+        row = max(row, header_row + CHART_ROWS)
     return row + 2
+
+
+SERIES_COLOURS = ("4472C4", "ED7D31", "A5A5A5", "FFC000", "5B9BD5", "70AD47")
+CHART_ROWS = 16  # rows a chart covers at its default height (7.5 cm)
+
+
+def _add_rule(ws, rule: Rule, col: int, first: int, last: int) -> None:
+    from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(col)
+    ref = f"{letter}{first}:{letter}{last}"
+    if rule.kind == "databar":
+        ws.conditional_formatting.add(ref, DataBarRule(
+            start_type="num", start_value=0, end_type="max", color="5B9BD5"))
+    elif rule.kind == "rag":
+        for word, fill in RAG_FILLS.items():
+            ws.conditional_formatting.add(ref, CellIsRule(
+                operator="equal", formula=[f'"{word}"'],
+                fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+                font=Font(color=RAG_FONTS[word])))
+    elif rule.kind == "diverging":
+        ws.conditional_formatting.add(ref, ColorScaleRule(
+            start_type="min", start_color="F8696B", mid_type="num", mid_value=0,
+            mid_color="FFFFFF", end_type="max", end_color="63BE7B"))
+    else:  # negative_red
+        ws.conditional_formatting.add(ref, CellIsRule(
+            operator="lessThan", formula=["0"], font=Font(color="9C0006")))
+
+
+def _add_chart(ws, spec: Chart, index: dict[str, int], header_row: int, last: int,
+               anchor_col: int) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+    from openpyxl.chart.shapes import GraphicalProperties
+    from openpyxl.utils import get_column_letter
+
+    x_ref = Reference(ws, min_col=index[spec.x], min_row=header_row + 1, max_row=last)
+    if spec.kind == "scatter":
+        chart = ScatterChart()
+        chart.style = 13
+        for name in spec.y:
+            y_ref = Reference(ws, min_col=index[name], min_row=header_row, max_row=last)
+            series = Series(y_ref, x_ref, title_from_data=True)
+            series.marker.symbol = "circle"
+            series.marker.size = 7
+            colour = SERIES_COLOURS[len(chart.series) % len(SERIES_COLOURS)]
+            series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            series.marker.graphicalProperties.line.solidFill = colour
+            series.graphicalProperties.line.noFill = True  # markers only
+            chart.series.append(series)
+    else:
+        chart = LineChart() if spec.kind == "line" else BarChart()
+        for name in spec.y:
+            y_ref = Reference(ws, min_col=index[name], min_row=header_row, max_row=last)
+            chart.add_data(y_ref, titles_from_data=True)
+        chart.set_categories(x_ref)
+        for series in chart.series:
+            series.smooth = False  # a trend is drawn point to point, not as a spline
+    chart.title = spec.title or None
+    chart.x_axis.title = spec.x_title or spec.x
+    chart.y_axis.title = spec.y_title or (spec.y[0] if len(spec.y) == 1 else None)
+    chart.x_axis.delete = False  # openpyxl >= 3.1 hides axes unless told
+    chart.y_axis.delete = False
+    chart.width, chart.height = 16, 7.5
+    ws.add_chart(chart, f"{get_column_letter(anchor_col)}{header_row}")
 
 
 def _fit_widths(ws, headers: list[str], columns: list[np.ndarray], formats: list) -> None:
