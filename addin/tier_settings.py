@@ -76,7 +76,9 @@ class TierSettings:
 class _Reader:
     """Looks keys up and converts their values, raising InputError with the row."""
 
-    def __init__(self, settings: Mapping[str, object] | pd.DataFrame | None) -> None:
+    def __init__(self, settings: Mapping[str, object] | pd.DataFrame | None,
+                 sheet: str) -> None:
+        self.sheet = sheet
         self.rows: dict[str, tuple[int | None, str, object]] = {}
         if settings is None:
             return
@@ -96,7 +98,7 @@ class _Reader:
 
     def fail(self, key: str, expected: str) -> InputError:
         row, name, value = self.rows[header_key(key)]
-        return InputError(f"setting {name!r}: expected {expected}", sheet=SHEET, row=row,
+        return InputError(f"setting {name!r}: expected {expected}", sheet=self.sheet, row=row,
                           column="value", value=value, has_value=True)
 
     def has(self, key: str) -> bool:
@@ -141,10 +143,12 @@ class _Reader:
         return pd.Timestamp(value.iloc[0]).normalize()
 
 
-def tier_settings(settings: Mapping[str, object] | pd.DataFrame | None) -> TierSettings:
+def tier_settings(settings: Mapping[str, object] | pd.DataFrame | None,
+                  sheet: str = SHEET) -> TierSettings:
     """Read the tiering keys of the Settings sheet (see the module table) into
-    :class:`TierSettings`, checking each; a bad value raises InputError naming its row."""
-    s = _Reader(settings)
+    :class:`TierSettings`, checking each; a bad value raises InputError naming its row of
+    ``sheet`` (the Settings sheet's name in the workbook, such as 设置)."""
+    s = _Reader(settings, sheet)
     share = "a share between 0 and 1 (such as 0.8 or 80%)"
     tier_by = TierSettings.tier_by
     if s.has("tier_by"):
