@@ -96,9 +96,11 @@ def rfm_summary(
     lifetimes), so the same log can be summarised as of an earlier date. Lines are netted per
     customer and day first: a return on the day of its purchase reduces that day's amount.
     A **purchase period** is a period (a day for ``freq="D"``, a Monday-to-Sunday week for
-    ``"W"``, a calendar month for ``"M"``) whose net amount is positive; a period with a net
-    return or only zero-value lines is not a purchase. With these, as lifetimes'
-    ``summary_data_from_transaction_data`` (with a monetary column) defines them:
+    ``"W"``, a calendar month for ``"M"``) whose lines do not net to a return (net amount
+    >= 0): a return on a day of its own is not a purchase, while a zero-value line (a free
+    sample, CDNOW's $0 orders) is one, as in lifetimes and in the CDNOW summaries of Fader,
+    Hardie and Lee. With these, as lifetimes' ``summary_data_from_transaction_data`` (with a
+    monetary column) defines them:
 
     * ``frequency``: purchase periods after the first (repeat purchases);
     * ``recency``: periods from the first to the last purchase period (the age at the last
@@ -111,23 +113,23 @@ def rfm_summary(
 
     * ``recency_days``: days from the last purchase day to ``as_of`` (RFM's recency);
     * ``tenure_days``: days from the first purchase day to ``as_of``;
-    * ``orders``: purchase days (days with a positive net amount);
+    * ``orders``: purchase days (days whose lines do not net to a return);
     * ``revenue`` and ``margin``: net sums of ``amount`` and of the ``margin`` column (NaN
       when the log has none) over all lines up to ``as_of``, returns included;
     * ``first_purchase``, ``last_purchase``: the first and last purchase days;
     * ``recent_revenue``, ``prior_revenue``: net revenue of the last ``trend_days`` days up to
       ``as_of`` and of the ``trend_days`` before those (for the life-cycle trend).
 
-    On a log with positive amounts and ``as_of`` on or after its last date, ``frequency``,
+    On a log without returns and ``as_of`` on or after its last date, ``frequency``,
     ``recency``, ``T`` and ``monetary_value`` equal lifetimes' for ``"D"`` and ``"W"``
     (lifetimes cannot do ``"M"``; here months count calendar months between the periods).
     One difference by design: lifetimes keeps every line of the ``as_of`` period (the whole
     week for ``"W"``), this keeps lines up to the ``as_of`` day.
 
-    Customers with lines but no purchase period up to ``as_of`` (only returns or zero lines)
-    are listed with ``orders`` 0, ``frequency``, ``recency`` and ``monetary_value`` 0, and
-    ``T``, ``recency_days``, ``tenure_days`` missing (they have no first purchase); model fits
-    must leave them out. The index is the customer id, sorted. Empty input (or nothing up to
+    Customers with lines but no purchase period up to ``as_of`` (only returns) are listed
+    with ``orders`` 0, ``frequency``, ``recency`` and ``monetary_value`` 0, and ``T``,
+    ``recency_days``, ``tenure_days`` missing (they have no first purchase); model fits must
+    leave them out. The index is the customer id, sorted. Empty input (or nothing up to
     ``as_of``) gives an empty frame with these columns. Rows whose customer and date are both
     blank are skipped; a blank customer or date alone, or a non-numeric amount, raises
     ``ValueError`` naming the row.
@@ -198,7 +200,7 @@ def rfm_summary(
     recent_revenue = np.bincount(d_code[recent], weights=day_net[recent], minlength=n_cust)
     prior_revenue = np.bincount(d_code[prior], weights=day_net[prior], minlength=n_cust)
 
-    bought = day_net > 0
+    bought = day_net >= 0
     orders = np.bincount(d_code[bought], minlength=n_cust)
     first_buy = np.zeros(n_cust, dtype=np.int64)
     last_buy = np.zeros(n_cust, dtype=np.int64)
@@ -215,7 +217,7 @@ def rfm_summary(
         p_starts = _run_starts(d_code, per)
         p_code, p_per = d_code[p_starts], per[p_starts]
         p_net = np.add.reduceat(day_net, p_starts)
-    buy = p_net > 0
+    buy = p_net >= 0
     q_code, q_per, q_net = p_code[buy], p_per[buy], p_net[buy]
     q_starts = _run_starts(q_code)
     q_ends = np.r_[q_starts[1:], len(q_code)] - 1

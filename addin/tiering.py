@@ -46,6 +46,8 @@ from addin.tier_settings import TierSettings, check_pyramid, tier_settings
 __all__ = [
     "ABC_CLASSES",
     "BGNBDFit",
+    "DEFAULT_PYRAMID_LABELS",
+    "DEFAULT_PYRAMID_SHARES",
     "GammaGammaFit",
     "LIFECYCLE_STAGES",
     "LifecycleRules",
@@ -129,7 +131,7 @@ def abc_classes(values: object, a: float = 0.80, b: float = 0.95) -> pd.Series:
     if not 0 < a <= b <= 1:
         raise ValueError(f"ABC thresholds need 0 < a <= b <= 1 (got a = {a}, b = {b})")
     values = _numbers(values)
-    out = pd.Series(None, index=values.index, dtype=object)
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
     order = _rank_order(values)
     if not len(order):
         return out
@@ -236,7 +238,7 @@ def key_account_pyramid(values: object, shares: Sequence[float] = DEFAULT_PYRAMI
     """
     shares_a, labels_l = check_pyramid(shares, labels)
     values = _numbers(values)
-    out = pd.Series(None, index=values.index, dtype=object)
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
     valid = values.notna().to_numpy()
     n = int(valid.sum())
     if n == 0:

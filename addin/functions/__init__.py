@@ -3,3 +3,4 @@
 Each topic's functions live in their own module and are re-exported here, because xlwings looks
 for functions on the module named in ``UDF_MODULES``. Range conversion is in :mod:`.ranges`.
 """
+from addin.functions.tiering import *  # noqa: F403
