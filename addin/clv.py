@@ -86,6 +86,23 @@ def _bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T:
     return float(np.dot(weights, ll))
 
 
+_LOG_BOUND = 25.0  # parameters within e^-25 .. e^25; an optimum on this edge is a limit case
+
+
+def _minimise(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """L-BFGS-B, then Nelder-Mead from its answer (both within the log bounds); the better
+    one, and whether it is a proper optimum: reported as converged and not on a bound (data
+    that do not identify the model, such as customers who never drop out, send a parameter
+    to infinity)."""
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
+    first = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+    second = optimize.minimize(objective, first.x, method="Nelder-Mead", bounds=bounds,
+                               options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+    best = second if second.fun <= first.fun else first
+    inside = bool((np.abs(best.x) < _LOG_BOUND - 0.5).all())
+    return best.x, float(best.fun), bool(first.success or second.success) and inside
+
+
 def _compress(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of the model inputs and how often each occurs: the likelihood is a
     weighted sum over them (CDNOW's 2,357 customers have 1,452 distinct rows; daily data
@@ -166,8 +183,10 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
 
     is summed in logs over distinct (x, t_x, T) rows weighted by their counts and maximised
     with scipy (L-BFGS-B over ln r, ln alpha, ln a, ln b; then Nelder-Mead from there as a
-    check). On the paper's CDNOW sample (2,357 customers, weeks) it gives r = 0.243,
-    alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4.
+    check). ``converged`` is False when the optimiser fails or a parameter runs to the edge
+    (e^+-25), as with data that do not identify the model. On the paper's CDNOW sample
+    (2,357 customers, weeks) it gives r = 0.243, alpha = 4.414, a = 0.793, b = 2.426,
+    LL = -9582.4.
 
     Raises ``ValueError`` for empty input, blanks, a negative or fractional frequency, or a
     recency outside 0..T.
@@ -187,15 +206,9 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
         value = -_bgnbd_log_likelihood(params, xs, txs, Ts, weights)
         return value if np.isfinite(value) else 1e300
 
-    start = np.log([1.0, scale, 1.0, 1.0])
-    first = optimize.minimize(objective, start, method="L-BFGS-B",
-                              bounds=[(-30.0, 30.0)] * 4)
-    second = optimize.minimize(objective, first.x, method="Nelder-Mead",
-                               options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
-    best = second if second.fun <= first.fun else first
-    r, alpha, a, b = np.exp(best.x)
-    return BGNBDFit(float(r), float(alpha), float(a), float(b), float(-best.fun),
-                    int(x.size), bool(first.success or second.success))
+    log_params, fun, converged = _minimise(objective, np.log([1.0, scale, 1.0, 1.0]))
+    r, alpha, a, b = np.exp(log_params)
+    return BGNBDFit(float(r), float(alpha), float(a), float(b), -fun, int(x.size), converged)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,14 +290,9 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
         return value if np.isfinite(value) else 1e300
 
     start = np.log([1.0, 1.0, max(float(np.mean(m[use])), 1e-9)])
-    first = optimize.minimize(objective, start, method="L-BFGS-B",
-                              bounds=[(-30.0, 30.0)] * 3)
-    second = optimize.minimize(objective, first.x, method="Nelder-Mead",
-                               options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
-    best = second if second.fun <= first.fun else first
-    p, q, v = np.exp(best.x)
-    return GammaGammaFit(float(p), float(q), float(v), float(-best.fun), int(use.sum()),
-                         bool(first.success or second.success))
+    log_params, fun, converged = _minimise(objective, start)
+    p, q, v = np.exp(log_params)
+    return GammaGammaFit(float(p), float(q), float(v), -fun, int(use.sum()), converged)
 
 
 # --------------------------------------------------------------------------------------------
