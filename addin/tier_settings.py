@@ -168,7 +168,7 @@ def tier_settings(settings: Mapping[str, object] | pd.DataFrame | None,
         about_labels = "labels must" in str(exc)
         key = ("pyramid_labels" if about_labels or not s.has("pyramid_shares")
                else "pyramid_shares")
-        raise s.fail(key, f"{exc} (pyramid_shares and pyramid_labels go together)") from exc
+        raise s.fail(key, f"pyramid_shares and pyramid_labels that go together: {exc}") from exc
     default_keys = tuple(labels[:2]) if len(labels) > 2 else tuple(labels[:1])
     key_tiers = s.words("key_account_tiers", default_keys)
     unknown = [t for t in key_tiers if t not in labels]
