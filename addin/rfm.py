@@ -201,10 +201,11 @@ def rfm_summary(
     prior_revenue = np.bincount(d_code[prior], weights=day_net[prior], minlength=n_cust)
 
     bought = day_net >= 0
-    orders = np.bincount(d_code[bought], minlength=n_cust)
     first_buy = np.zeros(n_cust, dtype=np.int64)
     last_buy = np.zeros(n_cust, dtype=np.int64)
-    b_code, b_day = d_code[bought], d_day[bought]
+    all_bought = bool(bought.all())  # no day nets to a return: skip the copies
+    b_code, b_day = (d_code, d_day) if all_bought else (d_code[bought], d_day[bought])
+    orders = np.bincount(b_code, minlength=n_cust)
     b_starts = _run_starts(b_code)
     first_buy[b_code[b_starts]] = b_day[b_starts]
     last_buy[b_code[b_starts]] = b_day[np.r_[b_starts[1:], len(b_code)] - 1]
@@ -218,7 +219,10 @@ def rfm_summary(
         p_code, p_per = d_code[p_starts], per[p_starts]
         p_net = np.add.reduceat(day_net, p_starts)
     buy = p_net >= 0
-    q_code, q_per, q_net = p_code[buy], p_per[buy], p_net[buy]
+    if buy.all():
+        q_code, q_per, q_net = p_code, p_per, p_net
+    else:
+        q_code, q_per, q_net = p_code[buy], p_per[buy], p_net[buy]
     q_starts = _run_starts(q_code)
     q_ends = np.r_[q_starts[1:], len(q_code)] - 1
     buyers = q_code[q_starts]
@@ -273,14 +277,29 @@ def rfm_summary(
 # Scores and segments
 
 
-def _quantile_scores(goodness: pd.Series, bins: int) -> np.ndarray:
+def tie_ranks(values: np.ndarray, how: str = "average") -> np.ndarray:
+    """Ranks 1..n of ``values`` ascending, missing (NaN) first; tied values share the
+    ``"average"`` or the ``"min"`` rank of their run. One sort (numpy), no Python loop."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    key = np.where(np.isnan(v), -np.inf, v)  # missing ranks lowest, tied with each other
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = _run_starts(sorted_key)
+    ends = np.r_[starts[1:], n]
+    run_rank = starts + 1.0 if how == "min" else (starts + 1 + ends) / 2.0
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(run_rank, ends - starts)
+    return ranks
+
+
+def _quantile_scores(goodness: np.ndarray, bins: int) -> np.ndarray:
     """1..bins by the mid-rank percentile: score = 1 + floor(bins (rank - 1/2) / n), rank the
     average rank ascending (ties share it). Integer arithmetic: 2 * rank is a whole number."""
     n = len(goodness)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    twice_rank = np.round(2 * goodness.rank(method="average", na_option="top")
-                          .to_numpy()).astype(np.int64)
+    twice_rank = np.round(2 * tie_ranks(goodness)).astype(np.int64)
     return 1 + ((twice_rank - 1) * bins) // (2 * n)
 
 
@@ -304,13 +323,17 @@ def rfm_scores(summary: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the summary needs the columns recency_days, orders, revenue "
                          f"(missing: {', '.join(missing)}); make it with rfm_summary")
-    recency_days = pd.to_numeric(summary["recency_days"], errors="coerce").astype(float)
+    recency_days = pd.to_numeric(summary["recency_days"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
     r = _quantile_scores(-recency_days, bins)
-    f = _quantile_scores(summary["orders"].astype(float), bins)
-    m = _quantile_scores(summary["revenue"].astype(float).fillna(0.0), bins)
-    text = pd.Series(r.astype(str), dtype=object) + f.astype(str) + m.astype(str)
-    return pd.DataFrame({"r_score": r, "f_score": f, "m_score": m,
-                         "rfm_score": text.to_numpy()}, index=summary.index)
+    f = _quantile_scores(summary["orders"].to_numpy(dtype=float), bins)
+    m = _quantile_scores(np.nan_to_num(summary["revenue"].to_numpy(dtype=float)), bins)
+    # the bins^3 possible texts, looked up rather than built per customer
+    digits = np.arange(1, bins + 1).astype(str).astype(object)
+    texts = (digits[:, None, None] + digits[None, :, None] + digits[None, None, :]).ravel()
+    text = texts[((r - 1) * bins + (f - 1)) * bins + (m - 1)] if len(r) else texts[:0]
+    return pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, "rfm_score": text},
+                        index=summary.index)
 
 
 @dataclass(frozen=True)

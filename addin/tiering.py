@@ -40,7 +40,15 @@ from addin.lifecycle import (
     lifecycle_stage,
     relationship_level,
 )
-from addin.rfm import RFM_SEGMENTS, RFMSegment, as_day, rfm_scores, rfm_segment, rfm_summary
+from addin.rfm import (
+    RFM_SEGMENTS,
+    RFMSegment,
+    as_day,
+    rfm_scores,
+    rfm_segment,
+    rfm_summary,
+    tie_ranks,
+)
 from addin.tier_settings import TierSettings, check_pyramid, tier_settings
 
 __all__ = [
@@ -238,17 +246,17 @@ def key_account_pyramid(values: object, shares: Sequence[float] = DEFAULT_PYRAMI
     """
     shares_a, labels_l = check_pyramid(shares, labels)
     values = _numbers(values)
-    out = pd.Series([None] * len(values), index=values.index, dtype=object)
-    valid = values.notna().to_numpy()
+    v = values.to_numpy(dtype=float)
+    valid = ~np.isnan(v)
     n = int(valid.sum())
-    if n == 0:
-        return out
-    ranks = values[valid].rank(method="min", ascending=False).to_numpy()
-    limits = np.ceil(np.round(np.cumsum(shares_a) * n, 9))
-    limits[-1] = n
-    tier = np.searchsorted(limits, ranks, side="left")
-    out[valid] = np.asarray(labels_l, dtype=object)[tier]
-    return out
+    out = np.full(len(v), None, dtype=object)
+    if n:
+        ranks = tie_ranks(-v[valid], how="min")
+        limits = np.ceil(np.round(np.cumsum(shares_a) * n, 9))
+        limits[-1] = n
+        tier = np.searchsorted(limits, ranks, side="left")
+        out[valid] = np.asarray(labels_l, dtype=object)[tier]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 # --------------------------------------------------------------------------------------------
