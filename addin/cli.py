@@ -181,6 +181,36 @@ def excel_functions() -> None:
     click.echo(reference_markdown())
 
 
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Survey Results sheet into this copy (default: "
+                   "WORKBOOK_results.xlsx beside it).")
+@click.option("--by", type=click.Choice(["segment", "tier", "region"]),
+              help="Also break the headline down by this Customers column (tier needs the "
+                   "tiering to have run).")
+@reports_bad_input
+def survey(workbook: Path, out: Path | None, by: str | None) -> None:
+    """Analyse the satisfaction survey in WORKBOOK: CSAT, NPS with its margin of error, CES,
+    a satisfaction index, SERVQUAL gaps, Kano, importance-performance, key drivers,
+    reliability, satisfaction indicators and the satisfaction x loyalty matrix.
+
+    Writes a Survey Results sheet into a copy of WORKBOOK. Answers that are blank, text
+    ("N/A") or off the scale are left out of every number and listed on the sheet.
+    """
+    from addin.jobs import survey_workbook
+    from addin.workbook import default_results_path, load_crm_workbook, write_result_sheets
+
+    with sheet_progress("Reading sheets", 8) as progress:
+        wb = load_crm_workbook(workbook, progress=progress)
+    results = survey_workbook(wb, by=by)
+    for line in results.summary_lines():
+        click.echo(line)
+    dest = write_result_sheets(out or default_results_path(workbook), results.result_sheets(),
+                               source=workbook)
+    click.echo(f"Survey Results sheet written to {dest}")
+
+
 # --- tier (issue 3: customer tiering) ------------------------------------------------------
 
 
