@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 
 from addin.errors import InputError
-from addin.tier_settings import TierSettings, tier_settings
 from addin.tiering import (
     LIFECYCLE_STAGES,
     RFM_SEGMENTS,
     ParetoPoint,
+    TierSettings,
     pareto_point,
     pareto_table,
     tier_customers,
+    tier_settings,
 )
 from addin.workbook import CRMWorkbook, ResultTable
 from addin.workbook.writer import Chart, Rule

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from addin.errors import InputError
-from addin.lifecycle import LifecycleRules
+from addin.tiering.lifecycle import LifecycleRules
 from addin.workbook import coerce
 from addin.workbook.schema import header_key
 
