@@ -409,3 +409,16 @@ def test_segment_table_covers_every_score_once_and_uses_every_name():
     assert cells == 25  # the 5 x 5 grid of R by FM, no overlaps (checked at import)
     with pytest.raises(ValueError, match="1..5"):
         rfm_segment(pd.DataFrame({"r_score": [6], "f_score": [1], "m_score": [1]}))
+
+
+def test_readme_shows_the_segment_rule_table():
+    import re
+    from pathlib import Path
+
+    from addin.tiering.rfm import segments_markdown
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"<!-- rfm-segments:start.*?-->\n(.*?)\n<!-- rfm-segments:end -->",
+                        readme, re.S)
+    assert section, "README lost its RFM segment table markers"
+    assert section.group(1) == segments_markdown(), "README's RFM table is stale"

@@ -366,10 +366,10 @@ RFM_SEGMENTS: tuple[RFMSegment, ...] = (
     RFMSegment("Promising", (4, 4), (1, 1),
                "recent shoppers who have not spent much", "build brand awareness; free trials"),
     RFMSegment("Need attention", (3, 3), (3, 3),
-               "above average recency, frequency and spend", "limited-time offers based on "
+               "middling recency, frequency and spend", "limited-time offers based on "
                "past purchases"),
     RFMSegment("About to sleep", (3, 3), (1, 2),
-               "below average recency, frequency and spend", "share valuable resources; "
+               "middling recency, low frequency and spend", "share valuable resources; "
                "reactivate"),
     RFMSegment("At risk", (1, 2), (3, 4),
                "spent well and often, but long ago", "personal e-mails to reconnect; renewals"),
@@ -429,3 +429,17 @@ def rfm_segment(scores: pd.DataFrame) -> pd.Series:
     names = np.asarray([seg.name for seg in RFM_SEGMENTS], dtype=object)
     return pd.Series(names[_SEGMENT_GRID[r, fm]], index=scores.index, dtype=object,
                      name="rfm_segment")
+
+
+def segments_markdown() -> str:
+    """The rule table :data:`RFM_SEGMENTS` as Markdown (the README shows it; a test keeps the
+    two equal)."""
+
+    def span(lo_hi: tuple[int, int]) -> str:
+        lo, hi = lo_hi
+        return str(lo) if lo == hi else f"{lo}-{hi}"
+
+    lines = ["| segment | R | FM | who they are | what to do |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {s.name} | {span(s.r)} | {span(s.fm)} | {s.meaning} | {s.action} |"
+              for s in RFM_SEGMENTS]
+    return "\n".join(lines)
