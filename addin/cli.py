@@ -241,6 +241,43 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     click.echo(f"Survey Results sheet written to {dest}")
 
 
+# --- tier (issue 3: customer tiering) ------------------------------------------------------
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Tier as of this date (YYYY-MM-DD), ignoring later orders; default: the "
+                   "as_of setting, else the last order date.")
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@reports_bad_input
+def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
+         transactions: Path | None) -> None:
+    """Tier every customer of WORKBOOK: ABC (80/20), key-account pyramid, RFM segment,
+    lifetime value, life-cycle stage and relationship level.
+
+    Writes a Tiers sheet (summary, customers and revenue per class, tier, segment and stage,
+    the Pareto curve with a chart, one row per customer) into a copy of the workbook.
+    """
+    from addin.jobs.tier import tier_workbook
+    from addin.workbook import load_crm_workbook
+
+    with sheet_progress("Reading sheets", 8) as progress:
+        wb = load_crm_workbook(workbook, transactions=transactions, progress=progress)
+    report = tier_workbook(wb, as_of=as_of)
+    t = report.tiers
+    when = report.as_of.date().isoformat() if report.as_of is not None else "-"
+    click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
+               f"{report.pareto()}")
+    tiers = t["pyramid_tier"].value_counts()
+    click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
+                                       for label in report.settings.pyramid_labels))
+    dest = write_results(workbook, report.result_sheets(), out, in_place)
+    click.echo(f"Tiers sheet written to {dest}")
+
+
 def main() -> None:
     cli(prog_name="crm-addin")
 

@@ -4,3 +4,4 @@ Each topic's functions live in their own module and are re-exported here, becaus
 for functions on the module named in ``UDF_MODULES``. Range conversion is in :mod:`.ranges`.
 """
 from addin.functions.surveys import *  # noqa: F403
+from addin.functions.tiering import *  # noqa: F403

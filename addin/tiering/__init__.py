@@ -1,0 +1,83 @@
+"""Customer tiering: the 80/20 rule, the key-account pyramid, RFM, lifetime value, life cycle.
+
+Pure routines over pandas objects (no Excel, no files); every door (Excel functions, the
+``Tiers`` sheet, the PDF reviews) calls these. The public API, one module per concept:
+
+* ``abc_classes``, ``pareto_table``, ``pareto_point``, ``key_account_pyramid``
+  (:mod:`.ranking`);
+* ``rfm_summary``, ``rfm_scores``, ``rfm_segment`` with the one rule table ``RFM_SEGMENTS``
+  (:mod:`.rfm`);
+* ``fit_bgnbd``, ``fit_gamma_gamma``, ``customer_lifetime_value``, ``simple_clv``
+  (:mod:`.clv`);
+* ``lifecycle_stage`` with ``LifecycleRules``, ``relationship_level`` with Kotler's
+  ``RELATIONSHIP_LEVELS`` (:mod:`.lifecycle`);
+* ``tier_customers``: one row per customer with all of the above (:mod:`.customers`), its
+  Settings keys read by ``tier_settings`` (:mod:`.settings`).
+
+"Recency" means two things and keeps two names: ``recency_days`` is RFM's days since the last
+purchase; ``recency`` is the BG/NBD's age of the customer at the last purchase (first to last
+purchase, in periods).
+"""
+
+from addin.tiering.clv import (
+    DAYS_PER_MONTH,
+    BGNBDFit,
+    GammaGammaFit,
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    simple_clv,
+)
+from addin.tiering.customers import MODEL_CLV, SIMPLE_CLV, tier_customers
+from addin.tiering.lifecycle import (
+    LIFECYCLE_STAGES,
+    RELATIONSHIP_LEVELS,
+    LifecycleRules,
+    lifecycle_stage,
+    relationship_level,
+)
+from addin.tiering.ranking import (
+    ABC_CLASSES,
+    DEFAULT_PYRAMID_LABELS,
+    DEFAULT_PYRAMID_SHARES,
+    ParetoPoint,
+    abc_classes,
+    key_account_pyramid,
+    pareto_point,
+    pareto_table,
+)
+from addin.tiering.rfm import RFM_SEGMENTS, RFMSegment, rfm_scores, rfm_segment, rfm_summary
+from addin.tiering.settings import TierSettings, tier_settings
+
+__all__ = [
+    "ABC_CLASSES",
+    "BGNBDFit",
+    "DAYS_PER_MONTH",
+    "DEFAULT_PYRAMID_LABELS",
+    "DEFAULT_PYRAMID_SHARES",
+    "GammaGammaFit",
+    "LIFECYCLE_STAGES",
+    "LifecycleRules",
+    "MODEL_CLV",
+    "ParetoPoint",
+    "RELATIONSHIP_LEVELS",
+    "RFM_SEGMENTS",
+    "RFMSegment",
+    "SIMPLE_CLV",
+    "TierSettings",
+    "abc_classes",
+    "customer_lifetime_value",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "key_account_pyramid",
+    "lifecycle_stage",
+    "pareto_point",
+    "pareto_table",
+    "relationship_level",
+    "rfm_scores",
+    "rfm_segment",
+    "rfm_summary",
+    "simple_clv",
+    "tier_customers",
+    "tier_settings",
+]

@@ -1,0 +1,222 @@
+"""Everything per customer: ``tier_customers`` joins the ranking, RFM, the lifetime-value
+models, the life cycle and the relationship level into one row per customer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from addin.tiering.clv import (
+    DAYS_PER_MONTH,
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    simple_clv,
+)
+from addin.tiering.lifecycle import lifecycle_stage, relationship_level
+from addin.tiering.ranking import abc_classes, key_account_pyramid, pareto_table
+from addin.tiering.rfm import as_day, rfm_scores, rfm_segment, rfm_summary
+from addin.tiering.settings import TierSettings, tier_settings
+
+_MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use the margin formula
+_MIN_FIT_REPEATERS = 10
+_DESCRIPTIVE = ("name", "region", "segment", "account_manager")
+MODEL_CLV = "BG/NBD + Gamma-Gamma"
+SIMPLE_CLV = "margin formula"
+
+
+def _margin_rates(revenue: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Each customer's gross margin rate (margin / revenue) within 0..1; the portfolio's rate
+    where a customer's revenue or margin is not positive; 1 (value = revenue) without margins."""
+    if np.isnan(margin).all():
+        return np.ones(len(revenue))
+    ok = (revenue > 0) & (margin > 0)
+    portfolio = margin[ok].sum() / revenue[ok].sum() if ok.any() else 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(ok, margin / revenue, portfolio)
+    return np.clip(own, 0.0, 1.0)
+
+
+def _retention_rate(transactions: pd.DataFrame, end: np.datetime64,
+                    summary: pd.DataFrame) -> float | None:
+    """Yearly retention: of the customers who bought in the year before the last, the share
+    who bought again in the last year; None with less than two years of buyers."""
+    year_ago = end - np.timedelta64(365, "D")
+    before = rfm_summary(transactions, as_of=year_ago)
+    active = before.index[(before["orders"] > 0)
+                          & (before["recency_days"].fillna(10**9) < 365).to_numpy()]
+    if len(active) == 0:
+        return None
+    last = summary["last_purchase"].reindex(active)
+    return float((last > pd.Timestamp(year_ago)).mean())
+
+
+def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
+                   settings: object = None, *, as_of: object = None) -> pd.DataFrame:
+    """One row per customer with every tiering measure: the input of the ``Tiers`` sheet and
+    of the PDF reviews.
+
+    ``customers`` is the Customers sheet (``customer_id``, optional ``name``, ``region``,
+    ``segment``, ``account_manager``, ``since``), ``transactions`` the Transactions sheet
+    (``customer_id``, ``date``, ``amount``, optional ``margin``), ``settings`` the Settings
+    sheet as read (so a bad value is reported with its row), a ``{key: value}`` mapping, a
+    :class:`TierSettings` or None for the defaults (keys and defaults:
+    :mod:`addin.tiering.settings`). ``as_of`` (a date) overrides the ``as_of`` setting; without
+    either, the last transaction date. Lines after ``as_of`` are ignored, so tiering the same
+    workbook as of last month's end gives last month's tiers (tier movers).
+
+    Rows: every customer of the Customers sheet (the first row of an id listed twice), then
+    ids that appear only in Transactions (sorted). Columns, indexed by ``customer_id``:
+
+    * ``name`` and ``region``, ``segment``, ``account_manager`` when the sheet has them;
+    * ``abc_class``, ``pyramid_tier``, ``key_account`` (tier in ``key_account_tiers``),
+      ``rank`` and ``value_share``: by :func:`abc_classes` and :func:`key_account_pyramid` on
+      the ``tier_by`` value (net revenue by default);
+    * the :func:`rfm_summary` columns (daily periods) and :func:`rfm_scores`, ``rfm_segment``;
+    * ``prob_alive`` and ``expected_purchases`` (purchase days in the next ``clv_months``)
+      from a BG/NBD fit on the customers who bought, and ``clv``: with the BG/NBD and a
+      Gamma-Gamma fit, the discounted gross margin of the next ``clv_months`` months
+      (:func:`customer_lifetime_value`, margin = the customer's own margin rate); with fewer
+      than 20 buyers or 10 repeat buyers, or a fit that fails, :func:`simple_clv` on the
+      yearly margin (margin x 365.25 / tenure, the tenure at least a year), the
+      ``retention_rate`` setting or the measured yearly retention, and the yearly discount
+      rate (1 + monthly)^12 - 1 (NaN when no retention can be had). ``clv_method`` says which;
+    * ``lifecycle_stage`` (:func:`lifecycle_stage`; a customer with no purchase is in
+      exploration when its ``since`` date is at most ``exploration_days`` old, otherwise in
+      termination) and ``relationship_level`` (:func:`relationship_level` with the count
+      class few for key-account tiers, many for the last tier, medium between, and the margin
+      class high / medium / low for ABC class A / B / C of the margin, or of revenue when the
+      log has no margins).
+
+    Customers without purchases have ``orders`` 0, revenue 0 and missing model columns.
+    ``DataFrame.attrs`` holds ``as_of`` (the date used), ``clv_method``, ``bgnbd`` and
+    ``gamma_gamma`` (the fits, or None) and ``retention_rate`` (margin formula only).
+    Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
+    """
+    cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    end = as_of if as_of is not None else cfg.as_of
+    if end is None and len(transactions) and transactions["date"].notna().any():
+        end = transactions["date"].max()
+    summary = rfm_summary(transactions, as_of=end) if end is not None else rfm_summary(
+        transactions)
+    end_day = as_day(end) if end is not None else None
+
+    ids: list = []
+    extra = pd.DataFrame()
+    if customers is not None:
+        if "customer_id" not in customers.columns:
+            raise ValueError("customers need a customer_id column")
+        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
+        ids = list(listed["customer_id"])
+        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
+        extra = listed.set_index("customer_id")[keep]
+    known = set(ids)
+    ids += [c for c in summary.index if c not in known]
+    index = pd.Index(ids, name="customer_id", dtype=object)
+    frame = summary.reindex(index)
+    zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
+            "prior_revenue"]
+    frame[zero] = frame[zero].fillna(0.0)
+    frame["orders"] = frame["orders"].fillna(0).astype(np.int64)
+    has_margin = "margin" in transactions.columns
+    if has_margin:
+        frame["margin"] = frame["margin"].fillna(0.0)
+
+    value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
+    ranked = pareto_table(value)
+    frame["abc_class"] = abc_classes(value, cfg.abc_a, cfg.abc_b)
+    frame["pyramid_tier"] = key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels)
+    frame["key_account"] = frame["pyramid_tier"].isin(cfg.key_account_tiers)
+    frame["rank"] = ranked["rank"].reindex(index).astype(np.int64)
+    frame["value_share"] = ranked["share"].reindex(index)
+    scores = rfm_scores(frame)
+    frame = frame.join(scores)
+    frame["rfm_segment"] = rfm_segment(scores)
+
+    model_info = _lifetime_value(frame, transactions, cfg, end_day)
+    since = extra["since"].reindex(index) if "since" in extra.columns else None
+    stage = lifecycle_stage(frame, frame["prob_alive"], cfg.lifecycle)
+    if since is not None and end_day is not None:
+        days_listed = (pd.Timestamp(end_day) - pd.to_datetime(since)).dt.days
+        prospect = (frame["orders"] == 0) & (days_listed <= cfg.lifecycle.exploration_days)
+        stage = stage.mask(prospect, "exploration")
+    frame["lifecycle_stage"] = stage
+
+    last = cfg.pyramid_labels[-1]
+    count_class = np.where(frame["key_account"], "few",
+                           np.where(frame["pyramid_tier"] == last, "many", "medium"))
+    margin_value = frame["margin"] if has_margin else frame["revenue"]
+    margin_class = abc_classes(margin_value, cfg.abc_a, cfg.abc_b).map(
+        {"A": "high", "B": "medium", "C": "low"})
+    frame["relationship_level"] = relationship_level(
+        pd.Series(count_class, index=index), margin_class)
+
+    descriptive = [c for c in _DESCRIPTIVE if c in extra.columns]
+    out = extra[descriptive].reindex(index).join(frame) if descriptive else frame
+    columns = [
+        *descriptive, "abc_class", "pyramid_tier", "key_account", "rank", "value_share",
+        "revenue", "margin", "orders", "first_purchase", "last_purchase", "recency_days",
+        "tenure_days", "r_score", "f_score", "m_score", "rfm_score", "rfm_segment",
+        "frequency", "recency", "T", "monetary_value", "prob_alive", "expected_purchases",
+        "clv", "clv_method", "lifecycle_stage", "relationship_level", "recent_revenue",
+        "prior_revenue",
+    ]
+    out = out[columns]
+    out.attrs.update(model_info)
+    out.attrs["as_of"] = pd.Timestamp(end_day) if end_day is not None else None
+    return out
+
+
+def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSettings,
+                    end_day: np.datetime64 | None) -> dict:
+    """Add ``prob_alive``, ``expected_purchases``, ``clv``, ``clv_method`` to ``frame`` (in
+    place); return what was fitted for ``attrs``."""
+    buyers = frame["T"].notna().to_numpy()
+    b = frame[buyers]
+    frame["prob_alive"] = np.nan
+    frame["expected_purchases"] = np.nan
+    frame["clv"] = np.nan
+    frame["clv_method"] = None
+    info: dict = {"bgnbd": None, "gamma_gamma": None, "clv_method": SIMPLE_CLV,
+                  "retention_rate": None}
+    if not buyers.any():
+        return info
+    revenue = frame["revenue"].to_numpy(dtype=float)
+    margin = frame["margin"].to_numpy(dtype=float, na_value=np.nan)
+    rates = _margin_rates(revenue, margin)
+    bg = gg = None
+    if len(b) >= _MIN_FIT_CUSTOMERS and (b["frequency"] > 0).sum() >= _MIN_FIT_REPEATERS:
+        try:
+            bg = fit_bgnbd(b["frequency"], b["recency"], b["T"])
+            gg = fit_gamma_gamma(b["frequency"], b["monetary_value"])
+        except ValueError:
+            bg = gg = None
+        if bg is not None and gg is not None and not (
+                bg.converged and gg.converged and gg.q > 1 and abs(bg.a - 1) > 1e-9):
+            bg = gg = None
+    if bg is not None:
+        alive = bg.prob_alive(b["frequency"], b["recency"], b["T"])
+        horizon = cfg.clv_months * DAYS_PER_MONTH
+        expected = bg.expected_purchases(horizon, b["frequency"], b["recency"], b["T"])
+        clv = customer_lifetime_value(bg, gg, b["frequency"], b["recency"], b["T"],
+                                      b["monetary_value"], months=cfg.clv_months,
+                                      monthly_discount_rate=cfg.monthly_discount_rate,
+                                      margin=rates[buyers])
+        frame.loc[buyers, "prob_alive"] = np.asarray(alive)
+        frame.loc[buyers, "expected_purchases"] = np.asarray(expected)
+        frame.loc[buyers, "clv"] = np.asarray(clv)
+        frame.loc[buyers, "clv_method"] = MODEL_CLV
+        info.update(bgnbd=bg, gamma_gamma=gg, clv_method=MODEL_CLV)
+        return info
+    retention = cfg.retention_rate
+    if retention is None and end_day is not None:
+        retention = _retention_rate(transactions, end_day, frame)
+    info["retention_rate"] = retention
+    if retention is None:
+        return info
+    yearly_margin = (np.where(np.isnan(margin), revenue, margin)[buyers] * 365.25
+                     / np.maximum(b["tenure_days"].to_numpy(dtype=float), 365.25))
+    yearly_discount = (1 + cfg.monthly_discount_rate) ** 12 - 1
+    frame.loc[buyers, "clv"] = simple_clv(yearly_margin, retention, yearly_discount)
+    frame.loc[buyers, "clv_method"] = SIMPLE_CLV
+    return info
