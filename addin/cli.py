@@ -181,11 +181,13 @@ def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
 def demo(ctx: click.Context, out: Path) -> None:
     """Run the monthly job on the embedded demo workbook into OUT.
 
-    Copies the demo workbook into OUT, validates it, and writes the results workbook beside
-    it; each feature adds its step here as it lands.
+    Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
+    (by pyramid tier), and writes the results workbook beside it with a Validation, a Tiers
+    and a Survey Results sheet.
     """
     from addin.demo import demo_workbook_path
-    from addin.jobs import validate_workbook
+    from addin.jobs import survey_workbook, validate_workbook
+    from addin.jobs.tier import tier_workbook
     from addin.workbook import default_results_path, write_result_sheets
 
     out.mkdir(parents=True, exist_ok=True)
@@ -196,9 +198,19 @@ def demo(ctx: click.Context, out: Path) -> None:
     with sheet_progress("Reading sheets", 8) as progress:
         report = validate_workbook(workbook, progress=progress)
     _print_validation(report, ctx.obj["limit"])
-    results = write_result_sheets(default_results_path(workbook), report.result_sheets(),
-                                  source=workbook)
-    click.echo(f"Results workbook: {results}")
+    if not report.ok or report.workbook is None:
+        sys.exit(EXIT_BAD_INPUT)
+    wb = report.workbook
+    sheets = dict(report.result_sheets())
+    tiers = tier_workbook(wb)
+    click.echo(f"Tiers: {len(tiers.tiers):,} customers; {tiers.pareto()}")
+    sheets.update(tiers.result_sheets())
+    survey = survey_workbook(wb, by="tier", tiers=tiers.tiers)
+    for line in survey.summary_lines():
+        click.echo(line)
+    sheets.update(survey.result_sheets())
+    results = write_result_sheets(default_results_path(workbook), sheets, source=workbook)
+    click.echo(f"Results workbook: {results} ({', '.join(sheets)})")
 
 
 @cli.group()

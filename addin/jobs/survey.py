@@ -109,18 +109,32 @@ class SurveyResults:
         return {SHEET: tables}
 
 
-def survey_workbook(workbook: CRMWorkbook | str | Path, by: str | None = None
-                    ) -> SurveyResults:
+def survey_workbook(workbook: CRMWorkbook | str | Path, by: str | None = None,
+                    tiers: pd.DataFrame | None = None) -> SurveyResults:
     """Analyse the Survey sheet of ``workbook`` (a loaded :class:`CRMWorkbook` or a path) with
     its Settings, Customers, Transactions and Complaints; ``by`` groups the headline by a
-    Customers column (``segment``, ``region``, ``tier``) or a Survey column."""
+    Customers column (``segment``, ``region``, ``tier``) or a Survey column.
+
+    ``by="tier"`` uses a ``tier`` column on Customers when the workbook has one; otherwise each
+    customer's key-account pyramid tier from the tiering (``tiers``, the output of
+    :func:`addin.tiering.tier_customers`, computed here when not given)."""
     wb = workbook if isinstance(workbook, CRMWorkbook) else load_crm_workbook(workbook)
+    customers = wb.get("Customers")
+    if by == "tier" and (customers is None or "tier" not in customers.columns) \
+            and wb.get("Transactions") is not None:
+        if tiers is None:
+            from addin.jobs.tier import tier_workbook
+
+            tiers = tier_workbook(wb).tiers
+        lookup = tiers["pyramid_tier"]  # indexed by customer_id
+        base = customers if customers is not None else tiers.index.to_frame(index=False)
+        customers = base.assign(tier=base["customer_id"].map(lookup))
     survey = wb.get("Survey")
     if survey is None:
         raise InputError(f"{wb.path.name} has no Survey sheet (or 调查/问卷); paste the survey "
                          "export into a sheet named Survey, one response per row",
                          sheet="Survey")
-    report = analyse_survey(survey, wb.get("Customers"), wb.get("Transactions"),
+    report = analyse_survey(survey, customers, wb.get("Transactions"),
                             wb.get("Complaints"), wb.get("Settings"), by=by)
     return SurveyResults(path=wb.path, report=report)
 
