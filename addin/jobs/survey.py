@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from addin.errors import InputError
 from addin.surveys import SurveyReport, analyse_survey
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule, load_crm_workbook
