@@ -1,0 +1,311 @@
+"""The book a ribbon macro works on: read the CRM sheets, write result sheets, talk to the user.
+
+Every macro of :mod:`addin.macros` is written against :class:`Book`, which has two
+implementations:
+
+* :class:`ExcelBook` wraps the live workbook that pressed the button (``xw.Book.caller()``,
+  classic xlwings only; nothing here imports ``xlwings.server`` or ``xlwings.pro``). It reads
+  each contract sheet's cells from A1 to the end of its used range and sends them through
+  :func:`addin.workbook.load_crm_workbook_from_values`, so the live workbook gets exactly the
+  checks and messages a file gets; it writes each result sheet into the workbook itself
+  (replacing the cells of an old one, so formulas elsewhere that point at it keep working) and
+  speaks through ``app.alert``.
+* :class:`FileBook` is the headless twin: an ``.xlsx`` file read with our reader and written
+  with :func:`addin.workbook.write_result_sheets` (into a copy by default, or back into the file
+  with a backup). Its messages and confirmations are recorded, and its answers given in
+  advance, so tests can run every macro and assert what the user would have seen.
+
+Both write the same :class:`~addin.workbook.ResultTable` lists. The live writer puts each
+table's values, titles, number formats, links and an Excel table there; native charts and
+conditional formats are written by the file writer only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from addin.jobs.validate import ValidationReport, validate_values, validate_workbook
+from addin.workbook import (
+    CRMWorkbook,
+    ResultTable,
+    default_results_path,
+    load_crm_workbook,
+    load_crm_workbook_from_values,
+    write_result_sheets,
+)
+from addin.workbook.schema import canonical_sheet
+from addin.workbook.writer import (
+    TABLE_STYLE,
+    _default_format,
+    _table_name,
+    _tables,
+    _unique_headers,
+    safe_cell_text,
+)
+
+Sheets = Mapping[str, Sequence[ResultTable]]
+TITLE = "CRM"
+
+
+class Book:
+    """What a macro needs from a workbook. ``path`` names it; ``folder`` is where files made
+    from it go (PDFs, e-mails)."""
+
+    path: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def load(self) -> CRMWorkbook:
+        """Every contract sheet, validated (raises InputError naming sheet, row, column)."""
+        raise NotImplementedError
+
+    def validate(self) -> ValidationReport:
+        """Every problem of every contract sheet, and the duplicate customers."""
+        raise NotImplementedError
+
+    def write(self, sheets: Sheets) -> str:
+        """Write result sheets (``{sheet name: [ResultTable, ...]}``); say where, for a
+        message."""
+        raise NotImplementedError
+
+    def message(self, text: str, *, error: bool = False) -> None:
+        raise NotImplementedError
+
+    def confirm(self, text: str) -> bool:
+        """Ask a yes/no question (OK / Cancel); True to go on."""
+        raise NotImplementedError
+
+    def open_folder(self, folder: Path) -> None:
+        raise NotImplementedError
+
+
+def open_in_file_manager(folder: Path) -> None:
+    """Show ``folder`` in Explorer, Finder or the desktop's file manager."""
+    if sys.platform.startswith("win"):
+        os.startfile(folder)  # type: ignore[attr-defined]
+    else:
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        subprocess.Popen([opener, str(folder)])
+
+
+# --------------------------------------------------------------------------- a file
+
+
+class FileBook(Book):
+    """An ``.xlsx``/``.xlsm`` file. Results go to ``dest`` (default
+    :func:`~addin.workbook.default_results_path`: ``book_results.xlsx`` beside it), or into the
+    file itself with ``in_place=True`` (atomically, after a backup). ``answers`` are the
+    replies :meth:`confirm` gives, in order (default: always yes); ``messages``,
+    ``questions``, ``written`` and ``opened`` record what happened."""
+
+    def __init__(self, path: str | Path, dest: str | Path | None = None, in_place: bool = False,
+                 answers: Iterable[bool] = ()) -> None:
+        if in_place and dest is not None:
+            raise ValueError("give either dest or in_place, not both")
+        self.path = Path(path)
+        self.dest = None if dest is None else Path(dest)
+        self.in_place = in_place
+        self._answers = list(answers)
+        self.messages: list[tuple[str, bool]] = []  # (text, error)
+        self.questions: list[str] = []
+        self.written: list[Path] = []
+        self.opened: list[Path] = []
+
+    def load(self) -> CRMWorkbook:
+        return load_crm_workbook(self.path)
+
+    def validate(self) -> ValidationReport:
+        return validate_workbook(self.path)
+
+    def write(self, sheets: Sheets) -> str:
+        dest = self.path if self.in_place else self.dest or default_results_path(self.path)
+        if self.in_place:
+            write_result_sheets(dest, dict(sheets), in_place=True)
+        elif dest in self.written:  # later macros add to the copy, as to a live workbook
+            write_result_sheets(dest, dict(sheets), in_place=True, backup=False)
+        else:
+            write_result_sheets(dest, dict(sheets), source=self.path)
+        self.written.append(dest)
+        return str(dest)
+
+    def message(self, text: str, *, error: bool = False) -> None:
+        self.messages.append((text, error))
+
+    def confirm(self, text: str) -> bool:
+        self.questions.append(text)
+        return self._answers.pop(0) if self._answers else True
+
+    def open_folder(self, folder: Path) -> None:
+        self.opened.append(Path(folder))
+
+
+# --------------------------------------------------------------------------- the live workbook
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _as_text_cell(value: str) -> str:
+    """Text as Excel must keep it: a leading apostrophe makes ``=SUM(A1)`` (or ``-5 days``)
+    from the data stay text instead of becoming a formula; the apostrophe itself is not
+    shown."""
+    value = safe_cell_text(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _formula_text(text: str) -> str:
+    """A string literal inside a formula: quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def live_values(table: ResultTable) -> pd.DataFrame:
+    """The frame as it is handed to xlwings: headers made unique, missing values ``None``,
+    text that Excel would read as a formula kept as text, link cells as ``HYPERLINK``
+    formulas (the only formulas written, built from our own targets with quotes escaped)."""
+    frame = table.frame
+    out = pd.DataFrame(index=range(len(frame)))
+    for i, header in enumerate(_unique_headers(list(frame.columns))):
+        name = frame.columns[i]
+        series = frame.iloc[:, i].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype) or \
+                pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.astype(object).where(series.notna(), None)
+        else:
+            values = series.astype(object).where(series.notna(), None)
+            values = values.map(lambda v: _as_text_cell(v) if isinstance(v, str) else v)
+        targets = table.links.get(str(name))
+        if targets is not None:
+            shown = values.map(lambda v: None if v is None else str(v).lstrip("'"))
+            values = pd.Series([
+                f"=HYPERLINK({_formula_text(safe_cell_text(str(t)))},"
+                f"{_formula_text(s)})" if t and s is not None else v
+                for t, s, v in zip(targets, shown, values, strict=True)], dtype=object)
+        out[header] = values.to_numpy(dtype=object)
+    return out
+
+
+class ExcelBook(Book):
+    """The live workbook through classic xlwings (``ExcelBook(xw.Book.caller())``)."""
+
+    def __init__(self, xw_book: Any) -> None:
+        self.book = xw_book
+        self.path = Path(xw_book.fullname)
+
+    # reading ---------------------------------------------------------------------------
+
+    def sheet_values(self) -> tuple[dict[str, list[list[object]]], list[str]]:
+        """The cells of every contract sheet (from A1 to the end of the used range, so row
+        numbers are Excel's; error values as their text) and the names of hidden ones."""
+        values: dict[str, list[list[object]]] = {}
+        hidden: list[str] = []
+        for sheet in self.book.sheets:
+            name = sheet.name
+            if canonical_sheet(name) is None:
+                continue
+            last = sheet.used_range.last_cell
+            rows = sheet.range((1, 1), (last.row, last.column)).options(
+                ndim=2, err_to_str=True).value
+            values[name] = rows or []
+            if not sheet.visible:
+                hidden.append(name)
+        return values, hidden
+
+    def load(self) -> CRMWorkbook:
+        values, hidden = self.sheet_values()
+        return load_crm_workbook_from_values(values, path=self.path, hidden=hidden)
+
+    def validate(self) -> ValidationReport:
+        values, hidden = self.sheet_values()
+        return validate_values(values, path=self.path, hidden=hidden)
+
+    # writing ---------------------------------------------------------------------------
+
+    def _result_sheet(self, name: str):
+        """The sheet ``name``, emptied (cells, formats and the tables on them), or a new one
+        after the last sheet."""
+        sheets = self.book.sheets
+        names = [s.name for s in sheets]
+        if name in names:
+            sheet = sheets[name]
+            sheet.clear()
+            return sheet
+        return sheets.add(name, after=sheets[names[-1]]) if names else sheets.add(name)
+
+    def _table_names(self, skip: str) -> set[str]:
+        return {t.name.casefold() for s in self.book.sheets if s.name != skip
+                for t in s.tables}
+
+    def write(self, sheets: Sheets) -> str:
+        app = self.book.app
+        app.screen_updating = False
+        try:
+            for name, content in sheets.items():
+                name = name[:31]
+                sheet = self._result_sheet(name)
+                taken = self._table_names(name)
+                row = 1
+                for table in _tables(content):
+                    row = self._write_table(sheet, table, row, taken)
+                sheet.autofit("c")
+        finally:
+            app.screen_updating = True
+        return "the sheet" + ("s " if len(sheets) > 1 else " ") + ", ".join(sheets)
+
+    def _write_table(self, sheet: Any, table: ResultTable, top: int, taken: set[str]) -> int:
+        """Title, header and values at row ``top``; a number format per column; an Excel table
+        over header and rows. Returns the next free row (one blank row between tables)."""
+        frame = table.frame
+        row = top
+        if table.title:
+            title = sheet.range((row, 1))
+            title.value = _as_text_cell(table.title)
+            title.font.bold = True
+            row += 1
+        values = live_values(table)
+        header_row = row
+        sheet.range((header_row, 1)).options(index=False, header=True).value = values
+        last = header_row + len(frame)
+        ncols = frame.shape[1]
+        if len(frame) and ncols:
+            for c, name in enumerate(frame.columns, start=1):
+                fmt = table.formats.get(str(name)) or _default_format(str(name), frame[name])
+                if fmt:
+                    sheet.range((header_row + 1, c), (last, c)).number_format = fmt
+            sheet.tables.add(source=sheet.range((header_row, 1), (last, ncols)),
+                             name=_table_name(sheet.name, taken),
+                             table_style_name=TABLE_STYLE)
+        else:
+            sheet.range((header_row, 1), (header_row, max(ncols, 1))).font.bold = True
+        return last + 2
+
+    # talking to the user ---------------------------------------------------------------
+
+    def message(self, text: str, *, error: bool = False) -> None:
+        self.book.app.alert(text, title=TITLE, buttons="ok",
+                            mode="critical" if error else "info")
+
+    def confirm(self, text: str) -> bool:
+        return self.book.app.alert(text, title=TITLE, buttons="ok_cancel", mode="info") == "ok"
+
+    def open_folder(self, folder: Path) -> None:
+        open_in_file_manager(folder)
+
+
+def caller_book() -> ExcelBook:
+    """The workbook whose ribbon button (or RunPython call) started this macro."""
+    import xlwings as xw
+
+    return ExcelBook(xw.Book.caller())
+
+
+__all__ = ["Book", "ExcelBook", "FileBook", "caller_book", "live_values",
+           "open_in_file_manager"]
