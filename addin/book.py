@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from addin.jobs.validate import ValidationReport, validate_values, validate_workbook
@@ -167,30 +168,39 @@ def _formula_text(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _link_text(value: object) -> str:
+    """What a HYPERLINK formula shows: a number stays a number, anything else quoted text."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)):
+        return repr(float(value)) if float(value) != int(value) else str(int(value))
+    return _formula_text(safe_cell_text(str(value)))
+
+
 def live_values(table: ResultTable) -> pd.DataFrame:
     """The frame as it is handed to xlwings: headers made unique, missing values ``None``,
     text that Excel would read as a formula kept as text, link cells as ``HYPERLINK``
     formulas (the only formulas written, built from our own targets with quotes escaped)."""
     frame = table.frame
-    out = pd.DataFrame(index=range(len(frame)))
+    out: dict[str, object] = {}
     for i, header in enumerate(_unique_headers(list(frame.columns))):
         name = frame.columns[i]
         series = frame.iloc[:, i].reset_index(drop=True)
-        if pd.api.types.is_datetime64_any_dtype(series.dtype) or \
-                pd.api.types.is_numeric_dtype(series.dtype):
-            values = series.astype(object).where(series.notna(), None)
-        else:
-            values = series.astype(object).where(series.notna(), None)
-            values = values.map(lambda v: _as_text_cell(v) if isinstance(v, str) else v)
+        cells = series.to_numpy(dtype=object)
+        cells[series.isna().to_numpy()] = None
         targets = table.links.get(str(name))
         if targets is not None:
-            shown = values.map(lambda v: None if v is None else str(v).lstrip("'"))
-            values = pd.Series([
+            cells = np.array([
+                None if v is None else
                 f"=HYPERLINK({_formula_text(safe_cell_text(str(t)))},"
-                f"{_formula_text(s)})" if t and s is not None else v
-                for t, s, v in zip(targets, shown, values, strict=True)], dtype=object)
-        out[header] = values.to_numpy(dtype=object)
-    return out
+                f"{_link_text(v)})" if t else
+                _as_text_cell(v) if isinstance(v, str) else v
+                for t, v in zip(targets, cells, strict=True)], dtype=object)
+        elif not (pd.api.types.is_datetime64_any_dtype(series.dtype)
+                  or pd.api.types.is_numeric_dtype(series.dtype)):
+            text = np.array([isinstance(v, str) for v in cells], dtype=bool)
+            cells[text] = [_as_text_cell(v) for v in cells[text]]
+        out[header] = cells
+    return pd.DataFrame(out, index=range(len(frame)), columns=list(out), dtype=object)
 
 
 class ExcelBook(Book):

@@ -1,0 +1,259 @@
+"""The book interface: a live workbook read from its cell values goes through the same checks
+as a file; the file book writes and records; the xlwings book makes exactly the xlwings calls
+asserted against a fake that is itself checked against the real xlwings classes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from xlwings_fake import REAL, FakeBook
+
+from addin.book import ExcelBook, FileBook, live_values
+from addin.errors import InputError
+from addin.workbook import ResultTable, load_crm_workbook, load_crm_workbook_from_values
+from addin.workbook.writer import cell_link
+
+CUSTOMERS = [["customer_id", "name", "region"], ["C1", "Acme", "North"],
+             ["C2", "Bolt & Co", "South"], [None, None, None],
+             ["C3", "Bolt", None]]
+TRANSACTIONS = [["customer_id", "date", "amount"], ["C1", dt.datetime(2026, 1, 5), 100.0],
+                ["C2", dt.datetime(2026, 2, 1), 250.5], ["C3", dt.datetime(2026, 3, 9), 10]]
+
+
+def xlwings_rows(rows):
+    """Cells as classic xlwings reads them: blanks None, every number a float."""
+    return [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row]
+            for row in rows]
+
+
+def excel_values(path):
+    """{sheet: rows} of a file as a live workbook would give them (via openpyxl)."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return {ws.title: xlwings_rows([list(r) for r in ws.iter_rows(values_only=True)])
+            for ws in wb.worksheets}
+
+
+# ----------------------------------------------------------------- the reader from values
+
+
+def test_values_load_the_same_frames_as_the_file(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": TRANSACTIONS,
+                      "Notes": [["free text"]]})
+    from_file = load_crm_workbook(path)
+    from_values = load_crm_workbook_from_values(excel_values(path), path=path)
+    assert list(from_values.sheets) == ["Customers", "Transactions"]
+    for name, frame in from_file.sheets.items():
+        pd.testing.assert_frame_equal(from_values.sheets[name], frame)
+    # Excel row numbers survive the blank row 4: C3 is on row 5
+    assert from_values["Customers"].loc[5, "customer_id"] == "C3"
+
+
+def test_values_give_the_same_error_messages_as_the_file(make_xlsx):
+    bad = [*TRANSACTIONS, ["C1", "yesterday", 5.0], ["C2", dt.datetime(2026, 4, 1), "lots"]]
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": bad})
+    with pytest.raises(InputError) as from_file:
+        load_crm_workbook(path)
+    with pytest.raises(InputError) as from_values:
+        load_crm_workbook_from_values(excel_values(path), path=path)
+    assert from_values.value.lines() == from_file.value.lines()
+    assert from_values.value.lines() == [
+        "sheet 'Transactions', row 5, column 'date' (B): expected a date (an Excel date, or "
+        "text such as 2026-03-31) (found 'yesterday')",
+        "sheet 'Transactions', row 6, column 'amount' (C): expected a number (found 'lots')"]
+
+
+def test_values_hidden_sheet_and_error_text_as_the_file_reader_treats_them():
+    rows = [["customer_id", "name"], ["C1", "#N/A"], ["#N/A", "Bolt"]]
+    with pytest.raises(InputError) as err:
+        load_crm_workbook_from_values({"客户": rows}, path="live.xlsx", hidden=["客户"])
+    assert err.value.lines() == [
+        "sheet '客户', row 2, column 'name' (B): a value is required here (text); the cell is "
+        "blank or holds an Excel error such as #N/A",
+        "sheet '客户', row 3, column 'customer_id' (A): a value is required here (an id); the "
+        "cell is blank or holds an Excel error such as #N/A"]
+
+
+def test_values_without_crm_sheets_name_the_workbook():
+    with pytest.raises(InputError, match="live.xlsx has none of the CRM sheets"):
+        load_crm_workbook_from_values({"Sheet1": [["a"]]}, path="C:/x/live.xlsx")
+
+
+# ----------------------------------------------------------------- links
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="[]:*?/\\"), min_size=1,
+               max_size=31))
+def test_cell_link_quotes_any_sheet_name_reversibly(name):
+    target = cell_link(name, "C3")
+    assert target.startswith("#'") and target.endswith("'!C3")
+    inner = target[2:-4]
+    # every quote inside is doubled, so the name cannot end the quoted part early
+    assert inner.replace("''", "") .count("'") == 0
+    assert inner.replace("''", "'") == name
+
+
+def test_cell_link_of_a_name_with_a_quote():
+    assert cell_link("O'Brien", "C3") == "#'O''Brien'!C3"
+
+
+# ----------------------------------------------------------------- FileBook
+
+
+def test_file_book_records_messages_and_answers(tmp_path):
+    book = FileBook(tmp_path / "b.xlsx", answers=[False, True])
+    assert book.confirm("Send 3?") is False
+    assert book.confirm("Really?") is True
+    assert book.confirm("Default?") is True
+    book.message("done")
+    book.message("bad", error=True)
+    book.open_folder(tmp_path)
+    assert book.questions == ["Send 3?", "Really?", "Default?"]
+    assert book.messages == [("done", False), ("bad", True)]
+    assert book.opened == [tmp_path]
+    assert book.folder == tmp_path
+    with pytest.raises(ValueError):
+        FileBook(tmp_path / "b.xlsx", dest=tmp_path / "c.xlsx", in_place=True)
+
+
+def test_file_book_writes_a_copy_then_adds_to_it(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS})
+    before = path.read_bytes()
+    book = FileBook(path)
+    book.write({"A": [ResultTable(pd.DataFrame({"x": [1]}))]})
+    book.write({"B": [ResultTable(pd.DataFrame({"y": [2]}))]})
+    assert path.read_bytes() == before
+    dest = path.with_name("book_results.xlsx")
+    assert book.written == [dest, dest]
+    assert openpyxl.load_workbook(dest).sheetnames == ["Customers", "A", "B"]
+    assert list(path.parent.glob("*.bak-*")) == []
+
+
+def test_file_book_in_place_keeps_a_backup(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS})
+    before = path.read_bytes()
+    FileBook(path, in_place=True).write({"A": [ResultTable(pd.DataFrame({"x": [1]}))]})
+    assert openpyxl.load_workbook(path).sheetnames == ["Customers", "A"]
+    backups = list(path.parent.glob("book.bak-*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == before
+
+
+# ----------------------------------------------------------------- ExcelBook against the fake
+
+TEST_ONLY = {"log", "calls"}
+
+
+@pytest.mark.parametrize("fake", list(REAL), ids=lambda c: c.__name__)
+def test_fake_offers_only_what_real_xlwings_has(fake):
+    real = REAL[fake]
+    for name, member in vars(fake).items():
+        if name in TEST_ONLY or (name.startswith("_") and name not in (
+                "__iter__", "__len__", "__getitem__")):
+            continue
+        assert hasattr(real, name), f"xlwings.{real.__name__} has no {name}"
+        if callable(member) and not isinstance(member, property) and name != "__init__":
+            real_params = inspect.signature(getattr(real, name)).parameters
+            for param in inspect.signature(member).parameters:
+                assert param in real_params, f"{real.__name__}.{name} takes no {param}"
+
+
+def test_err_to_str_is_a_classic_xlwings_option():
+    import xlwings.conversion.standard as standard
+
+    assert "err_to_str" in inspect.getsource(standard)
+
+
+def test_live_book_reads_from_a1_and_loads_like_a_file(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": TRANSACTIONS})
+    fake = FakeBook({"Notes": [["x"]], **excel_values(path)}, fullname=str(path))
+    live = ExcelBook(fake).load()
+    for name, frame in load_crm_workbook(path).sheets.items():
+        pd.testing.assert_frame_equal(live.sheets[name], frame)
+    # only contract sheets are read, each from A1 to the used range's last cell, errors as text
+    assert fake.calls("read") == [
+        ("read", ("Customers", (1, 1), (5, 3)), {"ndim": 2, "err_to_str": True}),
+        ("read", ("Transactions", (1, 1), (4, 3)), {"ndim": 2, "err_to_str": True})]
+    assert live.path == path
+
+
+def test_live_book_writes_tables_with_the_exact_xlwings_calls():
+    fake = FakeBook({"Customers": [["customer_id"]], "Old": [["x"]]},
+                    fullname="C:/crm/book.xlsx")
+    fake.sheets["Customers"].tables.add(name="Old")  # a user's table elsewhere
+    fake.log.clear()
+    frame = pd.DataFrame({"name": ["=cmd()", "Acme"], "share": [0.25, None],
+                          "when": pd.to_datetime(["2026-01-05", None]), "n": [3, 4],
+                          "cell": ["C3", None]})
+    table = ResultTable(frame, "Top", formats={"n": "0"},
+                        links={"cell": [cell_link("O'Brien", "C3"), None]})
+    where = ExcelBook(fake).write({"Old": [table], "New": [ResultTable(frame.iloc[:0])]})
+    assert where == "the sheets Old, New"
+    log = fake.log
+    assert log[0] == ("screen_updating", False) and log[-1] == ("screen_updating", True)
+    calls = [c for c in log[1:-1] if c[0] != "value"]
+    assert calls == [
+        ("clear", "Old"),
+        ("font.bold", ("Old", (1, 1), None), True),
+        ("number_format", ("Old", (3, 2), (4, 2)), "0.0%"),
+        ("number_format", ("Old", (3, 3), (4, 3)), "yyyy-mm-dd"),
+        ("number_format", ("Old", (3, 4), (4, 4)), "0"),
+        ("tables.add", ("Old", (2, 1), (4, 5)), "Old_2", "TableStyleMedium2"),
+        ("autofit", "Old", "c"),
+        ("sheets.add", "New", None, "Old"),
+        ("font.bold", ("New", (1, 1), (1, 5)), True),
+        ("autofit", "New", "c"),
+    ]
+    values = [c for c in log if c[0] == "value"]
+    assert values[0] == ("value", ("Old", (1, 1), None), {}, "Top")
+    _, address, options, written = values[1]
+    assert address == ("Old", (2, 1), None)
+    assert options == {"index": False, "header": True}
+    assert list(written.columns) == ["name", "share", "when", "n", "cell"]
+    assert written["name"].tolist() == ["'=cmd()", "Acme"]  # data text stays text
+    assert written["share"].tolist() == [0.25, None]
+    assert written["when"].tolist() == [pd.Timestamp("2026-01-05"), None]
+    assert written["cell"].tolist() == ['=HYPERLINK("#\'O\'\'Brien\'!C3","C3")', None]
+    assert values[2][1] == ("New", (1, 1), None) and values[2][3].empty
+
+
+def test_live_values_escape_quotes_inside_link_text():
+    table = ResultTable(pd.DataFrame({"cell": ['say "hi"']}),
+                        links={"cell": ['#\'Sheet "1"\'!A1']})
+    assert live_values(table)["cell"].tolist() == [
+        '=HYPERLINK("#\'Sheet ""1""\'!A1","say ""hi""")']
+
+
+def test_live_book_talks_through_app_alert():
+    fake = FakeBook({"Customers": [["customer_id"]]}, answers=["cancel", "ok"])
+    book = ExcelBook(fake)
+    book.message("Done")
+    book.message("Broken", error=True)
+    assert book.confirm("Send?") is False
+    assert book.confirm("Send?") is True
+    assert fake.calls("alert") == [
+        ("alert", "Done", "CRM", "ok", "info"),
+        ("alert", "Broken", "CRM", "ok", "critical"),
+        ("alert", "Send?", "CRM", "ok_cancel", "info"),
+        ("alert", "Send?", "CRM", "ok_cancel", "info")]
+
+
+def test_no_licensed_xlwings_module_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import sys, addin.book, addin.macros; "
+            "print([m for m in sys.modules if m.startswith(('xlwings.pro', 'xlwings.server'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_live_link_to_a_row_number_shows_the_number():
+    table = ResultTable(pd.DataFrame({"row": [149, 7]}),
+                        links={"row": [cell_link("Customers", "A149"), None]})
+    assert live_values(table)["row"].tolist() == ['=HYPERLINK("#\'Customers\'!A149",149)', 7]

@@ -1,0 +1,227 @@
+"""A fake of the classic xlwings object graph, at the thinnest seam the live book uses.
+
+It mimics ``book.sheets[...]``, ``sheets.add``, ``sheet.range(...).options(...).value``,
+``number_format``, ``font.bold``, ``sheet.tables.add``, ``sheet.autofit`` and ``app.alert``, and
+records every call in one log so tests assert the exact xlwings calls. ``REAL`` maps each fake
+class to the xlwings class it stands in for; ``tests/test_book.py`` checks that every attribute
+a fake offers exists on the real class, so the fake cannot drift from xlwings unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Log(list):
+    def add(self, *call: Any) -> None:
+        self.append(call)
+
+
+class FakeFont:
+    def __init__(self, log: Log, address: tuple) -> None:
+        self._log, self._address = log, address
+
+    @property
+    def bold(self) -> bool:
+        return False
+
+    @bold.setter
+    def bold(self, value: bool) -> None:
+        self._log.add("font.bold", self._address, value)
+
+
+class FakeRange:
+    def __init__(self, sheet: FakeSheet, first: tuple, last: tuple | None = None,
+                 options: dict | None = None) -> None:
+        self._sheet, self._first, self._last = sheet, first, last
+        self._options = options or {}
+
+    @property
+    def address(self) -> tuple:
+        return (self._sheet.name, self._first, self._last)
+
+    @property
+    def row(self) -> int:
+        return self._first[0]
+
+    @property
+    def column(self) -> int:
+        return self._first[1]
+
+    @property
+    def last_cell(self) -> FakeRange:
+        return FakeRange(self._sheet, self._last or self._first)
+
+    def options(self, **options: Any) -> FakeRange:
+        return FakeRange(self._sheet, self._first, self._last, options)
+
+    @property
+    def value(self) -> Any:
+        self._sheet._log.add("read", self.address, self._options)
+        rows, cols = self._last[0] - self._first[0] + 1, self._last[1] - self._first[1] + 1
+        data = self._sheet._rows
+        return [[data[r][c] if r < len(data) and c < len(data[r]) else None
+                 for c in range(cols)] for r in range(rows)]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._sheet._log.add("value", self.address, self._options, value)
+
+    @property
+    def number_format(self) -> str:
+        return "General"
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        self._sheet._log.add("number_format", self.address, value)
+
+    @property
+    def font(self) -> FakeFont:
+        return FakeFont(self._sheet._log, self.address)
+
+
+class FakeTable:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class FakeTables:
+    def __init__(self, sheet: FakeSheet, names: tuple[str, ...] = ()) -> None:
+        self._sheet = sheet
+        self._tables = [FakeTable(n) for n in names]
+
+    def __iter__(self):
+        return iter(list(self._tables))
+
+    def add(self, source: FakeRange | None = None, name: str | None = None,
+            table_style_name: str = "TableStyleMedium2") -> FakeTable:
+        self._sheet._log.add("tables.add", source.address if source else None, name,
+                             table_style_name)
+        table = FakeTable(name or f"Table{len(self._tables) + 1}")
+        self._tables.append(table)
+        return table
+
+
+class FakeSheet:
+    def __init__(self, log: Log, name: str, rows: list[list[Any]] | None = None,
+                 visible: bool = True, tables: tuple[str, ...] = ()) -> None:
+        self._log, self._rows, self._name = log, rows or [], name
+        self._visible = visible
+        self._tables = FakeTables(self, tables)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @property
+    def tables(self) -> FakeTables:
+        return self._tables
+
+    @property
+    def used_range(self) -> FakeRange:
+        rows = max(len(self._rows), 1)
+        cols = max((len(r) for r in self._rows), default=1) or 1
+        return FakeRange(self, (1, 1), (rows, cols))
+
+    def range(self, cell1: tuple, cell2: tuple | None = None) -> FakeRange:
+        return FakeRange(self, cell1, cell2)
+
+    def clear(self) -> None:
+        self._log.add("clear", self.name)
+        self._rows = []
+        self._tables = FakeTables(self)
+
+    def autofit(self, axis: str | None = None) -> None:
+        self._log.add("autofit", self.name, axis)
+
+
+class FakeSheets:
+    def __init__(self, log: Log, sheets: list[FakeSheet]) -> None:
+        self._log, self._sheets = log, sheets
+
+    def __iter__(self):
+        return iter(list(self._sheets))
+
+    def __len__(self) -> int:
+        return len(self._sheets)
+
+    def __getitem__(self, key: str) -> FakeSheet:
+        for sheet in self._sheets:
+            if sheet.name == key:
+                return sheet
+        raise KeyError(key)
+
+    def add(self, name: str | None = None, before: FakeSheet | None = None,
+            after: FakeSheet | None = None) -> FakeSheet:
+        self._log.add("sheets.add", name, None if before is None else before.name,
+                      None if after is None else after.name)
+        sheet = FakeSheet(self._log, name or f"Sheet{len(self._sheets) + 1}")
+        self._sheets.append(sheet)
+        return sheet
+
+
+class FakeApp:
+    def __init__(self, log: Log, answers: list[str] | None = None) -> None:
+        self._log, self._answers = log, list(answers or [])
+        self._screen_updating = True
+
+    @property
+    def screen_updating(self) -> bool:
+        return self._screen_updating
+
+    @screen_updating.setter
+    def screen_updating(self, value: bool) -> None:
+        self._log.add("screen_updating", value)
+        self._screen_updating = value
+
+    def alert(self, prompt: str, title: str | None = None, buttons: str = "ok",
+              mode: str | None = None, callback: str | None = None) -> str | None:
+        self._log.add("alert", prompt, title, buttons, mode)
+        if buttons == "ok":
+            return "ok"
+        return self._answers.pop(0) if self._answers else "ok"
+
+
+class FakeBook:
+    def __init__(self, sheets: dict[str, list[list[Any]]], fullname: str = "/work/book.xlsx",
+                 hidden: tuple[str, ...] = (), answers: list[str] | None = None) -> None:
+        self.log = Log()
+        self._sheets = FakeSheets(self.log, [
+            FakeSheet(self.log, name, rows, visible=name not in hidden)
+            for name, rows in sheets.items()])
+        self._app = FakeApp(self.log, answers)
+        self._fullname = fullname
+
+    @property
+    def sheets(self) -> FakeSheets:
+        return self._sheets
+
+    @property
+    def app(self) -> FakeApp:
+        return self._app
+
+    @property
+    def fullname(self) -> str:
+        return self._fullname
+
+    @property
+    def name(self) -> str:
+        return self._fullname.rsplit("/", 1)[-1]
+
+    def calls(self, kind: str) -> list[tuple]:
+        return [c for c in self.log if c[0] == kind]
+
+
+def _real() -> dict[type, type]:
+    from xlwings import main
+
+    return {FakeBook: main.Book, FakeSheets: main.Sheets, FakeSheet: main.Sheet,
+            FakeRange: main.Range, FakeApp: main.App, FakeTables: main.Tables,
+            FakeTable: main.Table, FakeFont: main.Font}
+
+
+REAL = _real()
