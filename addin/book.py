@@ -185,7 +185,7 @@ def live_values(table: ResultTable) -> pd.DataFrame:
     for i, header in enumerate(_unique_headers(list(frame.columns))):
         name = frame.columns[i]
         series = frame.iloc[:, i].reset_index(drop=True)
-        cells = series.to_numpy(dtype=object)
+        cells = np.array(series.to_numpy(dtype=object), dtype=object)  # a writable copy
         cells[series.isna().to_numpy()] = None
         targets = table.links.get(str(name))
         if targets is not None:

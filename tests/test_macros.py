@@ -1,0 +1,224 @@
+"""Every ribbon macro on a copy of the demo workbook (through the file book, result sheets read
+back), the shared plumbing (bad input as a message naming sheet, row and column; the caller's
+workbook by default), and one macro end to end through the xlwings book on a fake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlwings
+from xlwings_fake import FakeBook
+
+from addin import __version__, macros
+from addin.book import ExcelBook, FileBook
+from addin.demo import demo_workbook_path
+from addin.jobs import survey_workbook
+from addin.jobs.tier import tier_workbook
+from addin.workbook import load_crm_workbook
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Every macro run once, in ribbon order, on one copy of the demo workbook."""
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo_crm.xlsx"
+    shutil.copyfile(demo_workbook_path(), path)
+    book = FileBook(path)
+    returned = {name: getattr(macros, name)(book) for name in (
+        "validate_workbook", "tier_customers", "analyse_survey", "show_function_reference",
+        "about")}
+    results = openpyxl.load_workbook(book.written[0])
+    return book, returned, results
+
+
+def table_below(ws, title: str) -> pd.DataFrame:
+    """The table under the title cell ``title`` in column A: header row, then rows until a
+    blank first cell."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    header = [h for h in rows[start + 1] if h is not None]
+    body = []
+    for r in rows[start + 2:]:
+        if r[0] is None:
+            break
+        body.append(list(r[:len(header)]))
+    return pd.DataFrame(body, columns=header)
+
+
+def test_every_macro_writes_into_one_copy_and_leaves_the_workbook(demo_run):
+    book, _, results = demo_run
+    assert set(book.written) == {book.path.with_name("demo_crm_results.xlsx")}
+    assert results.sheetnames[-4:] == ["Problems", "Tiers", "Survey Results", "CRM Functions"]
+    assert book.path.read_bytes() == demo_workbook_path().read_bytes()
+    assert [error for _, error in book.messages] == [False] * 5
+
+
+def test_validate_lists_problems_with_links_to_the_cells(demo_run):
+    book, returned, results = demo_run
+    ws = results["Problems"]
+    assert ws["A1"].value == "Problems: 0 errors, 0 warnings (click a cell to go there)"
+    dups = table_below(ws, "Duplicate customers")
+    # the demo plants 4 duplicate groups, 8 records (workbooks/README.md)
+    assert len(dups) == 8 and dups["group"].nunique() == 4
+    first = next(r for r in ws.iter_rows() if r[0].value == "group")[0].row + 1
+    link = ws.cell(row=first, column=3)
+    assert link.value == 149 and link.hyperlink.location == "'Customers'!A149"
+    assert book.messages[0][0] == (
+        "demo_crm.xlsx: 0 errors, 0 warnings, 4 groups of duplicate customers (8 records).\n"
+        "The workbook can be used.\n"
+        f"Written to {book.written[0]}; click a cell reference to go there.")
+    assert returned["validate_workbook"].ok
+
+
+def test_tier_customers_writes_the_tiers_sheet_of_the_tier_job(demo_run):
+    book, returned, results = demo_run
+    expected = tier_workbook(load_crm_workbook(demo_workbook_path()))
+    customers = table_below(results["Tiers"], "Customers")
+    assert len(customers) == len(expected.tiers) == 1999
+    top = expected.customers_table().iloc[0]
+    assert customers.loc[0, "customer_id"] == top["customer_id"]
+    assert customers.loc[0, "revenue"] == pytest.approx(top["revenue"])
+    counts = expected.tiers["pyramid_tier"].value_counts()
+    assert book.messages[1][0].splitlines()[1] == "Pyramid: " + ", ".join(
+        f"{label} {int(counts[label]):,}" for label in expected.settings.pyramid_labels)
+    assert returned["tier_customers"].pareto() == expected.pareto()
+
+
+def test_analyse_survey_writes_the_survey_results_sheet(demo_run):
+    book, _, results = demo_run
+    expected = survey_workbook(load_crm_workbook(demo_workbook_path()))
+    headline = table_below(results["Survey Results"], "Survey headline")
+    want = expected.report.headline()
+    assert headline["measure"].tolist() == want["measure"].tolist()
+    assert headline["value"].astype(float).tolist() == pytest.approx(
+        want["value"].astype(float).tolist(), nan_ok=True)
+    assert book.messages[2][0] == "\n".join(
+        [*expected.summary_lines(), "", f"Written to {book.written[0]}."])
+
+
+def test_function_reference_lists_every_registered_function(demo_run):
+    from addin.functions.ranges import FUNCTIONS
+
+    book, _, results = demo_run
+    ws = results["CRM Functions"]
+    title = ws["A1"].value
+    listed = table_below(ws, title)
+    assert sorted(listed["function"].str.split("(").str[0]) == sorted(FUNCTIONS)
+    nps = listed.set_index("category").loc["CRM Surveys"]
+    nps = nps[nps["function"] == "CRM_NPS(values, [promoter_min], [detractor_max])"].iloc[0]
+    assert nps["arguments"].splitlines()[1] == (
+        "promoter_min (optional): lowest promoter answer (default 9)")
+    assert book.messages[3][0] == f"{len(FUNCTIONS)} CRM functions listed on {book.written[0]}."
+
+
+def test_about_names_the_versions(demo_run):
+    book, returned, _ = demo_run
+    assert book.messages[4][0] == returned["about"] == (
+        f"CRM add-in {__version__}\n"
+        f"Python {platform.python_version()} ({platform.system()})\n"
+        f"xlwings {xlwings.__version__}")
+
+
+# ----------------------------------------------------------------- shared plumbing
+
+CUSTOMERS = [["customer_id", "name"], ["C1", "Acme"], ["C2", "Bolt"]]
+BAD_TRANSACTIONS = [["customer_id", "date", "amount"], ["C1", dt.datetime(2026, 1, 5), 10],
+                    ["C2", "soon", 20]]
+
+
+@pytest.mark.parametrize("name", ["tier_customers", "analyse_survey"])
+def test_bad_input_is_a_message_naming_sheet_row_and_column(make_xlsx, name):
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
+    book = FileBook(path)
+    assert getattr(macros, name)(book) is None
+    action = name.replace("_", " ").capitalize()
+    assert book.messages == [(
+        f"{action} stopped: the workbook has 1 problem to fix.\n\n"
+        "- sheet 'Transactions', row 3, column 'date' (B): expected a date (an Excel date, or "
+        "text such as 2026-03-31) (found 'soon')", True)]
+    assert book.written == []
+
+
+def test_problem_message_caps_the_list():
+    from addin.errors import InputError, Problem
+
+    exc = InputError.from_problems(
+        [Problem("expected a number", sheet="Transactions", row=r, column="amount", letter="C")
+         for r in range(2, 15)])
+    lines = macros.problem_message("Tier customers", exc, limit=2).splitlines()
+    assert lines == ["Tier customers stopped: the workbook has 13 problems to fix.", "",
+                     "- sheet 'Transactions', row 2, column 'amount' (C): expected a number",
+                     "- sheet 'Transactions', row 3, column 'amount' (C): expected a number",
+                     "- ... and 11 more problems"]
+
+
+def test_validate_links_each_problem_to_its_cell(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
+    book = FileBook(path)
+    report = macros.validate_workbook(book)
+    assert len(report.errors) == 1
+    ws = openpyxl.load_workbook(book.written[0])["Problems"]
+    problems = table_below(ws, "Problems: 1 errors, 0 warnings (click a cell to go there)")
+    assert problems[["severity", "sheet", "row", "cell"]].values.tolist() == [
+        ["error", "Transactions", 3, "B3"]]
+    assert ws["E3"].hyperlink.location == "'Transactions'!B3"
+    text, error = book.messages[0]
+    assert error and text.startswith("book.xlsx: 1 error, 0 warnings, 0 groups of duplicate "
+                                     "customers (0 records).\nFix the errors")
+
+
+def test_a_problem_without_a_row_links_to_the_sheet(make_xlsx):
+    contacts = [["customer_id", "date", "channel"], ["C1", dt.datetime(2026, 1, 1), "phone"]]
+    path = make_xlsx({"Customers": CUSTOMERS, "联系记录": contacts},
+                     states={"联系记录": "hidden"})
+    book = FileBook(path)
+    report = macros.validate_workbook(book)
+    assert report.ok and len(report.warnings) == 1
+    ws = openpyxl.load_workbook(book.written[0])["Problems"]
+    problems = table_below(ws, "Problems: 0 errors, 1 warnings (click a cell to go there)")
+    assert problems[["severity", "sheet", "cell"]].values.tolist() == [
+        ["warning", "联系记录", "A1"]]
+    assert ws["E3"].hyperlink.location == "'联系记录'!A1"
+    assert book.messages[0] == (
+        "book.xlsx: 0 errors, 1 warning, 0 groups of duplicate customers (0 records).\n"
+        f"The workbook can be used.\nWritten to {book.written[0]}; click a cell reference to "
+        "go there.", False)
+
+
+def test_in_place_writes_back_with_a_backup(make_xlsx):
+    path = make_xlsx({"Customers": CUSTOMERS,
+                      "Transactions": BAD_TRANSACTIONS[:2] + [["C2", dt.datetime(2026, 2, 1),
+                                                               20]]})
+    before = path.read_bytes()
+    macros.tier_customers(FileBook(path, in_place=True))
+    assert "Tiers" in openpyxl.load_workbook(path).sheetnames
+    [backup] = path.parent.glob("book.bak-*.xlsx")
+    assert backup.read_bytes() == before
+
+
+# ----------------------------------------------------------------- through the live book
+
+
+def test_validate_in_a_live_workbook_writes_links_and_alerts(make_xlsx):
+    fake = FakeBook({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS},
+                    fullname="C:/crm/live.xlsx")
+    report = macros.validate_workbook(ExcelBook(fake))
+    assert [p.cell for p in report.errors] == ["B3"]
+    assert ("sheets.add", "Problems", None, "Transactions") in fake.log
+    written = [c for c in fake.log if c[0] == "value" and c[1][0] == "Problems"
+               and c[2] == {"index": False, "header": True}]
+    assert written[0][3]["cell"].tolist() == ['=HYPERLINK("#\'Transactions\'!B3","B3")']
+    [alert] = fake.calls("alert")
+    assert alert[1].startswith("live.xlsx: 1 error, 0 warnings") and alert[4] == "critical"
+
+
+def test_macros_default_to_the_calling_workbook(monkeypatch):
+    fake = FakeBook({"Customers": CUSTOMERS})
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: fake))
+    macros.about()
+    assert [c[1] for c in fake.calls("alert")] == [macros.about_text()]
