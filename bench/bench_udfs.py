@@ -16,7 +16,6 @@ under 50 ms. Prints one line per function and exits 1 if any misses the target.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import sys
 import time
