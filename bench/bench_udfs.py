@@ -54,7 +54,10 @@ def as_block(frame: pd.DataFrame) -> list[list[object]]:
     return [list(frame.columns), *frame.to_numpy(dtype=object).tolist()]
 
 
-def cases(cells: int, seed: int = 11) -> list[tuple[str, Callable[[], object], Callable[[], object]]]:
+Case = tuple[str, Callable[[], object], Callable[[], object]]
+
+
+def cases(cells: int, seed: int = 11) -> list[Case]:
     rng = np.random.default_rng(seed)
     values = np.round(rng.lognormal(8, 1.5, cells), 2)
     values_range = as_range("revenue", values.tolist())
