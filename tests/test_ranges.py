@@ -187,3 +187,22 @@ def test_conversion_of_a_100k_column_is_vectorised():
     values = [["Revenue"]] + [[float(i)] for i in range(100_000)]
     s = column(values, "values")
     assert len(s) == 100_000 and s.iloc[-1] == 99_999.0
+
+
+def test_the_collector_is_switched_back_on_after_a_call_and_after_an_error():
+    import gc
+
+    @excel_function("CRM Test", values="numbers")
+    def CRM_TEST_GC(values):
+        """Sum."""
+        assert not gc.isenabled()  # off while the range is converted and the answer built
+        return float(column(values, "values").sum())
+
+    try:
+        assert gc.isenabled()
+        assert CRM_TEST_GC([[1.0], [2.0]]) == 3.0
+        assert gc.isenabled()
+        assert CRM_TEST_GC([["x"], ["y"]]).startswith("#CRM!")
+        assert gc.isenabled()
+    finally:
+        FUNCTIONS.pop("CRM_TEST_GC", None)

@@ -33,12 +33,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import inspect
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -140,6 +142,11 @@ def excel_function(category: str, *, heavy: bool = False, **arg_docs: str):
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # A 100,000-row range in and a spilled answer out create millions of small lists
+            # and floats, none of them cyclic; the cyclic collector would walk them again and
+            # again (4x the conversion's own time). Reference counting still frees everything.
+            collecting = gc.isenabled()
+            gc.disable()
             try:
                 return func(*args, **kwargs)
             except (InputError, ValueError) as exc:
@@ -148,6 +155,9 @@ def excel_function(category: str, *, heavy: bool = False, **arg_docs: str):
                 log.exception("%s failed", name)
                 return udf_error(f"internal error in {name} ({type(exc).__name__}: {exc}); "
                                  "please report it")
+            finally:
+                if collecting:
+                    gc.enable()
 
         info = FunctionInfo(
             name=name,
@@ -216,11 +226,16 @@ def rows_of(value: Any) -> list[list[Any]]:
         return []
     if not isinstance(value[0], (list, tuple)):
         return [[v] for v in value]
-    return [list(r) for r in value]
+    return value  # read only: no copy of a 100,000-row range
 
 
 def _is_error(v: Any) -> bool:
     return isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS
+
+
+def _error_positions(values: Iterable[Any]) -> list[bool]:
+    """For each value, whether it is an Excel error value such as ``#N/A``."""
+    return [v.__class__ is str and v.lstrip()[:1] == "#" and _is_error(v) for v in values]
 
 
 def _is_blank(v: Any) -> bool:
@@ -264,11 +279,15 @@ def _has_header(values: list[Any], kind: str, name: str) -> bool:
 
 
 def _flatten(rng: Any, name: str) -> list[Any]:
+    if isinstance(rng, list) and rng and not isinstance(rng[0], (list, tuple)):
+        return rng  # already one column of values
     rows = rows_of(rng)
     if not rows:
         return []
-    width = max(len(r) for r in rows)
+    width = max(map(len, rows))
     if width <= 1:
+        if min(map(len, rows)) == 1:
+            return list(map(itemgetter(0), rows))
         return [r[0] if r else None for r in rows]
     if len(rows) == 1:
         return list(rows[0])
@@ -283,13 +302,15 @@ def _convert(raw: list[Any], kind: str, name: str, first_row: int,
     if kind not in _CONVERT:
         raise TypeError(f"unknown kind {kind!r}; use one of {KINDS}")
     series = pd.Series(raw, dtype=object)
-    typed, bad = _CONVERT[kind](series)
+    pre = coerce.census(series)
+    typed, bad = _CONVERT[kind](series, pre)
     where = f"column '{column}' " if column else ""
     bad_at = np.flatnonzero(bad.to_numpy())
+    # an error value is text the census counted as missing: look only at those cells
+    missing = np.flatnonzero(pre[1] == coerce.MISSING)
     error_at = np.array([], dtype=np.intp)
-    if kind in ("number", "date", "text"):
-        error_at = np.flatnonzero(np.fromiter((_is_error(v) for v in raw), dtype=bool,
-                                              count=len(raw)))
+    if kind in ("number", "date", "text") and len(missing):
+        error_at = missing[np.array(_error_positions(raw[i] for i in missing), dtype=bool)]
     if len(bad_at) or len(error_at):
         i = int(min(np.concatenate([bad_at, error_at])))
         if i in set(error_at.tolist()):
@@ -301,9 +322,9 @@ def _convert(raw: list[Any], kind: str, name: str, first_row: int,
         count = len(set(bad_at.tolist()) | set(error_at.tolist()))
         more = f" (and {count - 1} more)" if count > 1 else ""
         raise InputError(f"{name}: {first}{more}")
-    if kind == "answer":  # an error cell is an answer the survey routines count and report
-        errors = [i for i, v in enumerate(raw) if _is_error(v)]
-        if errors:
+    if kind == "answer" and len(missing):  # an error is an answer the routines count
+        errors = missing[np.array(_error_positions(raw[i] for i in missing), dtype=bool)]
+        if len(errors):
             typed = typed.astype(object)
             typed.iloc[errors] = [str(raw[i]).strip().upper() for i in errors]
     typed = typed.reset_index(drop=True)
@@ -412,6 +433,26 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
+def _cells(series: pd.Series) -> list[Any]:
+    """A column's values as cells, vectorised for the common dtypes (a 100,000-row answer
+    must not cost more than the routine that computed it)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _cells(series.astype(object))
+    numpy_dtype = isinstance(dtype, np.dtype)
+    if numpy_dtype and dtype.kind in "biu":
+        return series.tolist()
+    if numpy_dtype and dtype.kind == "f":
+        return [v if v == v else "" for v in series.tolist()]  # NaN != NaN
+    if numpy_dtype and dtype.kind == "M":
+        return [("" if v is pd.NaT else v.to_pydatetime()) for v in series.tolist()]
+    if (numpy_dtype and dtype.kind == "O") or pd.api.types.is_string_dtype(dtype):
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind in ("string", "empty"):
+            return [v if v.__class__ is str else "" for v in series.tolist()]
+    return [_cell(v) for v in series.tolist()]
+
+
 def spill(obj: Any, header: bool = True) -> Any:
     """An answer as Excel takes it: a scalar stays one cell; a Series becomes a column (under
     its name when ``header``); a DataFrame a header row and its rows (index dropped; reset it
@@ -425,12 +466,13 @@ def spill(obj: Any, header: bool = True) -> Any:
     if isinstance(obj, pd.DataFrame):
         if obj.shape[1] == 0:
             return [[""]]
-        body = [[_cell(v) for v in row] for row in obj.itertuples(index=False, name=None)]
+        columns = [_cells(obj.iloc[:, i]) for i in range(obj.shape[1])]
+        body = [list(row) for row in zip(*columns, strict=True)]
         if header:
             body.insert(0, [str(c) for c in obj.columns])
         return body or [[""]]
     if isinstance(obj, pd.Series):
-        body = [[_cell(v)] for v in obj.tolist()]
+        body = [[v] for v in _cells(obj)]
         if header and obj.name is not None:
             body.insert(0, [str(obj.name)])
         return body or [[""]]

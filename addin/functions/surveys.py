@@ -33,11 +33,13 @@ def _columns(rng: object, name: str) -> pd.DataFrame:
     rows = rows_of(rng)
     if not rows:
         raise InputError(f"{name}: the range is empty")
-    width = max(len(r) for r in rows)
+    width = max(map(len, rows))
+    if min(map(len, rows)) < width:
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
     items = {}
-    for c in range(width):
-        cells = [[r[c] if c < len(r) else None] for r in rows]
-        first = cells[0][0]
+    for c, cells in enumerate(zip(*rows, strict=True)):
+        cells = list(cells)  # one column of the block, transposed once
+        first = cells[0]
         series = column(cells, name, kind="answer")
         label = str(first).strip() if len(series) < len(cells) else f"item {c + 1}"
         if label in items:

@@ -209,9 +209,12 @@ def to_date(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Se
     bad = codes == OTHER
     dates = np.flatnonzero(codes == DATE)
     if len(dates):
-        try:  # numpy converts date and naive datetime objects in C
-            out[dates] = np.array(values[dates].tolist(), dtype=DATE_DTYPE)
-        except (TypeError, ValueError):  # time-zone aware values
+        try:  # pandas converts date and datetime objects in C (20x numpy's per-object path)
+            converted = pd.to_datetime(values[dates])
+            if converted.tz is not None:
+                converted = converted.tz_localize(None)
+            out[dates] = converted.as_unit("us").to_numpy()
+        except (TypeError, ValueError, OverflowError):  # mixed or odd time zones: one by one
             out[dates] = [pd.Timestamp(v).tz_localize(None).as_unit("us").to_datetime64()
                           for v in values[dates]]
     for i in np.flatnonzero((codes == NUMBER) | (codes == TEXT)):
@@ -234,12 +237,14 @@ def to_answer(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.
     out = np.full(len(values), np.nan, dtype=object)
     numbers = codes == NUMBER
     out[numbers] = values[numbers].astype(float)
+    has_text = False
     for i in np.flatnonzero((codes != NUMBER) & (codes != MISSING)):
         v = values[i]
         f = _parse_number_text(v) if isinstance(v, str) else None
         out[i] = f if f is not None else _as_text(v)
+        has_text = has_text or f is None
     series = pd.Series(out, index=raw.index, dtype=object)
-    if all(isinstance(v, float) for v in out):
+    if not has_text:
         series = series.astype("float64")
     return series, _no_bad(raw)
 
