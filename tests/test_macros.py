@@ -222,3 +222,18 @@ def test_macros_default_to_the_calling_workbook(monkeypatch):
     monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: fake))
     macros.about()
     assert [c[1] for c in fake.calls("alert")] == [macros.about_text()]
+
+
+def test_libreoffice_opens_the_problems_sheet_with_its_links(make_xlsx, soffice, tmp_path):
+    import csv
+
+    path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
+    book = FileBook(path)
+    macros.validate_workbook(book)
+    shown = soffice.to_csv(book.written[0], "Problems", tmp_path / "csv")
+    rows = list(csv.reader(shown.open(encoding="utf-8")))
+    assert rows[1][:5] == ["severity", "sheet", "row", "column", "cell"]
+    assert rows[2][:5] == ["error", "Transactions", "3", "date", "B3"]
+    resaved = soffice.convert(book.written[0], "xlsx", tmp_path / "resaved")
+    link = openpyxl.load_workbook(resaved)["Problems"]["E3"].hyperlink
+    assert link is not None and "Transactions" in (link.location or link.target or "")
