@@ -176,6 +176,17 @@ def _link_text(value: object) -> str:
     return _formula_text(safe_cell_text(str(value)))
 
 
+ALERT_LIMIT = 1000  # Excel's message box shows about 1,024 characters
+
+
+def _fit_alert(text: str) -> str:
+    """Text for a message box, cut at a line end (with "...") when longer than it shows."""
+    if len(text) <= ALERT_LIMIT:
+        return text
+    cut = text.rfind("\n", 0, ALERT_LIMIT - 4)
+    return text[:cut if cut > 0 else ALERT_LIMIT - 4] + "\n..."
+
+
 def live_values(table: ResultTable) -> pd.DataFrame:
     """The frame as it is handed to xlwings: headers made unique, missing values ``None``,
     text that Excel would read as a formula kept as text, link cells as ``HYPERLINK``
@@ -300,11 +311,12 @@ class ExcelBook(Book):
     # talking to the user ---------------------------------------------------------------
 
     def message(self, text: str, *, error: bool = False) -> None:
-        self.book.app.alert(text, title=TITLE, buttons="ok",
+        self.book.app.alert(_fit_alert(text), title=TITLE, buttons="ok",
                             mode="critical" if error else "info")
 
     def confirm(self, text: str) -> bool:
-        return self.book.app.alert(text, title=TITLE, buttons="ok_cancel", mode="info") == "ok"
+        return self.book.app.alert(_fit_alert(text), title=TITLE, buttons="ok_cancel",
+                                   mode="info") == "ok"
 
     def open_folder(self, folder: Path) -> None:
         open_in_file_manager(folder)

@@ -17,7 +17,7 @@ The :func:`macro` decorator supplies the plumbing shared by every door:
   xlwings, ``xw.Book.caller()``); from tests and scripts, any :class:`~addin.book.Book`, such as
   a :class:`~addin.book.FileBook` on an ``.xlsx`` file, so every macro has a headless twin;
 * bad input (:class:`~addin.errors.InputError`) becomes a message box that names the sheet, the
-  Excel row and the column of each problem (the first ten, then a count), never a traceback.
+  Excel row and the column of each problem (the first five, then a count), never a traceback.
   Anything else is a bug and is raised, which xlwings shows with its traceback.
 
 Adding a macro: write the workflow in :mod:`addin.jobs` (shared with the CLI), add a function
@@ -48,7 +48,7 @@ from addin.errors import InputError
 from addin.workbook import ResultTable
 
 T = TypeVar("T")
-MAX_PROBLEM_LINES = 10
+MAX_PROBLEM_LINES = 5  # a message box holds about 1,000 characters
 FUNCTIONS_SHEET = "CRM Functions"
 
 
@@ -57,7 +57,10 @@ def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES
     Excel row and column (capped at ``limit``, with a count of the rest)."""
     count = len(exc.problems)
     head = f"{action} stopped: the workbook has {count} problem{'s' * (count != 1)} to fix."
-    return "\n".join([head, "", *(f"- {line}" for line in exc.lines(limit=limit))])
+    lines = [head, "", *(f"- {line}" for line in exc.lines(limit=limit))]
+    if count > limit:
+        lines += ["", "Validate lists every problem on a Problems sheet, with links to the cells."]
+    return "\n".join(lines)
 
 
 def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:

@@ -257,3 +257,12 @@ def test_live_link_to_a_row_number_shows_the_number():
     table = ResultTable(pd.DataFrame({"row": [149, 7]}),
                         links={"row": [cell_link("Customers", "A149"), None]})
     assert live_values(table)["row"].tolist() == ['=HYPERLINK("#\'Customers\'!A149",149)', 7]
+
+
+def test_a_long_message_is_cut_at_a_line_end_for_the_message_box():
+    fake = FakeBook({"Customers": [["customer_id"]]})
+    lines = [f"line {i:03d} " + "x" * 90 for i in range(20)]  # 20 lines of 99 characters
+    ExcelBook(fake).message("\n".join(lines))
+    [(_, shown, *_)] = fake.calls("alert")
+    # 10 whole lines take 10 * 99 + 9 newlines = 999 characters, more than fit with "\n..."
+    assert shown == "\n".join(lines[:9]) + "\n..."

@@ -154,7 +154,8 @@ def test_problem_message_caps_the_list():
     assert lines == ["Tier customers stopped: the workbook has 13 problems to fix.", "",
                      "- sheet 'Transactions', row 2, column 'amount' (C): expected a number",
                      "- sheet 'Transactions', row 3, column 'amount' (C): expected a number",
-                     "- ... and 11 more problems"]
+                     "- ... and 11 more problems", "",
+                     "Validate lists every problem on a Problems sheet, with links to the cells."]
 
 
 def test_validate_links_each_problem_to_its_cell(make_xlsx):
