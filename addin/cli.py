@@ -226,6 +226,38 @@ def excel_functions() -> None:
     click.echo(reference_markdown())
 
 
+@excel.command("build")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the add-in (default: workbooks/CRM.xlam in the repository).")
+def excel_build(out: Path | None) -> None:
+    """Build the CRM ribbon add-in (CRM.xlam) from the installed xlwings add-in template."""
+    from addin.excel.build import build_xlam
+
+    click.echo(f"Add-in written to {build_xlam(out)}")
+
+
+@excel.command("install")
+@click.option("--dry-run", is_flag=True, help="Only say what would be done.")
+@click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The add-in to install (default: workbooks/CRM.xlam).")
+def excel_install(dry_run: bool, addin: Path | None) -> None:
+    """Set up this Windows or Mac user: copy CRM.xlam into Excel's startup folder and write the
+    add-in's configuration (this Python, UDF_MODULES = addin.functions)."""
+    import platform
+
+    from addin.excel import install
+
+    system = platform.system()
+    if system not in install.MANUAL_STEP:
+        click.echo(f"Excel does not run on {system}; this is what install does on Windows "
+                   "(on a Mac the folders differ, see the README):")
+        system, dry_run = "Windows", True
+    plan = install.plan(system, addin=addin)
+    for line in install.describe(plan) if dry_run else install.install(plan):
+        click.echo(line)
+    click.echo(f"One manual step: {install.MANUAL_STEP[system]}")
+
+
 @cli.command()
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @result_destination

@@ -61,15 +61,19 @@ class Soffice:
         self.exe = exe
         self.timeout = timeout
 
-    def convert(self, src: Path, fmt: str, outdir: Path | None = None) -> Path:
+    def convert(self, src: Path, fmt: str, outdir: Path | None = None,
+                infilter: str | None = None) -> Path:
         """``soffice --convert-to FMT --outdir DIR SRC``; ``fmt`` may carry a filter
-        (``"csv:Text - txt - csv (StarCalc):..."``). Returns the written file."""
+        (``"csv:Text - txt - csv (StarCalc):..."``); ``infilter`` names the import filter
+        where LibreOffice does not detect the type itself (an ``.xlam``). Returns the written
+        file."""
         src = Path(src)
         outdir = Path(outdir) if outdir is not None else src.parent
         outdir.mkdir(parents=True, exist_ok=True)
         profile = Path(tempfile.mkdtemp(prefix="soffice-profile-"))
         cmd = [self.exe, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-               "--norestore", "--convert-to", fmt, "--outdir", str(outdir), str(src)]
+               "--norestore", *([f"--infilter={infilter}"] if infilter else []),
+               "--convert-to", fmt, "--outdir", str(outdir), str(src)]
         # soffice is a wrapper script that starts soffice.bin: kill the whole group on timeout
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True)
