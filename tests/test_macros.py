@@ -238,3 +238,20 @@ def test_libreoffice_opens_the_problems_sheet_with_its_links(make_xlsx, soffice,
     resaved = soffice.convert(book.written[0], "xlsx", tmp_path / "resaved")
     link = openpyxl.load_workbook(resaved)["Problems"]["E3"].hyperlink
     assert link is not None and "Transactions" in (link.location or link.target or "")
+
+
+# the buttons whose workflows have not landed yet (see the extension points in addin.macros)
+NOT_YET = {"evaluate_scorecard", "key_account_reviews", "email_executives"}
+
+
+def test_every_ribbon_button_runs_a_macro_that_takes_no_arguments():
+    import inspect
+
+    from addin.excel.ribbon import GROUPS
+
+    tags = {button.macro for group in GROUPS for button in group.buttons}
+    present = {tag for tag in tags if callable(getattr(macros, tag, None))}
+    assert tags - present == NOT_YET
+    for tag in present:  # RunPython calls crm.<tag>(): the book is optional
+        params = inspect.signature(getattr(macros, tag)).parameters.values()
+        assert all(p.default is not inspect.Parameter.empty for p in params)
