@@ -76,6 +76,7 @@ def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
             book.message(problem_message(action, exc), error=True)
             return None
 
+    del door.__wrapped__  # the door's own signature, ``(book=None)``, is the one to show
     return door
 
 
