@@ -266,3 +266,26 @@ def test_a_long_message_is_cut_at_a_line_end_for_the_message_box():
     [(_, shown, *_)] = fake.calls("alert")
     # 10 whole lines take 10 * 99 + 9 newlines = 999 characters, more than fit with "\n..."
     assert shown == "\n".join(lines[:9]) + "\n..."
+
+
+def test_the_demo_workbook_loads_the_same_from_its_cell_values():
+    import python_calamine
+
+    from addin.demo import demo_workbook_path
+
+    path = demo_workbook_path()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:  # cells as xlwings gives them: blanks None, numbers floats
+        values = {name: xlwings_rows([[None if v == "" else v for v in row] for row in
+                                      book.get_sheet_by_name(name).to_python(
+                                          skip_empty_area=False)])
+                  for name in book.sheet_names}
+    finally:
+        book.close()
+    from_file = load_crm_workbook(path)
+    from_values = load_crm_workbook_from_values(values, path=path)
+    assert list(from_values.sheets) == list(from_file.sheets)
+    assert len(from_values["Transactions"]) == 61_014
+    for name, frame in from_file.sheets.items():
+        pd.testing.assert_frame_equal(from_values.sheets[name], frame)
+    assert [str(w) for w in from_values.warnings] == [str(w) for w in from_file.warnings]
