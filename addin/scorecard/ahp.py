@@ -117,7 +117,9 @@ def _weights(a: np.ndarray, method: str) -> tuple[np.ndarray, float]:
 def _consistency(lambda_max: float, n: int, table: tuple[float, ...]) -> tuple[float, float]:
     if n <= 2:
         return 0.0, 0.0
-    ci = (lambda_max - n) / (n - 1)
+    # lambda_max >= n for a positive reciprocal matrix (Saaty 1980); floating point can land a
+    # consistent matrix at n - 1e-15, which would print as CR -0.000
+    ci = max(lambda_max - n, 0.0) / (n - 1)
     return ci, ci / random_index(n, table)
 
 
