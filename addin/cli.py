@@ -182,11 +182,11 @@ def demo(ctx: click.Context, out: Path) -> None:
     """Run the monthly job on the embedded demo workbook into OUT.
 
     Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
-    (by pyramid tier), and writes the results workbook beside it with a Validation, a Tiers
-    and a Survey Results sheet.
+    (by pyramid tier), evaluates the balanced scorecard, and writes the results workbook beside
+    it with Validation, Tiers, Survey Results and Scorecard Results sheets.
     """
     from addin.demo import demo_workbook_path
-    from addin.jobs import survey_workbook, validate_workbook
+    from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
     from addin.jobs.tier import tier_workbook
     from addin.workbook import default_results_path, write_result_sheets
 
@@ -209,6 +209,10 @@ def demo(ctx: click.Context, out: Path) -> None:
     for line in survey.summary_lines():
         click.echo(line)
     sheets.update(survey.result_sheets())
+    card = scorecard_workbook(wb)
+    for line in card.summary_lines():
+        click.echo(line)
+    sheets.update(card.result_sheets())
     results = write_result_sheets(default_results_path(workbook), sheets, source=workbook)
     click.echo(f"Results workbook: {results} ({', '.join(sheets)})")
 
@@ -320,6 +324,34 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
                                        for label in report.settings.pyramid_labels))
     dest = write_results(workbook, report.result_sheets(), out, in_place)
     click.echo(f"Tiers sheet written to {dest}")
+
+
+# --- scorecard (issue 5: balanced-scorecard evaluation) ---------------------------------------
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--period", metavar="YYYY-MM",
+              help="Score this month's column instead of the actual column.")
+@reports_bad_input
+def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | None) -> None:
+    """Evaluate the balanced scorecard in WORKBOOK: each KPI's progress and red/amber/green
+    status, the roll-up to objectives, perspectives and an overall score (0-100), AHP weights
+    from Settings, and the trend with a forecast to the year's end.
+
+    Writes a Scorecard Results sheet into a copy of WORKBOOK (or into it, with --in-place).
+    """
+    from addin.jobs.scorecard import scorecard_workbook
+    from addin.workbook import load_crm_workbook
+
+    with sheet_progress("Reading sheets", 8) as progress:
+        wb = load_crm_workbook(workbook, progress=progress)
+    report = scorecard_workbook(wb, period=period)
+    for line in report.summary_lines():
+        click.echo(line)
+    dest = write_results(workbook, report.result_sheets(), out, in_place)
+    click.echo(f"Scorecard Results sheet written to {dest}")
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def test_demo_job_writes_the_workbook_and_results(tmp_path, soffice):
     assert result.exit_code == 0, result.output
     assert f"Results workbook: {out / 'demo_crm_results.xlsx'}" in result.output
     wb = openpyxl.load_workbook(out / "demo_crm_results.xlsx", read_only=True)
-    assert wb.sheetnames[-3:] == ["Validation", "Tiers", "Survey Results"]
+    assert wb.sheetnames[-4:] == ["Validation", "Tiers", "Survey Results", "Scorecard Results"]
     assert "Customers" in wb.sheetnames and "Transactions" in wb.sheetnames
     wb.close()
     # A real client opens what we wrote and sees the duplicate rows we listed.

@@ -1,0 +1,134 @@
+"""Balanced-scorecard worksheet functions: CRM_KPI_PROGRESS, CRM_KPI_STATUS, CRM_AHP, CRM_BSC.
+Thin doors over :mod:`addin.scorecard`: ranges in through :mod:`addin.functions.ranges`, one
+routine, the answer spilled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from addin.errors import InputError
+from addin.functions.ranges import column, excel_function, rows_of, scalar, spill, table
+from addin.scorecard import ahp_weights, evaluate_scorecard, kpi_progress, kpi_status
+from addin.workbook import coerce
+from addin.workbook.schema import PERSPECTIVES, POLARITIES, choice_index, header_key
+
+__all__ = ["CRM_AHP", "CRM_BSC", "CRM_KPI_PROGRESS", "CRM_KPI_STATUS"]
+
+CATEGORY = "CRM Scorecard"
+_POLARITY = "higher (default), lower, or target (closer is better); one cell or a column"
+
+
+def _numbers(rng: Any, name: str, default: Any = None) -> Any:
+    """One cell as a float, a column as a Series; blank gives ``default``."""
+    cells = [v for row in rows_of(rng) for v in row]
+    if len(cells) <= 1:
+        return scalar(rng, name, default=default)
+    return column(rng, name)
+
+
+def _polarities(rng: Any) -> Any:
+    index = choice_index(POLARITIES)
+    cells = [v for row in rows_of(rng) for v in row]
+    if len(cells) > 1:  # a column: a header cell such as "polarity" is detected and dropped
+        cells = column(rng, "polarity", "text").tolist()
+    values = [index.get(header_key(v)) if v is not None and str(v).strip() else "higher"
+              for v in cells] or ["higher"]
+    bad = [cells[i] for i, v in enumerate(values) if v is None]
+    if bad:
+        raise InputError(f"polarity: {bad[0]!r} is not higher, lower or target")
+    return values[0] if len(values) == 1 else pd.Series(values)
+
+
+def _out(value: Any) -> Any:
+    if isinstance(value, pd.Series):
+        return spill(value, header=False)
+    return value if not isinstance(value, float) or value == value else ""
+
+
+@excel_function(CATEGORY, actual="the actual value(s)", target="the target value(s)",
+                baseline="the starting value(s) (optional; without it, actual / target)",
+                polarity=_POLARITY)
+def CRM_KPI_PROGRESS(actual, target, baseline=None, polarity=None):
+    """Progress to target, 0..1: (actual - baseline) / (target - baseline) when higher is
+    better, (baseline - actual) / (baseline - target) when lower is, 1 - |actual - target| /
+    tolerance for a target band; capped at 1."""
+    a = _numbers(actual, "actual")
+    t = _numbers(target, "target")
+    b = _numbers(baseline, "baseline", default=None)
+    return _out(kpi_progress(a, t, b, _polarities(polarity)))
+
+
+@excel_function(CATEGORY, value="progress (0..1), or the actual when red and amber are given",
+                red="red limit in the actual's unit (optional)",
+                amber="amber limit in the actual's unit (optional)",
+                polarity=_POLARITY)
+def CRM_KPI_STATUS(value, red=None, amber=None, polarity=None):
+    """Red, amber or green: by progress (green from 1.0, amber from 0.8), or by the KPI's own
+    red and amber limits in its unit, respecting polarity; "no data" when blank."""
+    v = _numbers(value, "value")
+    r = _numbers(red, "red", default=None)
+    am = _numbers(amber, "amber", default=None)
+    if r is None and am is None:
+        return _out(kpi_status(v))
+    return _out(kpi_status(v, polarity=_polarities(polarity), red=r, amber=am))
+
+
+@excel_function(CATEGORY, matrix="a square pairwise-comparison matrix (Saaty 1-9; a header "
+                "row and column of names are optional)")
+def CRM_AHP(matrix):
+    """AHP weights of a judgement matrix (principal eigenvector), then lambda_max, CI and CR
+    (Saaty's random index); CR below 0.10 is acceptably consistent."""
+    rows = rows_of(matrix)
+    labels = None
+    header = bool(rows) and len(rows[0]) > 1 and (
+        isinstance(rows[0][0], str) or (rows[0][0] is None and isinstance(rows[0][1], str)))
+    if header:
+        labels = [str(v) for v in rows[0][1:]]
+        rows = [r[1:] for r in rows[1:]]
+    frame = pd.DataFrame(rows)
+    for c in frame.columns:
+        typed, bad = coerce.to_number(frame[c].astype(object))
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            raise InputError(f"matrix: row {i + 1}, column {c + 1} is not a number")
+        frame[c] = typed
+    frame.columns = (labels if labels is not None and len(labels) == frame.shape[1]
+                     else [str(i + 1) for i in range(frame.shape[1])])
+    result = ahp_weights(frame)
+    out = [[name, float(w)] for name, w in result.weights.items()]
+    out += [["lambda_max", result.lambda_max], ["CI", result.ci], ["CR", result.cr]]
+    return out
+
+
+@excel_function(CATEGORY, heavy=True, scorecard="the scorecard table with its header row: "
+                "perspective, objective, kpi, weight, target, actual (and optionally baseline, "
+                "polarity, red, amber)")
+def CRM_BSC(scorecard):
+    """Balanced-scorecard roll-up: the score (0-100) and status of each perspective, then the
+    overall score; KPIs without an actual are left out and their objective reweighted."""
+    frame = table(scorecard, "scorecard", sheet="Scorecard",
+                  kinds={"weight": "number", "target": "number", "actual": "number"})
+    for col in ("perspective", "objective", "kpi"):
+        if col not in frame.columns:
+            raise InputError(f"scorecard: needs a '{col}' column")
+    for col in ("baseline", "red", "amber"):
+        if col in frame.columns:
+            frame[col] = column(frame[col].tolist(), f"scorecard {col}", header=False)
+    index = choice_index(PERSPECTIVES)
+    canon = frame["perspective"].map(lambda v: index.get(header_key(v)) if v is not None
+                                     else None)
+    if canon.isna().any():
+        i = int(canon.isna().to_numpy().argmax())
+        raise InputError(f"scorecard: row {i + 2} perspective {frame['perspective'].iloc[i]!r} "
+                         "is not financial, customer, internal process or learning and growth")
+    frame["perspective"] = canon
+    if "polarity" in frame.columns:
+        frame["polarity"] = _polarities([[v] for v in frame["polarity"]])
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    result = evaluate_scorecard(frame)
+    out = [["perspective", "score", "status"]]
+    out += [[p, float(r["score"]), r["status"]] for p, r in result.perspectives.iterrows()]
+    out.append(["overall", result.overall, ""])
+    return out

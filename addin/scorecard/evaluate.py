@@ -1,0 +1,377 @@
+"""The balanced-scorecard roll-up, its trend, the strategy map, and fuzzy evaluation.
+
+Roll-up (Kaplan & Norton 1996; weighted-sum scoring as in the Chinese CRM-BSC literature):
+
+* each KPI's progress comes from :func:`~addin.scorecard.progress.kpi_progress` (capped at
+  ``cap``), its status from the KPI's own red/amber limits where the sheet gives both, else
+  from progress bands;
+* KPI weights are normalised within their objective over the KPIs **that have an actual**: a
+  KPI with no actual is left out, its objective's other weights renormalised, and the result's
+  ``notes`` say so; an objective with no KPI left is left out of its perspective the same way;
+* objective score = sum of (normalised KPI weight x progress); objectives weigh equally within
+  their perspective unless ``weights["objectives"]`` says otherwise;
+* perspective score = weighted mean of its objectives; perspectives weigh equally unless
+  ``weights["perspectives"]`` (numbers, or an :class:`AHPResult`) says otherwise;
+* overall = 100 x the weighted mean of the perspective scores (0..100, or up to 100 x cap).
+
+Each KPI's ``global_weight`` is the product of its normalised weights down the hierarchy, so the
+``weighted_score`` column (100 x global weight x progress) sums to the overall score.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError, Problem
+from addin.scorecard.ahp import AHPResult
+from addin.scorecard.progress import kpi_progress, kpi_status
+
+PERSPECTIVE_ORDER = ("financial", "customer", "internal process", "learning and growth")
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SHEET = "Scorecard"
+
+
+# --------------------------------------------------------------------------------------------
+# fuzzy comprehensive evaluation
+
+
+@dataclass
+class FuzzyResult:
+    membership: pd.Series  # B, normalised, by grade
+    grade: str
+    score: float
+
+
+def fuzzy_evaluation(weights: Any, membership: Any, grades: Any) -> FuzzyResult:
+    """Fuzzy comprehensive evaluation with the weighted-average operator M(., +):
+    ``B = W . R`` (W the 1 x m weights, R the m x k membership of each factor in each grade),
+    normalised to sum 1; the overall grade is the one of maximum membership; the crisp score is
+    ``B . v`` with the grade values ``v`` (as used to evaluate CRM performance in the Chinese BSC
+    literature, e.g. the 模糊综合评价 of CRM performance with AHP weights).
+
+    ``grades`` maps grade name -> value (e.g. {"excellent": 95, "good": 80, ...}) or is a list
+    of names (then the score is NaN). ``membership`` rows are factors, columns grades."""
+    w = np.asarray(weights, dtype=float).ravel()
+    r = np.asarray(membership, dtype=float)
+    if r.ndim != 2 or r.shape[0] != len(w):
+        raise InputError(f"membership must have one row per weight ({len(w)}), got {r.shape}")
+    if (w < 0).any() or (r < 0).any():
+        raise InputError("weights and memberships must not be negative")
+    names = list(grades.keys()) if isinstance(grades, dict) else list(grades)
+    if r.shape[1] != len(names):
+        raise InputError(f"membership has {r.shape[1]} grade columns, grades name {len(names)}")
+    b = (w / w.sum()) @ r
+    if b.sum() <= 0:
+        raise InputError("no membership in any grade")
+    b = b / b.sum()
+    values = np.asarray(list(grades.values()), dtype=float) if isinstance(grades, dict) else None
+    score = float(b @ values) if values is not None else float("nan")
+    return FuzzyResult(pd.Series(b, index=names, name="membership"), names[int(np.argmax(b))],
+                       score)
+
+
+# --------------------------------------------------------------------------------------------
+# roll-up
+
+
+@dataclass
+class ScorecardResult:
+    kpis: pd.DataFrame
+    objectives: pd.DataFrame
+    perspectives: pd.DataFrame
+    overall: float
+    period: str | None
+    notes: list[str] = field(default_factory=list)
+    weights_source: str = "equal perspective and objective weights"
+    ahp: AHPResult | None = None
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Perspective, score (0..100) and status, in scorecard order, for the reports."""
+        return [{"perspective": p, "score": float(r["score"]), "status": r["status"]}
+                for p, r in self.perspectives.iterrows()]
+
+
+def period_columns(kpis: pd.DataFrame) -> list[str]:
+    return sorted(c for c in kpis.columns if isinstance(c, str) and _PERIOD.match(c))
+
+
+def _row_error(kpis: pd.DataFrame, label: Any, column: str, expected: str, value: Any) -> Problem:
+    return Problem(expected, sheet=kpis.attrs.get("sheet", SHEET),
+                   row=int(label) if isinstance(label, (int, np.integer)) else None,
+                   column=column, value=value, has_value=True)
+
+
+def check_scorecard(kpis: pd.DataFrame) -> None:
+    """Sheet-level checks the reader cannot make: a target equal to its baseline (progress has
+    no distance to measure; almost always a typing mistake) and a polarity-less red/amber pair
+    in the wrong order. Raises one InputError listing every such row."""
+    problems = []
+    baseline = kpis["baseline"] if "baseline" in kpis.columns else pd.Series(np.nan, kpis.index)
+    polarity = kpis["polarity"].fillna("higher") if "polarity" in kpis.columns else \
+        pd.Series("higher", kpis.index)
+    same = baseline.notna() & (kpis["target"] == baseline) & (polarity != "target")
+    for label in kpis.index[same]:
+        problems.append(_row_error(kpis, label, "baseline",
+                                   "a baseline different from the target (progress is measured "
+                                   "from baseline to target)", baseline[label]))
+    if problems:
+        raise InputError.from_problems(problems)
+
+
+def _normalise(weights: pd.Series, groups: pd.Series) -> pd.Series:
+    totals = weights.groupby(groups).transform("sum")
+    equal = 1.0 / groups.map(groups.value_counts())
+    return (weights / totals).where(totals > 0, equal)
+
+
+def _perspective_weights(weights: dict | None, present: list[str]) -> tuple[pd.Series, str,
+                                                                            AHPResult | None]:
+    spec = (weights or {}).get("perspectives")
+    if spec is None:
+        w = pd.Series(1.0, index=present)
+        return w / w.sum(), "equal perspective weights", None
+    ahp = spec if isinstance(spec, AHPResult) else None
+    raw = pd.Series(ahp.weights if ahp is not None else spec, dtype=float)
+    unknown = sorted(set(raw.index) - set(PERSPECTIVE_ORDER))
+    if unknown:
+        raise InputError(f"perspective weights name unknown perspectives: {', '.join(unknown)}")
+    if (raw < 0).any():
+        raise InputError("perspective weights must not be negative")
+    w = raw.reindex(present).fillna(0.0)
+    if w.sum() <= 0:
+        raise InputError("perspective weights are all zero for the perspectives with data")
+    source = "AHP perspective weights" if ahp is not None else "perspective weights given"
+    return w / w.sum(), source, ahp
+
+
+def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
+                       weights: dict | None = None, cap: float = 1.0,
+                       thresholds: tuple[float, float] | None = None) -> ScorecardResult:
+    """Score every KPI, roll the scores up to objectives, perspectives and the overall score
+    (0..100); see the module docstring for the rules. ``period`` ("YYYY-MM") scores that
+    month's column instead of ``actual``. ``weights`` may hold ``"perspectives"`` (mapping or
+    AHPResult) and ``"objectives"`` (mapping objective -> weight)."""
+    if kpis is None or kpis.empty:
+        raise InputError("the Scorecard sheet has no KPIs", sheet=SHEET)
+    check_scorecard(kpis)
+    if period is not None:
+        if period not in kpis.columns:
+            have = ", ".join(period_columns(kpis)) or "none"
+            raise InputError(f"the Scorecard sheet has no {period} column (periods: {have})",
+                             sheet=SHEET)
+        actual = kpis[period]
+    else:
+        actual = kpis["actual"]
+    t = kpis.copy()
+    t["actual"] = pd.to_numeric(actual, errors="coerce")
+    polarity = t["polarity"].fillna("higher") if "polarity" in t.columns else "higher"
+    baseline = t["baseline"] if "baseline" in t.columns else None
+    tolerance = t["tolerance"] if "tolerance" in t.columns else None
+    t["progress"] = kpi_progress(t["actual"], t["target"], baseline, polarity, tolerance, cap)
+    status = kpi_status(t["progress"], thresholds)
+    if {"red", "amber"} <= set(t.columns):
+        limited = t["red"].notna() & t["amber"].notna() & (t.get("polarity") != "target") \
+            & t["actual"].notna()
+        if limited.any():
+            sub = t[limited]
+            status[limited] = kpi_status(sub["actual"], polarity=sub["polarity"].fillna(
+                "higher"), red=sub["red"], amber=sub["amber"])
+    t["status"] = status
+    notes: list[str] = []
+    has = t["progress"].notna()
+    for label in t.index[~has]:
+        notes.append(f"{t.at[label, 'kpi']} (row {label}) has no actual"
+                     f"{' for ' + period if period else ''}: left out, and the other KPIs of "
+                     f"'{t.at[label, 'objective']}' reweighted")
+    # an objective is named within its perspective: the same name may appear under two
+    t["_objective_key"] = t["perspective"].astype(str) + "\x1f" + t["objective"].astype(str)
+    scored = t[has].copy()
+    scored["kpi_weight"] = _normalise(scored["weight"].astype(float), scored["_objective_key"])
+    obj_w = (weights or {}).get("objectives") or {}
+    objectives = (scored.groupby(["perspective", "objective"], sort=False)
+                  .apply(lambda g: float((g["kpi_weight"] * g["progress"]).sum()),
+                         include_groups=False)
+                  .rename("score").reset_index())
+    objectives["kpis"] = scored.groupby(["perspective", "objective"], sort=False).size().to_numpy()
+    dropped = set(t["_objective_key"]) - set(scored["_objective_key"])
+    for name in sorted(key.split("\x1f")[1] for key in dropped):
+        notes.append(f"objective '{name}' has no KPI with an actual: left out of its "
+                     "perspective")
+    raw = objectives["objective"].map(lambda o: float(obj_w.get(o, 1.0)))
+    objectives["objective_weight"] = _normalise(raw, objectives["perspective"])
+    present = [p for p in PERSPECTIVE_ORDER if p in set(objectives["perspective"])]
+    p_weights, source, ahp = _perspective_weights(weights, present)
+    perspectives = (objectives.assign(w=objectives["objective_weight"] * objectives["score"])
+                    .groupby("perspective")["w"].sum().reindex(present).rename("score").to_frame())
+    perspectives["weight"] = p_weights
+    perspectives["status"] = kpi_status(perspectives["score"], thresholds)
+    perspectives["score"] = 100 * perspectives["score"]
+    overall = float((perspectives["score"] * perspectives["weight"]).sum())
+    objectives["score"] = 100 * objectives["score"]
+    objectives["status"] = kpi_status(objectives["score"] / 100, thresholds)
+    # global weight of each KPI: kpi x objective x perspective
+    o_index = pd.Series(objectives["objective_weight"].to_numpy(),
+                        index=objectives["perspective"].astype(str) + "\x1f"
+                        + objectives["objective"].astype(str))
+    t["kpi_weight"] = scored["kpi_weight"]
+    t["global_weight"] = (t["kpi_weight"] * t["_objective_key"].map(o_index)
+                          * t["perspective"].map(p_weights))
+    t = t.drop(columns="_objective_key")
+    t["weighted_score"] = 100 * t["global_weight"] * t["progress"]
+    perspectives.index.name = "perspective"
+    return ScorecardResult(t, objectives, perspectives, overall, period, notes, source, ahp)
+
+
+# --------------------------------------------------------------------------------------------
+# trend
+
+
+def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: float = 1.0,
+                    flat_share: float = 0.05, window: int = 6) -> pd.DataFrame:
+    """Per KPI: the actuals and progress over the period columns, the direction over the last
+    ``window`` periods, and a straight-line forecast to the end of the last period's year.
+
+    * direction: the least-squares line through the last ``window`` actuals changes by
+      ``slope x (points - 1)``; that change is *flat* when smaller than ``flat_share`` of the
+      KPI's scale (``|target - baseline|``, else ``|target|``), else *improving* or *worsening*
+      by polarity (for ``target`` polarity: improving when the line ends closer to target);
+    * forecast: the least-squares line through all periods, extended month by month to
+      December; ``reaches_target`` is the first forecast month that meets the target (higher:
+      at or above; lower: at or below; target: within the tolerance), "already" when the last
+      actual meets it, blank when the line does not get there this year.
+    Vectorised over KPIs: one pass of sums, no loop per KPI.
+    """
+    periods = periods or period_columns(kpis)
+    if not periods:
+        raise InputError("the Scorecard sheet has no period columns (YYYY-MM) for a trend",
+                         sheet=SHEET)
+    y = kpis[periods].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    target = kpis["target"].to_numpy(dtype=float)
+    baseline = kpis["baseline"].to_numpy(dtype=float) if "baseline" in kpis.columns else \
+        np.full(len(kpis), np.nan)
+    pol = (kpis["polarity"].fillna("higher").to_numpy(dtype=object)
+           if "polarity" in kpis.columns else np.full(len(kpis), "higher", dtype=object))
+
+    def fit(values: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ok = ~np.isnan(values)
+        n = ok.sum(axis=1)
+        xs = np.where(ok, x, 0.0)
+        ys = np.where(ok, values, 0.0)
+        sx, sy = xs.sum(axis=1), ys.sum(axis=1)
+        sxx, sxy = (xs * xs).sum(axis=1), (xs * ys).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+            intercept = (sy - slope * sx) / n
+        slope = np.where(n >= 2, slope, np.nan)
+        return slope, intercept, n
+
+    x_all = np.arange(len(periods), dtype=float)
+    w = min(window, len(periods))
+    slope_w, intercept_w, n_w = fit(y[:, -w:], x_all[-w:])
+    scale = np.where(np.isnan(baseline), np.abs(target), np.abs(target - baseline))
+    change = slope_w * (w - 1)
+    start = intercept_w + slope_w * x_all[-w]
+    end = start + change
+    better = np.where(pol == "higher", change > 0,
+                      np.where(pol == "lower", change < 0,
+                               np.abs(end - target) < np.abs(start - target)))
+    direction = np.where(np.isnan(change), "no data",
+                         np.where(np.abs(change) < flat_share * scale, "flat",
+                                  np.where(better, "improving", "worsening")))
+    slope, intercept, _ = fit(y, x_all)
+    last = pd.Period(periods[-1], freq="M")
+    ahead = 12 - last.month
+    months = [str(last + k) for k in range(1, ahead + 1)]
+    forecast = intercept[:, None] + slope[:, None] * (x_all[-1] + np.arange(1, ahead + 1))
+    year_end = forecast[:, -1] if ahead else intercept + slope * x_all[-1]
+    tol = np.where(np.isnan(baseline), 0.1 * np.abs(target), np.abs(target - baseline))
+
+    def meets(v: np.ndarray) -> np.ndarray:
+        wide = v.ndim == 2  # one row per KPI, one column per forecast month
+        p, t_, tl = ((pol[:, None], target[:, None], tol[:, None]) if wide
+                     else (pol, target, tol))
+        return np.where(p == "higher", v >= t_,
+                        np.where(p == "lower", v <= t_, np.abs(v - t_) <= tl))
+
+    last_actual = y[:, -1]
+    reached_now = meets(last_actual) & ~np.isnan(last_actual)
+    reaches = np.full(len(kpis), None, dtype=object)
+    if ahead:
+        hit = meets(forecast) & ~np.isnan(forecast)
+        first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+        for i in np.flatnonzero(first >= 0):
+            reaches[i] = months[first[i]]
+    reaches[reached_now] = "already"
+    progress = np.asarray(kpi_progress(y, target[:, None], baseline[:, None], pol[:, None],
+                                       None, cap), dtype=float).reshape(y.shape)
+    out = pd.DataFrame({"perspective": kpis["perspective"].to_numpy(),
+                        "objective": kpis["objective"].to_numpy(),
+                        "kpi": kpis["kpi"].to_numpy(), "polarity": pol, "target": target},
+                       index=kpis.index)
+    for j, p in enumerate(periods):
+        out[p] = y[:, j]
+    for j, p in enumerate(periods):
+        out[f"progress {p}"] = progress[:, j]
+    out["direction"] = direction
+    out["slope_per_month"] = slope_w
+    out["forecast_year_end"] = year_end
+    out["reaches_target"] = pd.Series(reaches, index=out.index, dtype=object)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# strategy map
+
+
+@dataclass
+class StrategyMap:
+    nodes: pd.DataFrame  # objective, perspective
+    edges: list[tuple[str, str]]  # (cause objective, effect objective)
+    order: list[str]  # objectives, causes before effects
+
+
+def strategy_map(kpis: pd.DataFrame) -> StrategyMap:
+    """The cause-and-effect links of the optional ``drives`` column: each objective drives the
+    objectives named there (separated by ``;`` or ``,``; 、 and ； too). Every name must be an
+    objective of the sheet, and the links must not form a cycle (an objective cannot, through
+    others, drive itself). Errors name the Scorecard row."""
+    nodes = kpis.drop_duplicates("objective")[["objective", "perspective"]].reset_index(drop=True)
+    known = set(nodes["objective"])
+    edges: list[tuple[str, str]] = []
+    problems = []
+    if "drives" in kpis.columns:
+        for label, row in kpis[kpis["drives"].notna()].iterrows():
+            for name in re.split(r"[;,；、]", str(row["drives"])):
+                name = name.strip()
+                if not name:
+                    continue
+                if name not in known:
+                    problems.append(_row_error(kpis, label, "drives",
+                                               "names of objectives on this sheet", name))
+                elif (row["objective"], name) not in edges:
+                    edges.append((row["objective"], name))
+    if problems:
+        raise InputError.from_problems(problems)
+    graph = {o: set() for o in known}
+    for cause, effect in edges:
+        graph[effect].add(cause)
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        first = kpis.index[kpis["objective"] == exc.args[1][0]][0]
+        raise InputError.from_problems([_row_error(
+            kpis, first, "drives", "links without a cycle (an objective cannot drive itself "
+            "through others)", cycle)]) from None
+    return StrategyMap(nodes, edges, order)
+
+
+__all__ = ["FuzzyResult", "ScorecardResult", "StrategyMap", "PERSPECTIVE_ORDER",
+           "fuzzy_evaluation", "evaluate_scorecard", "check_scorecard", "scorecard_trend",
+           "strategy_map", "period_columns"]
