@@ -44,6 +44,7 @@ from addin.workbook import (
 from addin.workbook.schema import canonical_sheet
 from addin.workbook.writer import (
     TABLE_STYLE,
+    _cell_value,
     _default_format,
     _table_name,
     _tables,
@@ -163,6 +164,13 @@ def _as_text_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def _live_cell(value: object) -> object:
+    """A data value as Excel can hold it, as the file writer writes it: missing as ``None``,
+    numbers, booleans and dates as they are, text kept as text, anything else as its text."""
+    value = _cell_value(value)
+    return _as_text_cell(value) if isinstance(value, str) else value
+
+
 def _formula_text(text: str) -> str:
     """A string literal inside a formula: quotes doubled."""
     return '"' + text.replace('"', '""') + '"'
@@ -189,8 +197,9 @@ def _fit_alert(text: str) -> str:
 
 def live_values(table: ResultTable) -> pd.DataFrame:
     """The frame as it is handed to xlwings: headers made unique, missing values ``None``,
-    text that Excel would read as a formula kept as text, link cells as ``HYPERLINK``
-    formulas (the only formulas written, built from our own targets with quotes escaped)."""
+    text that Excel would read as a formula kept as text, values Excel has no type for as
+    their text (as the file writer writes them), link cells as ``HYPERLINK`` formulas (the
+    only formulas written, built from our own targets with quotes escaped)."""
     frame = table.frame
     out: dict[str, object] = {}
     for i, header in enumerate(_unique_headers(list(frame.columns))):
@@ -204,12 +213,10 @@ def live_values(table: ResultTable) -> pd.DataFrame:
                 None if v is None else
                 f"=HYPERLINK({_formula_text(safe_cell_text(str(t)))},"
                 f"{_link_text(v)})" if t else
-                _as_text_cell(v) if isinstance(v, str) else v
-                for t, v in zip(targets, cells, strict=True)], dtype=object)
+                _live_cell(v) for t, v in zip(targets, cells, strict=True)], dtype=object)
         elif not (pd.api.types.is_datetime64_any_dtype(series.dtype)
                   or pd.api.types.is_numeric_dtype(series.dtype)):
-            text = np.array([isinstance(v, str) for v in cells], dtype=bool)
-            cells[text] = [_as_text_cell(v) for v in cells[text]]
+            cells = np.array([_live_cell(v) for v in cells], dtype=object)
         out[header] = cells
     return pd.DataFrame(out, index=range(len(frame)), columns=list(out), dtype=object)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from xlwings_fake import REAL, FakeBook
+from xlwings_fake import REAL, FakeBook, xlwings_values
 
 from addin.book import ExcelBook, FileBook, live_values
 from addin.errors import InputError
@@ -269,19 +269,10 @@ def test_a_long_message_is_cut_at_a_line_end_for_the_message_box():
 
 
 def test_the_demo_workbook_loads_the_same_from_its_cell_values():
-    import python_calamine
-
     from addin.demo import demo_workbook_path
 
     path = demo_workbook_path()
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:  # cells as xlwings gives them: blanks None, numbers floats
-        values = {name: xlwings_rows([[None if v == "" else v for v in row] for row in
-                                      book.get_sheet_by_name(name).to_python(
-                                          skip_empty_area=False)])
-                  for name in book.sheet_names}
-    finally:
-        book.close()
+    values = xlwings_values(path)  # cells as xlwings gives them: blanks None, numbers floats
     from_file = load_crm_workbook(path)
     from_values = load_crm_workbook_from_values(values, path=path)
     assert list(from_values.sheets) == list(from_file.sheets)
@@ -289,3 +280,15 @@ def test_the_demo_workbook_loads_the_same_from_its_cell_values():
     for name, frame in from_file.sheets.items():
         pd.testing.assert_frame_equal(from_values.sheets[name], frame)
     assert [str(w) for w in from_values.warnings] == [str(w) for w in from_file.warnings]
+
+
+def test_values_excel_has_no_type_for_are_written_as_their_text():
+    # pd.cut gives Interval values: Excel has no such type; COM would refuse them
+    frame = pd.DataFrame({"band": pd.cut([1.0, 5.0, float("nan")], [0, 2, 6]), "n": [1, 2, 3]})
+    fake = FakeBook({"Customers": [["customer_id"]]})
+    with pytest.raises(TypeError, match="Excel cannot take"):
+        fake.sheets["Customers"].range((1, 1)).options(index=False, header=True).value = frame
+    ExcelBook(fake).write({"Bands": [ResultTable(frame)]})
+    [(_, _, _, written)] = [c for c in fake.log if c[0] == "value"]
+    assert written["band"].tolist() == ["(0.0, 2.0]", "(2.0, 6.0]", None]  # as in a file
+    assert written["n"].tolist() == [1, 2, 3]

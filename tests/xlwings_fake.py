@@ -9,7 +9,42 @@ a fake offers exists on the real class, so the fake cannot drift from xlwings un
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
+from xlwings.conversion.pandas_conv import PandasDataFrameConverter
+
+# what the Windows engine hands Excel (xlwings/_xlwindows.py prepare_xl_data_element: dates
+# and datetimes, numpy numbers made floats, NaN and None made blank; anything else as it is,
+# which COM can take only for these types)
+EXCEL_TYPES = (type(None), str, bool, int, float, dt.date, np.number, np.datetime64)
+
+
+def excel_cells(rows: list[list[Any]]) -> None:
+    """Raise TypeError, as Excel would refuse it, for a cell value Excel cannot hold."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if not isinstance(value, EXCEL_TYPES) or isinstance(value, np.bool_):
+                raise TypeError(f"row {r}, column {c}: Excel cannot take {value!r}")
+
+
+def xlwings_values(path: str | Path) -> dict[str, list[list[Any]]]:
+    """{sheet: rows} of an .xlsx as classic xlwings reads its cells: blanks None, every number
+    a float, dates as datetimes."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return {name: [[float(v) if isinstance(v, int) and not isinstance(v, bool)
+                        else None if v == "" else v for v in row]
+                       for row in book.get_sheet_by_name(name).to_python(
+                           skip_empty_area=False)]
+                for name in book.sheet_names}
+    finally:
+        book.close()
 
 
 class Log(list):
@@ -65,6 +100,10 @@ class FakeRange:
 
     @value.setter
     def value(self, value: Any) -> None:
+        if isinstance(value, pd.DataFrame):  # xlwings' own conversion, then Excel's types
+            excel_cells(PandasDataFrameConverter.write_value(value, dict(self._options)))
+        else:
+            excel_cells([[value]])
         self._sheet._log.add("value", self.address, self._options, value)
 
     @property
