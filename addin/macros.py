@@ -131,6 +131,18 @@ def tier_customers(book: Book):
     return report
 
 
+@macro
+def evaluate_scorecard(book: Book):
+    """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
+    scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
+    from addin.jobs.scorecard import scorecard_workbook
+
+    report = scorecard_workbook(book.load())
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
+    return report
+
+
 def function_reference() -> pd.DataFrame:
     """The CRM worksheet functions as a table: one row per function with its category, what it
     returns and its arguments (from :data:`addin.functions.ranges.FUNCTIONS`)."""
@@ -175,5 +187,5 @@ def about(book: Book):
     return text
 
 
-__all__ = ["about", "analyse_survey", "macro", "problem_message", "show_function_reference",
-           "tier_customers", "validate_workbook"]
+__all__ = ["about", "analyse_survey", "evaluate_scorecard", "macro", "problem_message",
+           "show_function_reference", "tier_customers", "validate_workbook"]
