@@ -15,9 +15,10 @@ implementations:
   with a backup). Its messages and confirmations are recorded, and its answers given in
   advance, so tests can run every macro and assert what the user would have seen.
 
-Both write the same :class:`~addin.workbook.ResultTable` lists. The live writer puts each
-table's values, titles, number formats, links and an Excel table there; native charts and
-conditional formats are written by the file writer only.
+Both write the same :class:`~addin.workbook.ResultTable` lists, laid out alike: each table's
+title, values, number formats, links, an Excel table, its conditional formats and its native
+chart (the live writer uses classic xlwings' chart and conditional-format API, xlwings 0.37.5 or
+later).
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ from addin.workbook import (
 )
 from addin.workbook.schema import canonical_sheet
 from addin.workbook.writer import (
+    CHART_ROWS,
+    RAG_FILLS,
+    RAG_FONTS,
     TABLE_STYLE,
+    Chart,
+    Rule,
     _cell_value,
     _default_format,
     _table_name,
@@ -221,6 +227,55 @@ def live_values(table: ResultTable) -> pd.DataFrame:
     return pd.DataFrame(out, index=range(len(frame)), columns=list(out), dtype=object)
 
 
+LIVE_CHART_TYPES = {"line": "line", "bar": "column_clustered", "scatter": "xy_scatter"}
+CHART_WIDTH, CHART_HEIGHT = 16 / 2.54 * 72, 7.5 / 2.54 * 72  # the file's 16 x 7.5 cm, in points
+BAR_COLOUR = "#5B9BD5"
+DIVERGING = ("#F8696B", "#FFFFFF", "#63BE7B")  # red, white at 0, green
+
+
+def _add_rule(rng: Any, rule: Rule, values: pd.Series) -> None:
+    """One :class:`~addin.workbook.Rule` as classic xlwings conditional formats, the same
+    colours as the file writer's: data bars from 0; Excel's good/neutral/bad styles on cells
+    reading green/amber/red; a red-white-green scale with white at 0 (symmetric, from minus to
+    plus the largest distance from 0 in the column); negative numbers in dark red."""
+    formats = rng.conditional_formats
+    if rule.kind == "databar":
+        formats.add_data_bar(BAR_COLOUR, minimum=0)
+    elif rule.kind == "rag":
+        for word, fill in RAG_FILLS.items():
+            formats.add_cell_value("equal_to", f'="{word}"', fill_color="#" + fill,
+                                   font_color="#" + RAG_FONTS[word])
+    elif rule.kind == "diverging":
+        numbers = pd.to_numeric(values, errors="coerce").abs()
+        reach = float(numbers.max()) if numbers.notna().any() else 0.0
+        reach = reach if np.isfinite(reach) and reach > 0 else 1.0
+        formats.add_color_scale(list(DIVERGING), thresholds=[-reach, 0, reach],
+                                threshold_type="number")
+    else:  # negative_red
+        formats.add_cell_value("less_than", 0, font_color="#" + RAG_FONTS["red"])
+
+
+def _add_chart(sheet: Any, spec: Chart, index: dict[str, int], header_row: int, last: int,
+               anchor_col: int) -> bool:
+    """The table's chart to the right of it, as the file writer draws it: the ``y`` columns
+    (with their headers as series names) against the ``x`` column, titles on chart and axes.
+    Classic xlwings charts one block of columns (it has no way to add a series), so ``y``
+    columns that are not side by side are left to the file writer: returns False."""
+    columns = [index[name] for name in spec.y]
+    if columns != list(range(columns[0], columns[0] + len(columns))):
+        return False
+    chart = sheet.charts.add(
+        width=CHART_WIDTH, height=CHART_HEIGHT, chart_type=LIVE_CHART_TYPES[spec.kind],
+        source=sheet.range((header_row, columns[0]), (last, columns[-1])), plot_by="columns",
+        anchor=sheet.range((header_row, anchor_col)))
+    x = index[spec.x]
+    chart.set_x_axis_values(sheet.range((header_row + 1, x), (last, x)))
+    chart.title = spec.title or None
+    chart.category_axis.title = spec.x_title or spec.x
+    chart.value_axis.title = spec.y_title or (spec.y[0] if len(spec.y) == 1 else None)
+    return True
+
+
 class ExcelBook(Book):
     """The live workbook through classic xlwings (``ExcelBook(xw.Book.caller())``)."""
 
@@ -258,12 +313,14 @@ class ExcelBook(Book):
     # writing ---------------------------------------------------------------------------
 
     def _result_sheet(self, name: str):
-        """The sheet ``name``, emptied (cells, formats and the tables on them), or a new one
-        after the last sheet."""
+        """The sheet ``name``, emptied (its charts, then cells, formats, conditional formats
+        and the tables on them), or a new one after the last sheet."""
         sheets = self.book.sheets
         names = [s.name for s in sheets]
         if name in names:
             sheet = sheets[name]
+            for chart in list(sheet.charts):  # Cells.Clear leaves charts behind
+                chart.delete()
             sheet.clear()
             return sheet
         return sheets.add(name, after=sheets[names[-1]]) if names else sheets.add(name)
@@ -290,7 +347,9 @@ class ExcelBook(Book):
 
     def _write_table(self, sheet: Any, table: ResultTable, top: int, taken: set[str]) -> int:
         """Title, header and values at row ``top``; a number format per column; an Excel table
-        over header and rows. Returns the next free row (one blank row between tables)."""
+        over header and rows; the table's conditional formats and chart. Returns the next free
+        row (one blank row between tables, below the chart if it reaches further), as the file
+        writer lays the sheet out."""
         frame = table.frame
         row = top
         if table.title:
@@ -311,6 +370,13 @@ class ExcelBook(Book):
             sheet.tables.add(source=sheet.range((header_row, 1), (last, ncols)),
                              name=_table_name(sheet.name, taken),
                              table_style_name=TABLE_STYLE)
+            index = {str(name): c for c, name in enumerate(frame.columns, start=1)}
+            for rule in table.rules:
+                c = index[rule.column]
+                _add_rule(sheet.range((header_row + 1, c), (last, c)), rule, frame[rule.column])
+            if table.chart is not None and _add_chart(sheet, table.chart, index, header_row,
+                                                      last, ncols + 2):
+                last = max(last, header_row + CHART_ROWS)
         else:
             sheet.range((header_row, 1), (header_row, max(ncols, 1))).font.bold = True
         return last + 2

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from xlwings_fake import REAL, FakeBook, xlwings_values
+from xlwings_fake import IMPL, REAL, FakeBook, xlwings_values
 
 from addin.book import ExcelBook, FileBook, live_values
 from addin.errors import InputError
@@ -162,6 +162,23 @@ def test_fake_offers_only_what_real_xlwings_has(fake):
                 assert param in real_params, f"{real.__name__}.{name} takes no {param}"
 
 
+@pytest.mark.parametrize("fake", list(IMPL), ids=lambda c: c.__name__)
+def test_fake_engine_objects_implement_only_the_engine_interface(fake):
+    bases = IMPL[fake]
+    for name, member in vars(fake).items():
+        if name.startswith("_") and name not in ("__iter__", "__len__", "__call__",
+                                                  "__contains__"):
+            continue
+        if name == "key":  # the fake's own record of which chart it is
+            continue
+        owner = next((b for b in bases for k in b.__mro__[:-1] if name in vars(k)), None)
+        assert owner is not None, f"xlwings engine {bases[0].__name__} has no {name}"
+        if callable(member) and not isinstance(member, property):
+            real_params = inspect.signature(getattr(owner, name)).parameters
+            assert list(inspect.signature(member).parameters) == list(real_params) or (
+                name == "set"), f"{owner.__name__}.{name} takes other arguments"
+
+
 def test_err_to_str_is_a_classic_xlwings_option():
     import xlwings.conversion.standard as standard
 
@@ -292,3 +309,67 @@ def test_values_excel_has_no_type_for_are_written_as_their_text():
     [(_, _, _, written)] = [c for c in fake.log if c[0] == "value"]
     assert written["band"].tolist() == ["(0.0, 2.0]", "(2.0, 6.0]", None]  # as in a file
     assert written["n"].tolist() == [1, 2, 3]
+
+
+def test_live_book_draws_the_chart_and_conditional_formats_through_xlwings():
+    from addin.workbook import Chart, Rule
+
+    fake = FakeBook({"Customers": [["customer_id"]]})
+    frame = pd.DataFrame({"period": ["2026-01", "2026-02", "2026-03"],
+                          "overall": [50.0, 60.0, 70.0], "customer": [40.0, 55.0, 65.0],
+                          "status": ["red", "amber", "green"], "gap": [-0.5, 0.25, 2.0],
+                          "change": [-1.0, 0.0, 1.0]})
+    chart = Chart("line", "period", ["overall", "customer"], "Scores by month", "month",
+                  "score (0-100)")
+    rules = [Rule("overall", "databar"), Rule("status", "rag"), Rule("gap", "diverging"),
+             Rule("change", "negative_red")]
+    book = ExcelBook(fake)
+    book.write({"Scores": [ResultTable(frame, "Scores", chart=chart, rules=rules),
+                           ResultTable(frame[["period"]], "Next")]})
+    drawn = [c for c in fake.log if c[0].startswith(("cf.", "chart", "axis"))]
+    # header on row 2, rows 3-5; the chart is anchored two columns right of the table (H2),
+    # 16 x 7.5 cm = 453.5 x 212.6 points
+    assert drawn == [
+        ("cf.add_data_bar", ("Scores", (3, 2), (5, 2)), {
+            "bar_color": (91, 155, 213), "gradient": True, "show_value": True,
+            "threshold_types": ("number", "automatic"), "thresholds": (0, None)}),
+        *[("cf.add_cell_value", ("Scores", (3, 4), (5, 4)), {
+            "operator": "equal_to", "formula1": f'="{word}"', "formula2": None,
+            "stop_if_true": False, "fill_color": fill, "font_color": font})
+          for word, fill, font in [("green", (198, 239, 206), (0, 97, 0)),
+                                   ("amber", (255, 235, 156), (156, 87, 0)),
+                                   ("red", (255, 199, 206), (156, 0, 6))]],
+        # the largest distance from 0 in gap is 2.0: white at 0, from -2 to 2
+        ("cf.add_color_scale", ("Scores", (3, 5), (5, 5)), {
+            "colors": ((248, 105, 107), (255, 255, 255), (99, 190, 123)),
+            "threshold_types": ("number", "number", "number"), "thresholds": (-2.0, 0, 2.0)}),
+        ("cf.add_cell_value", ("Scores", (3, 6), (5, 6)), {
+            "operator": "less_than", "formula1": "0", "formula2": None, "stop_if_true": False,
+            "font_color": (156, 0, 6)}),
+        ("charts.add", ("Scores", 1), ("Scores", (2, 2), (5, 3)), "line", "columns",
+         ("Scores", (2, 8), None), 453.5, 212.6),
+        ("chart.x_values", ("Scores", 1), ("Scores", (3, 1), (5, 1))),
+        ("chart.title", ("Scores", 1), "Scores by month"),
+        ("axis.set", ("Scores", 1), "category", {"title": "month"}),
+        ("axis.set", ("Scores", 1), "value", {"title": "score (0-100)"}),
+    ]
+    # the next table starts below the chart (header row 2 + 16 rows it covers, a blank row),
+    # where the file writer puts it too
+    [next_title] = [c for c in fake.log if c[0] == "value" and str(c[3]) == "Next"]
+    assert next_title[1] == ("Scores", (20, 1), None)
+
+    fake.log.clear()
+    book.write({"Scores": [ResultTable(frame, "Scores", chart=chart)]})
+    assert [c[0] for c in fake.log][1:3] == ["chart.delete", "clear"]  # no chart left behind
+
+
+def test_a_chart_of_columns_apart_is_left_to_the_file_writer():
+    from addin.workbook import Chart
+
+    fake = FakeBook({"Customers": [["customer_id"]]})
+    frame = pd.DataFrame({"x": [1.0, 2.0], "a": [1.0, 2.0], "b": ["u", "v"], "c": [3.0, 4.0]})
+    ExcelBook(fake).write({"S": [ResultTable(frame, chart=Chart("scatter", "x", ["a", "c"])),
+                                 ResultTable(frame, "Next")]})
+    assert fake.calls("charts.add") == []
+    [next_title] = [c for c in fake.log if c[0] == "value" and str(c[3]) == "Next"]
+    assert next_title[1] == ("S", (5, 1), None)  # rows 1-3, a blank row, no chart space

@@ -5,6 +5,12 @@ It mimics ``book.sheets[...]``, ``sheets.add``, ``sheet.range(...).options(...).
 records every call in one log so tests assert the exact xlwings calls. ``REAL`` maps each fake
 class to the xlwings class it stands in for; ``tests/test_book.py`` checks that every attribute
 a fake offers exists on the real class, so the fake cannot drift from xlwings unnoticed.
+
+Charts and conditional formats go one layer deeper: ``sheet.charts`` and
+``range.conditional_formats`` are the REAL ``xlwings.main`` classes over recording engine
+objects (``IMPL`` maps those to ``xlwings.base_classes``, the interface every engine
+implements), so xlwings itself validates each call (chart types, colours, thresholds) and the
+log holds what it hands the engine.
 """
 
 from __future__ import annotations
@@ -118,6 +124,116 @@ class FakeRange:
     def font(self) -> FakeFont:
         return FakeFont(self._sheet._log, self.address)
 
+    @property
+    def impl(self) -> FakeRange:  # what xlwings hands its engine for a Range argument
+        return self
+
+    @property
+    def conditional_formats(self):
+        from xlwings import main
+
+        return main.ConditionalFormats(impl=ConditionalFormatsImpl(self._sheet._log,
+                                                                   self.address))
+
+
+class ConditionalFormatsImpl:
+    """The engine side of ``range.conditional_formats``: records each rule's spec."""
+
+    def __init__(self, log: Log, address: tuple) -> None:
+        self._log, self._address = log, address
+
+    def _add(self, kind: str, spec: dict) -> object:
+        self._log.add(f"cf.{kind}", self._address, spec)
+        return object()
+
+    def add_cell_value(self, spec):
+        return self._add("add_cell_value", spec)
+
+    def add_custom(self, spec):
+        return self._add("add_custom", spec)
+
+    def add_color_scale(self, spec):
+        return self._add("add_color_scale", spec)
+
+    def add_data_bar(self, spec):
+        return self._add("add_data_bar", spec)
+
+    def add_icon_set(self, spec):
+        return self._add("add_icon_set", spec)
+
+    def clear(self):
+        self._log.add("cf.clear", self._address)
+
+
+class ChartAxisImpl:
+    def __init__(self, chart: ChartImpl, which: str) -> None:
+        self._chart, self._which = chart, which
+
+    def set(self, **values):
+        from xlwings.base_classes import _Unset
+
+        self._chart._log.add("axis.set", self._chart.key, self._which,
+                             {k: v for k, v in values.items() if not isinstance(v, _Unset)})
+
+
+class ChartImpl:
+    """The engine side of one chart: records what is set on it."""
+
+    def __init__(self, log: Log, key: tuple) -> None:
+        self._log, self.key = log, key
+
+    def set_x_axis_values(self, rng):
+        self._log.add("chart.x_values", self.key, rng.address)
+
+    @property
+    def title(self):
+        return None
+
+    @title.setter
+    def title(self, value):
+        self._log.add("chart.title", self.key, value)
+
+    @property
+    def category_axis(self):
+        return ChartAxisImpl(self, "category")
+
+    @property
+    def value_axis(self):
+        return ChartAxisImpl(self, "value")
+
+    def delete(self):
+        self._log.add("chart.delete", self.key)
+
+
+class ChartsImpl:
+    """The engine side of ``sheet.charts``."""
+
+    def __init__(self, sheet: FakeSheet) -> None:
+        self._sheet = sheet
+        self._charts: list[ChartImpl] = []
+
+    def __len__(self):
+        return len(self._charts)
+
+    def __iter__(self):
+        return iter(list(self._charts))
+
+    def __call__(self, key):
+        return self._charts[key - 1]
+
+    def __contains__(self, key):
+        return False
+
+    def add(self, left, top, width, height, chart_type=None, source=None, plot_by=None,
+            name=None, anchor=None, style=227):
+        key = (self._sheet.name, len(self._charts) + 1)
+        self._sheet._log.add("charts.add", key, source.address if source else None,
+                             chart_type, plot_by, anchor.address if anchor else None,
+                             round(width, 1), round(height, 1))
+        chart = ChartImpl(self._sheet._log, key)
+        self._charts.append(chart)
+        return chart
+
 
 class FakeTable:
     def __init__(self, name: str) -> None:
@@ -147,6 +263,7 @@ class FakeSheet:
         self._log, self._rows, self._name = log, rows or [], name
         self._visible = visible
         self._tables = FakeTables(self, tables)
+        self._charts = ChartsImpl(self)
 
     @property
     def name(self) -> str:
@@ -161,6 +278,12 @@ class FakeSheet:
         return self._tables
 
     @property
+    def charts(self):
+        from xlwings import main
+
+        return main.Charts(impl=self._charts)
+
+    @property
     def used_range(self) -> FakeRange:
         rows = max(len(self._rows), 1)
         cols = max((len(r) for r in self._rows), default=1) or 1
@@ -169,7 +292,7 @@ class FakeSheet:
     def range(self, cell1: tuple, cell2: tuple | None = None) -> FakeRange:
         return FakeRange(self, cell1, cell2)
 
-    def clear(self) -> None:
+    def clear(self) -> None:  # Cells.Clear: values, formats and tables; charts stay
         self._log.add("clear", self.name)
         self._rows = []
         self._tables = FakeTables(self)
@@ -263,4 +386,14 @@ def _real() -> dict[type, type]:
             FakeTable: main.Table, FakeFont: main.Font}
 
 
+def _impl() -> dict[type, tuple[type, ...]]:
+    from xlwings import base_classes
+
+    # the engines' Charts are (Collection, base_classes.Charts)
+    return {ConditionalFormatsImpl: (base_classes.ConditionalFormats,),
+            ChartsImpl: (base_classes.Charts, base_classes.Collection),
+            ChartImpl: (base_classes.Chart,), ChartAxisImpl: (base_classes.ChartAxis,)}
+
+
 REAL = _real()
+IMPL = _impl()
