@@ -322,6 +322,7 @@ def test_the_live_book_writes_what_the_file_book_writes(demo_run, live_demo_run)
         ws = results[sheet]
         title = titles[(sheet, row - 1)]
         top = next(r[0].row for r in ws.iter_rows(max_col=1) if r[0].value == title) + 1
+        assert top == row, (sheet, title)  # the same layout
         rows = [list(r) for r in ws.iter_rows(min_row=top, max_row=top + len(frame),
                                                max_col=frame.shape[1], values_only=True)]
         assert rows[0] == list(frame.columns), (sheet, title)
@@ -332,6 +333,17 @@ def test_the_live_book_writes_what_the_file_book_writes(demo_run, live_demo_run)
     assert {sheet for sheet, _ in compared} == {"Problems", "Tiers", "Survey Results",
                                                 "Scorecard Results"}
     assert len(compared) == len(tables)
+    # the same charts, at the same cells, and conditional formats on the same ranges
+    for sheet in {sheet for sheet, _ in compared}:
+        ws = results[sheet]
+        anchors = sorted((c.anchor._from.row + 1, c.anchor._from.col + 1) for c in ws._charts)
+        assert sorted(c[5][1] for c in log if c[0] == "charts.add" and c[1][0] == sheet) == (
+            anchors)
+        live_ranges = {c[1][1:] for c in log if c[0].startswith("cf.") and c[1][0] == sheet}
+        file_ranges = {((r.min_row, r.min_col), (r.max_row, r.max_col))
+                       for cf in ws.conditional_formatting for r in cf.sqref.ranges}
+        assert live_ranges == file_ranges, sheet
+    assert len(live_demo_run.calls("charts.add")) == 3  # Pareto, IPA map, scores by month
     assert [c[4] for c in live_demo_run.calls("alert")] == ["info"] * len(SHEET_MACROS)
 
 
