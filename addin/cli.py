@@ -290,7 +290,7 @@ def run_mail(workbook: Path, reports: Path, month: str, *, smtp_address: str | N
     if (user is None) != (password_env is None):
         raise click.UsageError("--user and --password-env go together")
     if dry_run is not None:
-        transport = DryRunTransport(dry_run, month)
+        transport = DryRunTransport(dry_run)
     else:
         host, port = _smtp_address(smtp_address)
         password = None

@@ -3,32 +3,18 @@ summary and the key-account reviews of their scope attached, sent over SMTP (or 
 ``.eml`` files in a dry run).
 
 Reads what ``crm-addin report`` left in the reports folder (``manifest.json``, see
-:mod:`addin.reports.manifest`) and the workbook's Distribution and Settings sheets.
+:mod:`addin.reports.manifest`) and the workbook's Distribution and Settings sheets. Which reviews
+each executive gets is their scope (:mod:`addin.scope`); every message carries the portfolio
+summary. Delivery, retries and failure kinds are :mod:`addin.smtp`'s.
 
-**Scope** (Distribution column ``scope``) says which key-account reviews an executive gets:
-
-- clauses separated by ``;`` (or a new line), each ``kind: value, value, ...``; kinds are
-  ``region``, ``segment`` and ``account`` (a customer id), also in plural, as ``customer``,
-  ``id``, or in Chinese (地区/区域, 细分/细分市场, 客户/客户编号); full-width separators
-  (``，`` ``、`` ``；`` ``：``) work too;
-- an account is in scope when it matches ANY clause (a union): ``region: North; account: C0042``
-  is every North key account plus C0042 wherever it is, and nothing else of other regions;
-- a value without a kind (``North``) is looked up among the key accounts' regions, segments
-  and ids; one that names none of them, or more than one kind, is refused (write the kind);
-- ``all`` (``*``, ``全部``) is every key account; a blank scope is the portfolio summary only,
-  so a forgotten scope never mails every region's reviews;
-- values match ignoring case, spaces, ``_`` and ``-`` (ids: ignoring case only).
-
-Every message carries the portfolio summary. **Sending**: a temporary failure (4xx reply,
-dropped or refused connection, timeout) is retried with exponential backoff (2 s, 4 s, 8 s by
-default); a permanent one (5xx) fails that recipient and the others still go; a failure to
-connect, STARTTLS or log in that persists stops the run (every recipient left is reported).
 **Send log**: ``mail_log.jsonl`` in the reports folder, one JSON line per message sent, keyed by
 month, recipient address and a hash of the message's content (subject, bodies, attachment
 names, not the PDF bytes, which change with every render); a re-run of the month skips each
 message already logged, so nobody gets a message twice, and sends what is missing or changed.
 **Size**: a message whose encoded size would pass the limit (10 MB = 10,000,000 bytes by
 default) is split into numbered parts, the summary in part 1, each part under the limit.
+**Headers**: names and addresses with line breaks or control characters are refused before
+anything is sent; names go through ``email.headerregistry.Address`` (quoted, RFC 2047).
 """
 
 from __future__ import annotations
@@ -36,14 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import re
-import smtplib
-import ssl
-import time
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -64,106 +45,18 @@ from addin.reports.manifest import (
     Manifest,
     read_manifest,
 )
-from addin.workbook.schema import header_key
+from addin.scope import Scope, ScopeClause, parse_scope
+from addin.smtp import (
+    DryRunTransport,
+    RecipientFailed,
+    ServerFailed,
+    SMTPTransport,
+    classify,
+)
 
 LOG_NAME = "mail_log.jsonl"
 DEFAULT_MAX_BYTES = 10_000_000
 _MARGIN = 4096  # bytes kept free per message for part notes and header growth
-
-_SCOPE_KINDS = {
-    header_key(word): kind
-    for kind, words in {
-        "regions": ("region", "regions", "地区", "区域", "大区"),
-        "segments": ("segment", "segments", "细分", "细分市场", "客户细分"),
-        "accounts": ("account", "accounts", "customer", "customers", "customer_id", "id", "ids",
-                     "客户", "客户编号"),
-    }.items()
-    for word in words
-}
-_EVERYTHING = {header_key(w) for w in ("all", "*", "everything", "全部", "所有", "全部客户")}
-
-
-# ---------------------------------------------------------------------------------------------
-# scope
-
-
-def _fold(kind: str, value: object) -> str:
-    if kind == "accounts":
-        return unicodedata.normalize("NFKC", str(value)).strip().casefold()
-    return header_key(value)
-
-
-@dataclass(frozen=True)
-class ScopeClause:
-    kind: Literal["regions", "segments", "accounts"]
-    values: tuple[str, ...]  # as written, for the email
-
-    @property
-    def keys(self) -> frozenset[str]:
-        return frozenset(_fold(self.kind, v) for v in self.values)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which key accounts an executive gets (module docstring: the rules)."""
-
-    text: str
-    everything: bool = False
-    clauses: tuple[ScopeClause, ...] = ()
-
-    def includes(self, account: AccountReport) -> bool:
-        if self.everything:
-            return True
-        field_of = {"regions": account.region, "segments": account.segment,
-                    "accounts": account.customer_id}
-        return any(field_of[c.kind] is not None and _fold(c.kind, field_of[c.kind]) in c.keys
-                   for c in self.clauses)
-
-    def select(self, accounts: Iterable[AccountReport]) -> list[AccountReport]:
-        return [a for a in accounts if self.includes(a)]
-
-
-def parse_scope(text: object, accounts: Iterable[AccountReport] = ()) -> Scope:
-    """Read a Distribution ``scope`` cell. ``accounts`` (the key accounts of the month) resolve
-    values written without a kind. Raises ValueError saying what is wrong."""
-    raw = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
-    clauses: dict[str, list[str]] = {}
-    for chunk in re.split(r"[;；\n]", raw):
-        if not chunk.strip():
-            continue
-        head = re.match(r"([^:：]*)[:：](.*)$", chunk, re.S)
-        kind_text, rest = (head.group(1), head.group(2)) if head else (None, chunk)
-        values = [v.strip() for v in re.split(r"[,，、]", rest) if v.strip()]
-        if kind_text is not None:
-            kind = _SCOPE_KINDS.get(header_key(kind_text))
-            if kind is None:
-                raise ValueError(f"{kind_text.strip()!r} is not a kind of scope: write region, "
-                                 f"segment or account before the colon")
-            if not values:
-                raise ValueError(f"{kind_text.strip()}: names no value")
-            clauses.setdefault(kind, []).extend(values)
-            continue
-        for value in values:
-            if header_key(value) in _EVERYTHING:
-                return Scope(raw, everything=True)
-            clauses.setdefault(_resolve(value, accounts), []).append(value)
-    return Scope(raw, clauses=tuple(ScopeClause(k, tuple(v)) for k, v in clauses.items()))
-
-
-def _resolve(value: str, accounts: Iterable[AccountReport]) -> str:
-    kinds = set()
-    for account in accounts:
-        for kind, got in (("regions", account.region), ("segments", account.segment),
-                          ("accounts", account.customer_id)):
-            if got is not None and _fold(kind, got) == _fold(kind, value):
-                kinds.add(kind)
-    if len(kinds) == 1:
-        return kinds.pop()
-    if not kinds:
-        raise ValueError(f"{value!r} is not the region, segment or id of any key account this "
-                         f"month; write its kind (region: {value}) to keep it anyway")
-    named = " or ".join(sorted(k[:-1] for k in kinds))
-    raise ValueError(f"{value!r} is a {named}: write which (for example region: {value})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,6 +196,11 @@ class Outgoing:
     @property
     def data(self) -> bytes:
         return self.message.as_bytes(policy=SMTP)
+
+    def stem(self, month: str) -> str:
+        """File name for a dry run: ``MONTH_ADDRESS[_part-K-of-N]``."""
+        stem = f"{month}_{re.sub(r'[^A-Za-z0-9@._+-]', '_', self.recipient.email)}"
+        return stem + (f"_part-{self.part}-of-{self.parts}" if self.parts > 1 else "")
 
 
 def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountReport],
@@ -444,136 +342,6 @@ class SendLog:
 
 
 # ---------------------------------------------------------------------------------------------
-# transports
-
-
-class RecipientFailed(Exception):
-    """This message cannot be delivered; the next recipient may still be."""
-
-
-class ServerFailed(Exception):
-    """The server cannot be used (unreachable, TLS or login refused): stop sending."""
-
-
-def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = exc.smtp_error
-    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return f"{exc.smtp_code} {' '.join(text.split())}"
-
-
-def classify(exc: BaseException, connecting: bool) -> tuple[str, str]:
-    """``(kind, reason)`` for an SMTP failure: kind is ``temporary`` (retry), ``recipient``
-    (5xx to this message: give up on it) or ``server`` (give up on the server). RFC 5321
-    section 4.2.1: 4yz replies are transient, 5yz permanent."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, text = next(iter(exc.recipients.values()))
-        exc = smtplib.SMTPResponseException(code, text)
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return "temporary", f"connection closed ({exc})"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        if 400 <= exc.smtp_code < 500:
-            return "temporary", _reply(exc)
-        kind = "server" if connecting or isinstance(exc, smtplib.SMTPAuthenticationError) \
-            else "recipient"
-        return kind, _reply(exc)
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return "server", f"the server does not support it: {exc}"
-    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
-        return "server", f"TLS failed: {exc}"
-    if isinstance(exc, smtplib.SMTPException):
-        return ("server" if connecting else "recipient"), str(exc)
-    if isinstance(exc, OSError):  # refused, reset, timed out, unreachable
-        return "temporary", f"{type(exc).__name__}: {exc}"
-    raise exc
-
-
-class SMTPTransport:
-    """Sends over one SMTP connection, reopened after any failure. ``sleep`` is injectable
-    so tests do not wait; the backoff before attempt k+1 is ``backoff * 2**(k-1)`` seconds."""
-
-    def __init__(self, host: str, port: int, *, starttls: bool = False,
-                 user: str | None = None, password: str | None = None,
-                 ssl_context: ssl.SSLContext | None = None, timeout: float = 60,
-                 attempts: int = 4, backoff: float = 2.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.host, self.port, self.starttls = host, port, starttls
-        self.user, self.password = user, password
-        self.ssl_context, self.timeout = ssl_context, timeout
-        self.attempts, self.backoff, self.sleep = attempts, backoff, sleep
-        self.waits: list[float] = []
-        self._conn: smtplib.SMTP | None = None
-
-    def _connect(self) -> smtplib.SMTP:
-        conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            conn.ehlo()
-            if self.starttls:
-                conn.starttls(context=self.ssl_context or ssl.create_default_context())
-                conn.ehlo()
-            if self.user is not None:
-                conn.login(self.user, self.password or "")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.quit()
-            except (smtplib.SMTPException, OSError):
-                self._conn.close()
-            self._conn = None
-
-    def deliver(self, item: Outgoing, sender: str) -> str:
-        for attempt in range(1, self.attempts + 1):
-            connecting = self._conn is None
-            try:
-                if self._conn is None:
-                    self._conn = self._connect()
-                connecting = False
-                self._conn.sendmail(sender, [item.recipient.email], item.data)
-                return "sent"
-            except Exception as exc:  # noqa: BLE001 - classified below, unknown ones re-raised
-                if self._conn is not None:
-                    self._conn.close()
-                    self._conn = None
-                kind, reason = classify(exc, connecting)
-                if kind == "server":
-                    raise ServerFailed(reason) from exc
-                if kind == "recipient":
-                    raise RecipientFailed(reason) from exc
-                if attempt == self.attempts:
-                    failure = ServerFailed if connecting else RecipientFailed
-                    raise failure(f"{reason} (still failing after {attempt} attempts)") from exc
-                wait = self.backoff * 2 ** (attempt - 1)
-                self.waits.append(wait)
-                self.sleep(wait)
-        raise AssertionError("unreachable")
-
-
-class DryRunTransport:
-    """Writes each message as ``MONTH_ADDRESS[_part-K-of-N].eml`` into ``folder``."""
-
-    def __init__(self, folder: Path, month: str) -> None:
-        self.folder, self.month = folder, month
-        self.written: list[Path] = []
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def deliver(self, item: Outgoing, sender: str) -> str:
-        stem = f"{self.month}_{re.sub(r'[^A-Za-z0-9@._+-]', '_', item.recipient.email)}"
-        if item.parts > 1:
-            stem += f"_part-{item.part}-of-{item.parts}"
-        path = self.folder / f"{stem}.eml"
-        path.write_bytes(item.data)
-        self.written.append(path)
-        return str(path)
-
-    def close(self) -> None:
-        pass
-
-
-# ---------------------------------------------------------------------------------------------
 # the workflow
 
 
@@ -626,7 +394,10 @@ def send_monthly_mail(workbook: Path, reports: Path, month: str, transport,
     manifest = read_manifest(reports, month)
     settings = settings_dict(read_sheet(workbook, "Settings"))
     sender = read_sender(settings)
-    default_lang = normalise_language(settings.get("report_language") or "en")
+    try:
+        default_lang = normalise_language(settings.get("report_language") or "en")
+    except ValueError as exc:
+        raise InputError(f"report_language: {exc}", sheet="Settings", column="value") from exc
     recipients = recipients_from(read_sheet(workbook, "Distribution"), manifest, default_lang)
     log = SendLog(reports / LOG_NAME)
     dry = isinstance(transport, DryRunTransport)
@@ -667,7 +438,8 @@ def _send_one(recipient: Recipient, manifest: Manifest, reports: Path, sender: S
     for item in todo:
         where = f"part {item.part} of {item.parts}: " if item.parts > 1 else ""
         try:
-            written.append(transport.deliver(item, sender.email))
+            written.append(transport.deliver(item.data, sender.email, item.recipient.email,
+                                              item.stem(manifest.month)))
         except RecipientFailed as exc:
             failures.append(f"{where}{exc}")
             continue

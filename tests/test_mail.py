@@ -387,7 +387,7 @@ def test_non_ascii_and_comma_names_are_encoded_and_parse_back(workbook, reports,
 
 def test_dry_run_writes_eml_files_that_parse_back(workbook, reports, tmp_path):
     out = tmp_path / "eml"
-    outcomes = send_monthly_mail(workbook, reports, MONTH, DryRunTransport(out, MONTH))
+    outcomes = send_monthly_mail(workbook, reports, MONTH, DryRunTransport(out))
     assert [o.status for o in outcomes] == ["written"] * 5
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted(f"{MONTH}_{a}.eml" for a in EXPECTED)
@@ -581,3 +581,19 @@ def test_a_region_scope_with_one_account_never_leaks_another_region(accounts, re
     expected = {a.customer_id for a in pool if a.region == region}
     expected |= {f"C{extra}"} if extra < len(pool) else set()
     assert chosen == expected
+
+
+def test_the_demo_workbooks_distribution_reads_as_four_regional_executives():
+    from addin.demo import demo_workbook_path
+    from addin.mail import read_sender, recipients_from
+    from addin.workbook.reader import settings_dict
+
+    book = demo_workbook_path()
+    manifest = Manifest(MONTH, "N", "CNY", ["en", "zh"], accounts=[
+        AccountReport(f"C{i}", f"N{i}", region, "SMB", "Key")
+        for i, region in enumerate(["North", "East", "South", "West"])])
+    people = recipients_from(read_sheet(book, "Distribution"), manifest)
+    assert [(p.language, [a.customer_id for a in p.scope.select(manifest.accounts)])
+            for p in people] == [("en", ["C0"]), ("zh", ["C1"]), ("zh", ["C2"]), ("en", ["C3"])]
+    sender = read_sender(settings_dict(read_sheet(book, "Settings")))
+    assert (sender.email, sender.name_zh) == ("crm-reports@example.com", "北风工业供应有限公司")
