@@ -143,6 +143,11 @@ def test_one_environment_serves_both_languages_and_escapes_fields():
     assert out == "&lt;img src=&#34;x&#34;&gt;，您好： ¥1,234.50 2026年10月"
 
 
+def test_t_is_also_a_filter():
+    env = i18n.install(Environment(autoescape=True))
+    assert env.from_string("{{ 'revenue' | t }}").render(lang="zh") == "销售额"
+
+
 def test_plain_text_templates_are_not_escaped():
     env = i18n.install(Environment(autoescape=False))
     template = env.from_string("{{ t('greeting', name=n) }} {{ d | quantity('days') }}")

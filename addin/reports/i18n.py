@@ -9,7 +9,8 @@ NaN, NaT) shows as an en dash in every format, so a blank is never read as zero.
 Templates format; Python does not. :func:`install` registers filters that read the language and
 currency from the template context (``lang``, ``currency``), so one jinja2 Environment serves
 every language: ``{{ revenue | money }}``, ``{{ share | percent }}``, ``{{ orders | number }}``,
-``{{ day | date }}``, ``{{ month_start | month }}``, ``{{ t("revenue") }}``, and
+``{{ day | date }}``, ``{{ month_start | month }}``, ``{{ t("revenue") }}`` (or
+``{{ "revenue" | t }}``), and
 ``{{ value | quantity(kind) }}`` for a number whose kind travels with it as data (see
 :data:`QUANTITY_KINDS`).
 
@@ -312,8 +313,8 @@ def install(env: Environment) -> Environment:
         return text.format(**fields)
 
     env.filters.update(number=_number, money=_money, percent=_percent, date=_date, month=_month,
-                       quantity=_quantity)
-    env.globals["t"] = _t
+                       quantity=_quantity, t=_t)
+    env.globals["t"] = _t  # t('key', field=...) and 'key' | t both work
     return env
 
 
