@@ -10,8 +10,14 @@ import pandas as pd
 
 from addin.errors import InputError
 from addin.functions.ranges import column, excel_function, rows_of, scalar, spill, table
-from addin.scorecard import ahp_weights, evaluate_scorecard, kpi_progress, kpi_status
-from addin.workbook import coerce
+from addin.scorecard import (
+    DEFAULT_RANDOM_INDEX,
+    ahp_weights,
+    evaluate_scorecard,
+    judgement_value,
+    kpi_progress,
+    kpi_status,
+)
 from addin.workbook.schema import PERSPECTIVES, POLARITIES, choice_index, header_key
 
 __all__ = ["CRM_AHP", "CRM_BSC", "CRM_KPI_PROGRESS", "CRM_KPI_STATUS"]
@@ -76,10 +82,12 @@ def CRM_KPI_STATUS(value, red=None, amber=None, polarity=None):
 
 
 @excel_function(CATEGORY, matrix="a square pairwise-comparison matrix (Saaty 1-9; a header "
-                "row and column of names are optional)")
-def CRM_AHP(matrix):
+                "row and column of names are optional; 1/3 as =1/3, 0.333 or the text 1/3)",
+                random_index="Saaty's random index table: saaty1980 (default) or saaty2005")
+def CRM_AHP(matrix, random_index=None):
     """AHP weights of a judgement matrix (principal eigenvector), then lambda_max, CI and CR
     (Saaty's random index); CR below 0.10 is acceptably consistent."""
+    table_name = scalar(random_index, "random_index", "text", default=DEFAULT_RANDOM_INDEX)
     rows = rows_of(matrix)
     labels = None
     header = bool(rows) and len(rows[0]) > 1 and (
@@ -87,16 +95,19 @@ def CRM_AHP(matrix):
     if header:
         labels = [str(v) for v in rows[0][1:]]
         rows = [r[1:] for r in rows[1:]]
-    frame = pd.DataFrame(rows)
-    for c in frame.columns:
-        typed, bad = coerce.to_number(frame[c].astype(object))
-        if bad.any():
-            i = int(bad.to_numpy().argmax())
-            raise InputError(f"matrix: row {i + 1}, column {c + 1} is not a number")
-        frame[c] = typed
+    values = []
+    for i, row in enumerate(rows):
+        values.append([])
+        for j, cell in enumerate(row):
+            v = judgement_value(cell)
+            if v is None:
+                raise InputError(f"matrix: row {i + 1}, column {j + 1} is not a positive number "
+                                 f"(found {cell!r})")
+            values[-1].append(v)
+    frame = pd.DataFrame(values)
     frame.columns = (labels if labels is not None and len(labels) == frame.shape[1]
                      else [str(i + 1) for i in range(frame.shape[1])])
-    result = ahp_weights(frame)
+    result = ahp_weights(frame, ri_table=table_name)
     out = [[name, float(w)] for name, w in result.weights.items()]
     out += [["lambda_max", result.lambda_max], ["CI", result.ci], ["CR", result.cr]]
     return out
