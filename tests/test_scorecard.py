@@ -311,3 +311,14 @@ def test_strategy_map_as_a_graph_for_the_reports():
     assert g["nodes"] == [{"id": "Delight", "perspective": "customer"},
                           {"id": "Profit", "perspective": "financial"},
                           {"id": "Grow", "perspective": "financial"}]
+
+
+def test_a_scorecard_without_any_actual_is_refused():
+    k = card()
+    k["actual"] = np.nan
+    with pytest.raises(InputError, match="no KPI of the Scorecard sheet has an actual: there "
+                                         "is nothing to score"):
+        evaluate_scorecard(k)
+    k["2026-09"] = np.nan
+    with pytest.raises(InputError, match="has an actual for 2026-09"):
+        evaluate_scorecard(k, period="2026-09")

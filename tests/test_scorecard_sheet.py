@@ -326,3 +326,62 @@ def test_crm_ahp_reads_fractions_and_takes_the_random_index_table():
     assert udf.CRM_AHP(m, "golden").startswith("#CRM! random index table 'golden'")
     assert udf.CRM_AHP([[1, 3], ["three", 1]]) == (
         "#CRM! matrix: row 2, column 1 is not a positive number (found 'three')")
+
+
+BSC_HEADER = ["层面", "战略目标", "指标", "权重", "目标值", "实际值", "基准值", "方向"]
+
+
+def test_crm_bsc_on_a_range_as_excel_sends_it():
+    # Chinese headers; an actual that is #N/A (a lookup with nothing yet) is left out like a
+    # blank; the first polarity "target" is a value, not a header; a generous selection ends
+    # in blank rows. Revenue: 1 - |95 - 100| / |100 - 50| = 0.9 alone in Grow (SoW has no
+    # actual); CSAT (4 - 3.5) / 1 = 0.5. financial 90, customer 50, overall 70.
+    rng = [BSC_HEADER,
+           ["财务", "Grow", "Revenue", 0.6, 100, 95, 50, "target"],
+           ["财务", "Grow", "SoW", 0.4, 40, "#N/A", 30, None],
+           [None] * 8,
+           ["Customer", "Delight", "CSAT", 1, 4.5, 4, 3.5, "越高越好"],
+           [None] * 8, [None] * 8]
+    out = udf.CRM_BSC(rng)
+    assert out[0] == ["perspective", "score", "status"]
+    assert out[1][:2] == ["financial", pytest.approx(90.0)]
+    assert out[2][:2] == ["customer", pytest.approx(50.0)]
+    assert out[3][:2] == ["overall", pytest.approx(70.0)]
+    assert rng[2][5] == "#N/A"  # the caller's range is not modified
+
+
+@pytest.mark.parametrize(("row", "column", "value", "message"), [
+    (1, 0, "Marketing", "scorecard: row 2 perspective 'Marketing' is not financial"),
+    (1, 3, "heavy", "scorecard: row 2 column 'weight' is not a number (found 'heavy')"),
+    (1, 3, -1, "scorecard: row 2 has a negative weight"),
+    (3, 4, "#DIV/0!", "scorecard: row 4 column 'target' holds the Excel error #DIV/0!"),
+    (3, 4, None, "scorecard: row 4 needs a target"),
+    (3, 7, "sideways", "scorecard: row 4 polarity 'sideways' is not higher, lower or target"),
+    (3, 6, 4.5, "row 4, column 'baseline': a baseline different from the target"),
+    (1, 5, "#N/A", "no KPI of the Scorecard sheet has an actual"),
+])
+def test_crm_bsc_names_the_row_of_a_bad_cell(row, column, value, message):
+    rng = [BSC_HEADER, ["财务", "Grow", "Revenue", 1, 100, 75, 50, "higher"], [None] * 8,
+           ["客户", "Delight", "CSAT", 1, 4.5, None, 3.5, "higher"]]
+    rng[row][column] = value
+    assert udf.CRM_BSC(rng).startswith(f"#CRM! {message}")
+
+
+def test_kpi_functions_read_an_error_actual_as_no_data():
+    assert udf.CRM_KPI_STATUS([["#N/A"]]) == "no data"
+    assert udf.CRM_KPI_PROGRESS([["#N/A"]], [[100]], [[50]], None) == ""
+    # 75 / 100 without a baseline; the #N/A actual gives a blank, whatever its polarity
+    assert udf.CRM_KPI_PROGRESS([["actual"], [75], ["#N/A"]], [["target"], [100], [100]],
+                                None, [["方向"], ["higher"], ["target"]]) == [[0.75], [""]]
+
+
+def test_a_month_column_not_filled_in_yet_is_left_out_of_the_monthly_scores(make_xlsx):
+    rows = [HEADER + ["2026-09", "2026-10", "2026-11"], GOOD + [60, 75, None],
+            ["Customer", "Delight", "CSAT", 1, 4.5, 4, 3.5, "higher", 3.5, 4, None]]
+    report = scorecard_workbook(load_crm_workbook(make_xlsx({"Scorecard": rows})))
+    # September: Revenue (60-50)/50 = 0.2, CSAT 0 -> 10; October: 0.5, 0.5 -> 50
+    assert report.by_period["period"].tolist() == ["2026-09", "2026-10"]
+    assert report.by_period["overall"].tolist() == pytest.approx([10.0, 50.0])
+    with pytest.raises(InputError, match="has an actual for 2026-11"):
+        scorecard_workbook(load_crm_workbook(make_xlsx({"Scorecard": rows}, name="b.xlsx")),
+                           period="2026-11")

@@ -282,6 +282,8 @@ def scorecard_workbook(wb: CRMWorkbook, period: str | None = None,
              else pd.DataFrame())
     rows = []
     for p in periods:
+        if kpis[p].isna().all():  # a month column laid out ahead, not filled in yet
+            continue
         month = evaluate_scorecard(kpis, p, weights, cap)
         row = {"period": p, "overall": month.overall}
         row.update({name: float(s) for name, s in month.perspectives["score"].items()})

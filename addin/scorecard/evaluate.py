@@ -139,7 +139,7 @@ def check_scorecard(kpis: pd.DataFrame) -> None:
 
 def _normalise(weights: pd.Series, groups: pd.Series) -> pd.Series:
     totals = weights.groupby(groups).transform("sum")
-    equal = 1.0 / groups.map(groups.value_counts())
+    equal = 1.0 / groups.map(groups.value_counts()).astype(float)
     return (weights / totals).where(totals > 0, equal)
 
 
@@ -169,7 +169,8 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     """Score every KPI, roll the scores up to objectives, perspectives and the overall score
     (0..100); see the module docstring for the rules. ``period`` ("YYYY-MM") scores that
     month's column instead of ``actual``. ``weights`` may hold ``"perspectives"`` (mapping or
-    AHPResult) and ``"objectives"`` (mapping objective -> weight)."""
+    AHPResult) and ``"objectives"`` (mapping objective or (perspective, objective) -> weight).
+    A sheet (or month) where no KPI has an actual is an InputError: nothing to score."""
     if kpis is None or kpis.empty:
         raise InputError("the Scorecard sheet has no KPIs", sheet=SHEET)
     check_scorecard(kpis)
@@ -198,6 +199,10 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     t["status"] = status
     notes: list[str] = []
     has = t["progress"].notna()
+    if not has.any():
+        raise InputError(f"no KPI of the Scorecard sheet has an actual"
+                         f"{' for ' + period if period else ''}: there is nothing to score",
+                         sheet=kpis.attrs.get("sheet", SHEET))
     for label in t.index[~has]:
         notes.append(f"{t.at[label, 'kpi']} (row {label}) has no actual"
                      f"{' for ' + period if period else ''}: left out, and the other KPIs of "
