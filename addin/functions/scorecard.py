@@ -42,12 +42,22 @@ def _numbers(rng: Any, name: str, default: Any = None, errors_blank: bool = Fals
     """One cell as a float, a column as a Series; blank gives ``default``. With
     ``errors_blank`` an Excel error (``#N/A`` from a lookup with nothing yet) is a blank, as
     the workbook reader reads it on the Scorecard sheet: an actual not there yet."""
+    def read(rows: list[list]) -> Any:
+        if sum(len(row) for row in rows) <= 1:
+            return scalar(rows, name, default=default)
+        return column(rows, name)
+
     rows = rows_of(rng)
-    if errors_blank:
-        rows = [[None if _is_error(v) else v for v in row] for row in rows]
-    if sum(len(row) for row in rows) <= 1:
-        return scalar(rows, name, default=default)
-    return column(rows, name)
+    try:
+        return read(rows)
+    except InputError:
+        if not errors_blank:
+            raise
+        # only now look for error cells: a clean range pays nothing for this rule
+        blanked = [[None if _is_error(v) else v for v in row] for row in rows]
+        if blanked == rows:
+            raise
+        return read(blanked)
 
 
 def _polarities(rng: Any, header: bool | None = None) -> Any:
@@ -163,7 +173,8 @@ def CRM_BSC(scorecard):
             raise InputError(f"scorecard: row {frame.index[frame[col].isna()][0]} needs a "
                              f"{col}")
     index = choice_index(PERSPECTIVES)
-    canon = frame["perspective"].map(lambda v: index.get(header_key(v)))
+    canon = frame["perspective"].map({v: index.get(header_key(v))
+                                      for v in pd.unique(frame["perspective"])})
     if canon.isna().any():
         row = canon.index[canon.isna()][0]
         raise InputError(f"scorecard: row {row} perspective {frame.at[row, 'perspective']!r} "

@@ -212,11 +212,9 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     scored = t[has].copy()
     scored["kpi_weight"] = _normalise(scored["weight"].astype(float), scored["_objective_key"])
     obj_w = (weights or {}).get("objectives") or {}
-    objectives = (scored.groupby(["perspective", "objective"], sort=False)
-                  .apply(lambda g: float((g["kpi_weight"] * g["progress"]).sum()),
-                         include_groups=False)
-                  .rename("score").reset_index())
-    objectives["kpis"] = scored.groupby(["perspective", "objective"], sort=False).size().to_numpy()
+    scored["_weighted"] = scored["kpi_weight"] * scored["progress"]
+    objectives = (scored.groupby(["perspective", "objective"], sort=False)["_weighted"]
+                  .agg(score="sum", kpis="size").reset_index())
     dropped = set(t["_objective_key"]) - set(scored["_objective_key"])
     for name in sorted(key.split("\x1f")[1] for key in dropped):
         notes.append(f"objective '{name}' has no KPI with an actual: left out of its "
