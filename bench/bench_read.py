@@ -12,13 +12,13 @@ the script prints each median time and the ratio, and for scale the time of a ba
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import timed
 
 
 def make_transactions(path: Path, rows: int, seed: int = 7) -> None:
@@ -42,15 +42,6 @@ def make_transactions(path: Path, rows: int, seed: int = 7) -> None:
         ws.append([ids[i], dates[i], float(amounts[i]), float(margins[i]), product[i],
                    channel[i]])
     wb.save(path)
-
-
-def timed(func, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def main() -> None:

@@ -12,12 +12,11 @@ scale, the same frame's plain pandas ``groupby(...).mean()`` is timed too.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 
 import numpy as np
 import pandas as pd
+from timing import median_time
 
 from addin.scorecard import PERSPECTIVE_ORDER, evaluate_scorecard, scorecard_trend
 
@@ -47,15 +46,6 @@ def make_kpis(n: int, periods: int, seed: int = 3) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame(series, columns=months, index=frame.index)], axis=1)
 
 
-def timed(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kpis", type=int, default=5000)
@@ -64,9 +54,9 @@ def main() -> int:
     args = parser.parse_args()
     kpis = make_kpis(args.kpis, args.periods)
     months = [c for c in kpis.columns if c[:2] == "20"]
-    t_eval = timed(lambda: evaluate_scorecard(kpis), args.repeat)
-    t_trend = timed(lambda: scorecard_trend(kpis, months), args.repeat)
-    t_floor = timed(lambda: kpis.groupby("objective")[months].mean(), args.repeat)
+    t_eval = median_time(lambda: evaluate_scorecard(kpis), args.repeat)
+    t_trend = median_time(lambda: scorecard_trend(kpis, months), args.repeat)
+    t_floor = median_time(lambda: kpis.groupby("objective")[months].mean(), args.repeat)
     total = t_eval + t_trend
     print(f"{args.kpis:,} KPIs x {args.periods} periods, median of {args.repeat}")
     print(f"  evaluate_scorecard      {t_eval * 1000:8.1f} ms")

@@ -17,11 +17,10 @@ of the floor.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from timing import timed
 
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 
@@ -69,15 +68,6 @@ def make_data(responses: int, seed: int = 11) -> dict[str, pd.DataFrame]:
     })
     return {"Survey": survey, "Customers": customers, "Transactions": transactions,
             "Complaints": complaints}
-
-
-def timed(func, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def main() -> None:

@@ -18,11 +18,10 @@ than lifetimes, within 2x of DuckDB. lifetimes and duckdb come with the ``bench`
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from timing import timed
 
 DUCKDB_SQL = """
 with days as (
@@ -81,15 +80,6 @@ def make_log(rows: int, customers: int, seed: int = 11) -> pd.DataFrame:
             "datetime64[us]"),
         "amount": np.round(rng.lognormal(6, 1, rows), 2),
     })
-
-
-def timed(func, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
 
 
 def main() -> None:

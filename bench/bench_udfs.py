@@ -16,28 +16,18 @@ under 50 ms. Prints one line per function and exits 1 if any misses the target.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from timing import median_time
 
 import addin.functions as udf
 from addin import scorecard, surveys, tiering
 
 TARGET_SHARE = 0.20
 TARGET_MS = 50.0
-
-
-def timed(func: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def as_range(header: str, values) -> list[list[object]]:
@@ -158,7 +148,7 @@ def main() -> int:
         out = door()
         if isinstance(out, str) and out.startswith("#CRM!"):
             raise SystemExit(f"{name} returned an error: {out}")
-        t_udf, t_routine = timed(door, args.repeat), timed(routine, args.repeat)
+        t_udf, t_routine = median_time(door, args.repeat), median_time(routine, args.repeat)
         overhead = max(t_udf - t_routine, 0.0)
         share = overhead / t_routine if t_routine else float("inf")
         ok = share <= TARGET_SHARE or overhead * 1000 < TARGET_MS

@@ -15,19 +15,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-
-def timed(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_time
 
 
 def main() -> None:
@@ -43,9 +34,9 @@ def main() -> None:
         source = Path(tmp) / "demo_crm.xlsx"
         shutil.copyfile(demo_workbook_path(), source)
         sheets = validate_workbook(source).result_sheets()
-        ours = timed(lambda: write_result_sheets(Path(tmp) / "ours.xlsx", sheets,
+        ours = median_time(lambda: write_result_sheets(Path(tmp) / "ours.xlsx", sheets,
                                                  source=source), args.repeat)
-        base = timed(lambda: _write_with_openpyxl(Path(tmp) / "base.xlsx", sheets, source),
+        base = median_time(lambda: _write_with_openpyxl(Path(tmp) / "base.xlsx", sheets, source),
                      max(1, args.repeat - 1))
         size = source.stat().st_size / 1e6
         print(f"demo workbook {size:.1f} MB, result sheets: {', '.join(sheets)}")
