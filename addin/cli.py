@@ -91,6 +91,21 @@ def write_results(workbook: Path, sheets: dict, out: Path | None, in_place: bool
     return write_result_sheets(out or default_results_path(workbook), sheets, source=workbook)
 
 
+def reading_progress() -> contextlib.AbstractContextManager[Callable[[str], None]]:
+    """The progress bar of reading a workbook: one step per sheet of the contract."""
+    from addin.workbook.schema import SHEETS
+
+    return sheet_progress("Reading sheets", len(SHEETS))
+
+
+def write_report(workbook: Path, report, out: Path | None, in_place: bool, sheet: str) -> None:
+    """Print a job's summary lines, write its result sheets and say where they went."""
+    for line in report.summary_lines():
+        click.echo(line)
+    dest = write_results(workbook, report.result_sheets(), out, in_place)
+    click.echo(f"{sheet} sheet written to {dest}")
+
+
 def _setup_logging() -> None:
     # WeasyPrint reports slow paths (missing harfbuzz-subset, unloadable fonts) only as log
     # warnings; make them visible.
@@ -163,7 +178,7 @@ def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
     """
     from addin.jobs import validate_workbook
 
-    with sheet_progress("Reading sheets", 8) as progress:
+    with reading_progress() as progress:
         report = validate_workbook(workbook, transactions=transactions, progress=progress)
     _print_validation(report, ctx.obj["limit"])
     if out is not None or in_place:
@@ -195,7 +210,7 @@ def demo(ctx: click.Context, out: Path) -> None:
     workbook = out / "demo_crm.xlsx"
     shutil.copyfile(source, workbook)
     click.echo(f"Demo workbook: {workbook}")
-    with sheet_progress("Reading sheets", 8) as progress:
+    with reading_progress() as progress:
         report = validate_workbook(workbook, progress=progress)
     _print_validation(report, ctx.obj["limit"])
     if not report.ok or report.workbook is None:
@@ -280,13 +295,9 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     from addin.jobs import survey_workbook
     from addin.workbook import load_crm_workbook
 
-    with sheet_progress("Reading sheets", 8) as progress:
+    with reading_progress() as progress:
         wb = load_crm_workbook(workbook, progress=progress)
-    results = survey_workbook(wb, by=by)
-    for line in results.summary_lines():
-        click.echo(line)
-    dest = write_results(workbook, results.result_sheets(), out, in_place)
-    click.echo(f"Survey Results sheet written to {dest}")
+    write_report(workbook, survey_workbook(wb, by=by), out, in_place, "Survey Results")
 
 
 # --- tier (issue 3: customer tiering) ------------------------------------------------------
@@ -312,7 +323,7 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     from addin.jobs.tier import tier_workbook
     from addin.workbook import load_crm_workbook
 
-    with sheet_progress("Reading sheets", 8) as progress:
+    with reading_progress() as progress:
         wb = load_crm_workbook(workbook, transactions=transactions, progress=progress)
     report = tier_workbook(wb, as_of=as_of)
     t = report.tiers
@@ -345,15 +356,11 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
     """
     from addin.jobs.scorecard import scorecard_workbook
     from addin.workbook import load_crm_workbook
-    from addin.workbook.schema import SHEETS
 
-    with sheet_progress("Reading sheets", len(SHEETS)) as progress:
+    with reading_progress() as progress:
         wb = load_crm_workbook(workbook, progress=progress)
-    report = scorecard_workbook(wb, period=period)
-    for line in report.summary_lines():
-        click.echo(line)
-    dest = write_results(workbook, report.result_sheets(), out, in_place)
-    click.echo(f"Scorecard Results sheet written to {dest}")
+    write_report(workbook, scorecard_workbook(wb, period=period), out, in_place,
+                 "Scorecard Results")
 
 EXIT_NOT_ALL_SENT = 3
 
