@@ -135,3 +135,20 @@ def test_excel_functions_agree_with_the_routines(demo_kpis):
     out = udf.CRM_BSC(rng)
     assert out[-1][0] == "overall"
     assert out[-1][1] == pytest.approx(evaluate_scorecard(demo_kpis).overall)
+
+
+def test_a_judgement_typed_the_wrong_way_round_is_shown_to_revisit(make_xlsx):
+    # Judgements consistent with weights 8:4:2:1 (F-C 2, F-I 4, F-L 8, C-I 2, C-L 4, I-L 2),
+    # but F-L typed as 1/8: the sheet names F vs L and the value that makes the matrix
+    # consistent again, 8 (CR 0).
+    rows = [HEADER, GOOD, ["Customer", "Delight", "CSAT", 1, 4.5, 4, 3.5, "higher"],
+            ["Internal process", "Fast", "Response", 1, 4, 5, 7, "lower"],
+            ["Learning and growth", "Learn", "Training", 1, 4, 3, 2, "higher"]]
+    path = make_xlsx({"Scorecard": rows, "Settings": [["key", "value"],
+                                                      ["perspective_ahp", "2, 4, 1/8, 2, 4, 2"]]})
+    report = scorecard_workbook(load_crm_workbook(path))
+    assert not report.result.ahp.consistent
+    block = next(t for t in report.result_sheets()["Scorecard Results"]
+                 if t.title.startswith("AHP consistency"))
+    text = block.frame.set_index("measure")["value"]["judgement to revisit"]
+    assert text == "financial vs learning and growth: 1/8 -> 8 (CR 0.000)"

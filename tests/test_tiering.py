@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from addin.tiering import (
@@ -91,6 +91,7 @@ values_lists = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_s
 
 @settings(max_examples=150, deadline=None)
 @given(values_lists, st.floats(0.05, 1.0), st.floats(0.0, 1.0))
+@example([5e-324], 0.5, 0.0)  # a subnormal total: a * total underflowed to 0 (found by hypothesis)
 def test_abc_invariants(values, a, extra):
     b = a + (1 - a) * extra
     v = pd.Series(values)

@@ -56,6 +56,14 @@ def _number(text: str) -> float:
     return float(Fraction(text)) if "/" in text else float(text)
 
 
+def judgement_text(value: float) -> str:
+    """A judgement as a person types it on Saaty's scale: ``8``, ``1/8``; else two decimals."""
+    for v, fmt in ((value, "{:d}"), (1 / value, "1/{:d}")):
+        if abs(v - round(v)) < 1e-9 and round(v) >= 1:
+            return fmt.format(round(v))
+    return f"{value:.2f}"
+
+
 def perspective_weights(settings: pd.DataFrame | None) -> dict:
     """The ``weights`` argument of :func:`evaluate_scorecard` from the Settings sheet."""
     row, text = _setting_row(settings, "perspective_ahp")
@@ -145,8 +153,10 @@ class ScorecardReport:
             if r.ahp.worst_judgement:
                 w = r.ahp.worst_judgement
                 ahp.loc[len(ahp)] = ["judgement to revisit",
-                                     f"{w['row']} vs {w['column']}: {w['judgement']:g} -> "
-                                     f"{w['suggested']:.2f} (CR {w['cr_after']:.3f})"]
+                                     f"{w['row']} vs {w['column']}: "
+                                     f"{judgement_text(w['judgement'])} -> "
+                                     f"{judgement_text(w['suggested'])} "
+                                     f"(CR {w['cr_after']:.3f})"]
             tables.append(ResultTable(ahp, "AHP consistency of the perspective weights"))
         if r.notes:
             tables.append(ResultTable(pd.DataFrame({"note": r.notes}), "Notes"))
@@ -180,4 +190,5 @@ def scorecard_workbook(wb: CRMWorkbook, period: str | None = None,
     return ScorecardReport(wb.path, result, trend, pd.DataFrame(rows))
 
 
-__all__ = ["SHEET", "ScorecardReport", "perspective_weights", "scorecard_workbook"]
+__all__ = ["SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
+           "scorecard_workbook"]

@@ -13,8 +13,16 @@ with the analytic hierarchy process", *Int. J. Services Sciences* 1(1), 83-98.
   with the random index ``RI`` of :data:`RANDOM_INDEX`; judgements are acceptably consistent
   when ``CR < 0.10`` (Saaty 1980). For ``n <= 2`` every reciprocal matrix is consistent.
 * For an inconsistent matrix, :attr:`AHPResult.worst_judgement` names the judgement whose
-  replacement by the value the weights imply (``w_i / w_j``) lowers CR the most, with CR after
-  the change: the one to discuss with the person who judged.
+  change lowers CR the most, with the value to change it to and CR after the change: the one to
+  discuss with the person who judged. Method (exhaustive single-judgement search): each
+  judgement ``a_ij`` above the diagonal in turn is set to the value the weights imply
+  (``w_i / w_j``, Saaty 2003, EJOR 145, 85-91) and to each of the 17 values of Saaty's scale
+  (1/9 .. 9), with ``a_ji = 1 / a_ij``; CR is recomputed each time and the (judgement, value)
+  with the lowest CR wins (ties: the earlier judgement, then ``w_i / w_j``). The scale values
+  matter when a judgement was entered the wrong way round (8 typed as 1/8): the weights are then
+  distorted by that very error, so ``w_i / w_j`` still points the wrong way and leaves the
+  matrix inconsistent, while the search finds 8. At most 105 x 18 eigenproblems of order 15.
+  ``implied`` keeps ``w_i / w_j`` for reference.
 """
 
 from __future__ import annotations
@@ -109,7 +117,9 @@ def _weights(a: np.ndarray, method: str) -> tuple[np.ndarray, float]:
 def _consistency(lambda_max: float, n: int, table: tuple[float, ...]) -> tuple[float, float]:
     if n <= 2:
         return 0.0, 0.0
-    ci = (lambda_max - n) / (n - 1)
+    # lambda_max >= n for a positive reciprocal matrix (Saaty 1980); floating point can land a
+    # consistent matrix at n - 1e-15, which would print as CR -0.000
+    ci = max(lambda_max - n, 0.0) / (n - 1)
     return ci, ci / random_index(n, table)
 
 
@@ -124,17 +134,20 @@ def ahp_weights(matrix: Any, method: str = "eigenvector",
     result = AHPResult(pd.Series(w, index=labels, name="weight"), lam, ci, cr,
                        cr < CONSISTENT_BELOW, method)
     if n > 2 and cr >= CONSISTENT_BELOW:
+        scale = [1 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)]
         best = None
         for i in range(n):
             for j in range(i + 1, n):
-                trial = a.copy()
-                trial[i, j] = w[i] / w[j]
-                trial[j, i] = w[j] / w[i]
-                _, lam2 = _weights(trial, method)
-                cr2 = _consistency(lam2, n, ri_table)[1]
-                if best is None or cr2 < best["cr_after"]:
-                    best = {"row": labels[i], "column": labels[j], "judgement": float(a[i, j]),
-                            "suggested": float(w[i] / w[j]), "cr_after": float(cr2)}
+                implied = float(w[i] / w[j])
+                for value in (implied, *scale):
+                    trial = a.copy()
+                    trial[i, j], trial[j, i] = value, 1 / value
+                    _, lam2 = _weights(trial, method)
+                    cr2 = _consistency(lam2, n, ri_table)[1]
+                    if best is None or cr2 < best["cr_after"] - 1e-12:
+                        best = {"row": labels[i], "column": labels[j],
+                                "judgement": float(a[i, j]), "suggested": float(value),
+                                "implied": implied, "cr_after": float(cr2)}
         result.worst_judgement = best
     return result
 

@@ -79,8 +79,9 @@ def abc_classes(values: object, a: float = 0.80, b: float = 0.95) -> pd.Series:
     total = positive.sum()
     above = np.cumsum(positive) - positive
     if total > 0:
-        classes = np.where(above < (a - _SLACK) * total, "A",
-                           np.where(above < (b - _SLACK) * total, "B", "C"))
+        share_above = above / total  # a share, not a product: (a * total) underflows for
+        classes = np.where(share_above < a - _SLACK, "A",  # subnormal totals such as 5e-324
+                           np.where(share_above < b - _SLACK, "B", "C"))
         classes = np.where(positive > 0, classes, "C")
     else:
         classes = np.full(len(order), "C")
