@@ -38,7 +38,7 @@ def _worker(reviews: int, lang: str, jobs: int) -> dict:
     scorecard, by_period = scorecard_for_month(wb, month)
     data = prepare_reports(wb.sheets, month, scorecard=scorecard,
                            scorecard_by_period=by_period)
-    ids = (data.key_accounts * (reviews // len(data.key_accounts) + 1))[:reviews]
+    ids = (data.accounts * (reviews // len(data.accounts) + 1))[:reviews]
     tasks = []
     for i, cid in enumerate(ids):
         ctx = review_context(data, cid, lang)

@@ -132,7 +132,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     review_files: dict[str, dict[str, str]] = {}
     contexts: dict[str, dict[str, Any]] = {}
     used: set[str] = set(summary_files.values())
-    for cid in data.key_accounts:
+    for cid in data.accounts:
         for lang in langs:
             ctx = review_context(data, cid, lang)
             ctx["created"] = created
@@ -150,7 +150,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     written = set(result.written)
 
     accounts_out = []
-    for cid in data.key_accounts:
+    for cid in data.accounts:
         files = {lang: f for lang, f in review_files[cid].items() if f in written}
         if files:
             accounts_out.append(_manifest_account(contexts[cid], files))

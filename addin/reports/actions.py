@@ -138,7 +138,7 @@ def next_actions(measures: pd.DataFrame, thresholds: ActionThresholds | None = N
     staff = _col(measures, "staff_6m")
     contacts = _col(measures, "contacts_6m")
 
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         gap = (tenure - recency) / (orders - 1)
         change = recent / prior - 1
         rules = {

@@ -199,8 +199,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [_record(r) for r in frame.to_dict("records")]
 
 
-def _ratio(num: float, den: float) -> float | None:
-    if den is None or num is None or not math.isfinite(den) or den == 0:
+def _ratio(num: float | None, den: float | None) -> float | None:
+    """num / den; None when either is missing or den is 0."""
+    if den is None or num is None or not math.isfinite(den) or den == 0 \
+            or not math.isfinite(num):
         return None
     return float(num) / float(den)
 
@@ -259,7 +261,8 @@ class ReportData:
     settings: ReportSettings
     tiers: pd.DataFrame
     tier_history: pd.DataFrame  # customer_id x month (YYYY-MM) -> pyramid tier
-    key_accounts: list[str]
+    accounts: list[str]  # the accounts to review, in order
+    key_accounts: list[str]  # every key account, by rank (the summary's at-risk list)
     customers: pd.DataFrame  # indexed by customer_id (first row of an id)
     periods: dict[str, pd.DataFrame]  # month, month_ly, ytd, ytd_ly -> per customer sums
     period_spans: dict[str, tuple[pd.Timestamp, pd.Timestamp]]
@@ -277,9 +280,6 @@ class ReportData:
     scorecard: ScorecardResult | None = None
     scorecard_by_period: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-
-    def account_ids(self) -> list[str]:
-        return list(self.measures.index)
 
 
 def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -343,9 +343,9 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
                                             as_of=end)["pyramid_tier"]
     tier_history = pd.DataFrame(history).reindex(tiers.index)
 
+    key_ids = list(tiers[tiers["key_account"]].sort_values("rank", kind="stable").index)
     if accounts is None:
-        key = tiers[tiers["key_account"]].sort_values("rank", kind="stable")
-        ids = list(key.index)
+        ids = key_ids
     else:
         unknown = [a for a in accounts if a not in tiers.index]
         if unknown:
@@ -388,7 +388,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     margin_col = window["margin"] if has_margin else pd.Series(np.nan, index=window.index)
     frame = pd.DataFrame({"customer_id": window["customer_id"], "month": period,
                           "revenue": window["amount"], "margin": margin_col})
-    reported = frame[frame["customer_id"].isin(ids)]
+    reported = frame[frame["customer_id"].isin(ids)]  # the reviews' trends
     monthly = reported.groupby(["customer_id", "month"], observed=True)[
         ["revenue", "margin"]].sum(min_count=1)
     monthly_total = frame.groupby("month")[["revenue", "margin"]].sum(min_count=1).reindex(
@@ -400,11 +400,13 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         complaints = _complaints_open(complaints, as_of)
     survey = _survey_frame(sheets.get("Survey"), as_of, tiers)
 
-    measures = _measures(ids, tiers, contacts, complaints, survey, as_of, cfg)
+    measured = list(dict.fromkeys([*ids, *key_ids]))
+    measures = _measures(measured, tiers, contacts, complaints, survey, as_of, cfg)
     actions = next_actions(measures, cfg.actions)
     data = ReportData(
         month=month, month_start=month_start, as_of=as_of, settings=cfg, tiers=tiers,
-        tier_history=tier_history, key_accounts=ids, customers=customers, periods=periods,
+        tier_history=tier_history, accounts=ids, key_accounts=key_ids, customers=customers,
+        periods=periods,
         period_spans=spans, totals=totals, last_year_partial=bool(last_year_partial),
         data_start=data_start, monthly=monthly, monthly_total=monthly_total,
         trend_months=[str(m) for m in months], measures=measures, actions=actions,
@@ -551,7 +553,8 @@ def _csat_block(values: pd.Series, s: SurveySettings) -> dict[str, Any]:
     if score.n >= 1:
         k = int(round(float(score) * score.n / 100))
         ci = binomtest(k, score.n).proportion_ci(confidence_level=0.95, method="wilson")
-        out.update(low=100 * ci.low, high=100 * ci.high, moe=100 * (ci.high - ci.low) / 2)
+        out.update(low=100 * float(ci.low), high=100 * float(ci.high),
+                   moe=100 * float(ci.high - ci.low) / 2)
     return out
 
 
@@ -763,12 +766,12 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
     tiers_rows = []
     for label, row in grouped.iterrows():
         customers = int(row["customers"]) if pd.notna(row["customers"]) else 0
+        revenue, ytd_sum = _plain(row["revenue"]) or 0.0, _plain(row["ytd"]) or 0.0
         tiers_rows.append({
             "tier": label, "key": label in s.tiers.key_account_tiers, "customers": customers,
-            "customer_share": customers / n if n else None,
-            "revenue": _plain(row["revenue"]) or 0.0,
-            "revenue_share": _ratio(row["revenue"], total_value),
-            "ytd": _plain(row["ytd"]) or 0.0, "ytd_share": _ratio(row["ytd"], ytd_total)})
+            "customer_share": customers / n if n else None, "revenue": revenue,
+            "revenue_share": _ratio(revenue, total_value), "ytd": ytd_sum,
+            "ytd_share": _ratio(ytd_sum, ytd_total)})
 
     table = pareto_table(t[value_col])
     point = pareto_point(t[value_col])
@@ -879,8 +882,7 @@ def _at_risk(data: ReportData) -> list[dict[str, Any]]:
     """Key accounts with at least one next action: most actions first, then the most urgent
     action (the rule table's order), then by rank."""
     a = data.actions
-    key_ids = [c for c in data.key_accounts if bool(data.tiers.at[c, "key_account"])]
-    a = a[a["customer_id"].isin(key_ids)]
+    a = a[a["customer_id"].isin(data.key_accounts)]
     if a.empty:
         return []
     t = data.tiers
