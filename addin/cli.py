@@ -354,6 +354,92 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
     dest = write_results(workbook, report.result_sheets(), out, in_place)
     click.echo(f"Scorecard Results sheet written to {dest}")
 
+EXIT_NOT_ALL_SENT = 3
+
+
+def mail_options(func: Callable) -> Callable:
+    """The sending options of ``mail`` (and of ``monthly``, which renders and then mails)."""
+    options = [
+        click.option("--smtp", "smtp_address", metavar="HOST:PORT",
+                     help="The SMTP server (required unless --dry-run)."),
+        click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS."),
+        click.option("--user", help="Log in as this user (needs --password-env)."),
+        click.option("--password-env", metavar="VAR",
+                     help="Name of the environment variable holding the password."),
+        click.option("--dry-run", type=click.Path(file_okay=False, path_type=Path),
+                     help="Write each message as an .eml file into this folder instead of "
+                          "sending."),
+        click.option("--max-size", type=click.FloatRange(min=0.1), default=10.0,
+                     show_default=True, metavar="MB",
+                     help="Split messages that would be larger (1 MB = 1,000,000 bytes)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _smtp_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")  # [::1]:25
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: expected HOST:PORT, for example "
+                                 "smtp.example.com:587", param_hint="--smtp")
+    return host, int(port)
+
+
+def run_mail(workbook: Path, reports: Path, month: str, *, smtp_address: str | None,
+             starttls: bool, user: str | None, password_env: str | None,
+             dry_run: Path | None, max_size: float) -> None:
+    """Check the sending options, mail the month, print a line per recipient; exit 3 when any
+    recipient failed."""
+    import os
+
+    from addin.mail import DryRunTransport, SMTPTransport, send_monthly_mail
+    from addin.reports.manifest import check_month
+
+    check_month(month)
+    if dry_run is None and smtp_address is None:
+        raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
+    if (user is None) != (password_env is None):
+        raise click.UsageError("--user and --password-env go together")
+    if dry_run is not None:
+        transport = DryRunTransport(dry_run)
+    else:
+        host, port = _smtp_address(smtp_address)
+        password = None
+        if password_env is not None:
+            password = os.environ.get(password_env)
+            if password is None:
+                raise click.UsageError(f"the environment variable {password_env} is not set")
+            if not starttls and host not in ("localhost", "127.0.0.1", "::1"):
+                raise click.UsageError("--user would send the password unencrypted: add "
+                                       "--starttls")
+        transport = SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+    outcomes = send_monthly_mail(workbook, reports, month, transport,
+                                 max_bytes=int(max_size * 1_000_000),
+                                 on_outcome=lambda o: click.echo(o.line()))
+    failed = sum(o.status == "failed" for o in outcomes)
+    if failed:
+        click.echo(f"{failed} of {len(outcomes)} recipients failed", err=True)
+        sys.exit(EXIT_NOT_ALL_SENT)
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reports", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder crm-addin report wrote (PDFs and manifest.json).")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to send.")
+@mail_options
+@reports_bad_input
+def mail(workbook: Path, reports: Path, month: str, **options) -> None:
+    """Email the month's reports: one message per executive of WORKBOOK's Distribution sheet,
+    with the portfolio summary and the reviews of the key accounts in their scope.
+
+    Prints one line per recipient (sent, skipped because already sent, failed and why).
+    A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
+    when any recipient failed, 2 on bad input.
+    """
+    run_mail(workbook, reports, month, **options)
 
 # --- report (issue 6: PDF key-account reviews and the portfolio summary) --------------------
 

@@ -4,3 +4,8 @@ laid out by the jinja2 templates in ``report_templates/``, rendered by WeasyPrin
 :mod:`.i18n` formats numbers, money and dates per language and holds every label;
 :mod:`.manifest` is the hand-over from ``crm-addin report`` to ``crm-addin mail``.
 """
+
+from pathlib import Path
+
+# jinja2 templates and CSS of the reports and the email (email/ for the monthly message).
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"

@@ -1,30 +1,87 @@
 """The hand-over from ``crm-addin report`` to ``crm-addin mail``: ``manifest.json`` in the
 reports folder.
 
-The report command writes it last, after every PDF, so a folder with a manifest is complete. It
-records the month, the company and currency, the languages rendered, the portfolio summary per
-language, and per key account its id, name, region, segment, tier, its review per language, the
-headline numbers the email shows and the reasons it needs attention (empty when it does not).
-File names are relative to the folder. The mail command reads it back with :func:`read_manifest`,
-which checks the month and that every file it names is there, so a stale or half-copied folder
-is refused with a message saying what is wrong instead of mailing the wrong month.
+``crm-addin report`` writes it last, after every PDF, with :func:`write_manifest`, so a folder
+with a manifest is complete. It records:
+
+- ``month`` (``YYYY-MM``), ``company``, ``currency`` (ISO 4217, from Settings) and the
+  ``languages`` rendered (``en``, ``zh``);
+- ``summary``: the portfolio summary PDF per language;
+- ``headline``: portfolio numbers for the email, keys from :data:`PORTFOLIO_HEADLINES`;
+- ``accounts``: per key account its ``customer_id``, ``name``, ``region``, ``segment``,
+  ``tier``, its review PDF per language (``files``), its ``headline`` (keys from
+  :data:`ACCOUNT_HEADLINES`) and ``attention``: the next-action rules it triggered
+  (:data:`ATTENTION_RULES`), each with the number that triggered it and the rule's threshold.
+
+File names are plain names inside the folder. Numbers stay numbers (JSON, NaN written as null);
+the email's templates format them per language by the kind each key or rule declares, and the
+labels of every key and rule are in :data:`addin.reports.i18n.LABELS`. A report that needs a new
+headline or rule adds it to the tables here and its label to the catalogue.
+
+:func:`read_manifest` checks everything :func:`write_manifest` checks (version, month, keys,
+languages, files present and PDFs), so a stale, half-copied or hand-edited folder is refused
+with a message saying what is wrong instead of mailing the wrong month.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
-from addin.errors import InputError
+from addin.errors import InputError, Problem
+from addin.reports.i18n import LANGUAGES
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# key -> quantity kind (addin.reports.i18n.QUANTITY_KINDS); the email shows them in this order.
+PORTFOLIO_HEADLINES: dict[str, str] = {
+    "revenue_month": "money",
+    "revenue_ytd": "money",
+    "revenue_yoy": "change",  # (this year to date - same months last year) / last year
+    "customers": "count",
+    "key_accounts": "count",
+    "accounts_at_risk": "count",  # key accounts with at least one attention rule triggered
+    "nps": "points",
+    "csat": "percent",  # top-two-box share in percent, as addin.surveys.csat gives it
+}
+ACCOUNT_HEADLINES: dict[str, str] = {
+    "revenue_month": "money",
+    "revenue_ytd": "money",
+    "revenue_yoy": "change",
+    "nps": "points",
+}
+# rule -> (kind of the triggering value, kind of the threshold). The rules of the issue's
+# "next actions"; label key "attention_<rule>" with {value} and {threshold}.
+ATTENTION_RULES: dict[str, tuple[str, str]] = {
+    "purchase_overdue": ("days", "days"),  # days since the last order vs its usual gap
+    "spend_declining": ("change", "change"),  # change against last year vs the alert level
+    "complaint_overdue": ("days", "days"),  # age of the oldest open complaint vs target
+    "low_satisfaction": ("score", "score"),  # mean satisfaction vs Settings threshold
+    "single_contact": ("count", "count"),  # staff in touch over six months vs the minimum
+}
+
+
+@dataclass
+class Attention:
+    """One next-action rule an account triggered, with the number that triggered it."""
+
+    rule: str
+    value: float | None
+    threshold: float | None = None
+
+    @property
+    def kinds(self) -> tuple[str, str]:
+        return ATTENTION_RULES[self.rule]
 
 
 @dataclass
@@ -37,8 +94,8 @@ class AccountReport:
     segment: str | None = None
     tier: str | None = None
     files: dict[str, str] = field(default_factory=dict)  # language -> PDF file name
-    headline: dict[str, Any] = field(default_factory=dict)  # e.g. revenue_month, nps
-    attention: list[str] = field(default_factory=list)  # readable reasons, in English
+    headline: dict[str, float | None] = field(default_factory=dict)  # ACCOUNT_HEADLINES keys
+    attention: list[Attention] = field(default_factory=list)
 
 
 @dataclass
@@ -49,7 +106,7 @@ class Manifest:
     languages: list[str]
     summary: dict[str, str] = field(default_factory=dict)  # language -> summary PDF
     accounts: list[AccountReport] = field(default_factory=list)
-    headline: dict[str, Any] = field(default_factory=dict)  # portfolio numbers for the email
+    headline: dict[str, float | None] = field(default_factory=dict)  # PORTFOLIO_HEADLINES keys
     created: str = ""
     version: int = FORMAT_VERSION
 
@@ -60,16 +117,22 @@ class Manifest:
         return names
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=False,
-                          default=_jsonable)
+        return json.dumps(_clean(asdict(self)), ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "isoformat"):
+def _clean(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars as Python numbers, NaN as null, dates as ISO text."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    return value
 
 
 def check_month(month: str) -> str:
@@ -78,27 +141,100 @@ def check_month(month: str) -> str:
     return month
 
 
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, Real) and not isinstance(value, bool))
+
+
+def manifest_problems(manifest: Manifest, folder: Path) -> list[str]:
+    """Everything wrong with ``manifest`` for ``folder``, one readable line each."""
+    out: list[str] = []
+    if not isinstance(manifest.month, str) or not _MONTH.match(manifest.month):
+        out.append(f"month {manifest.month!r} is not YYYY-MM")
+    if not re.fullmatch(r"[A-Z]{3}", str(manifest.currency)):
+        out.append(f"currency {manifest.currency!r} is not an ISO 4217 code such as CNY")
+    langs = list(manifest.languages or [])
+    if not langs or set(langs) - set(LANGUAGES):
+        out.append(f"languages {langs!r}: expected some of {', '.join(LANGUAGES)}")
+
+    def check_files(owner: str, files: dict[str, str]) -> None:
+        if set(files) != set(langs):
+            out.append(f"{owner} has files for {sorted(files)}, expected one per language "
+                       f"{sorted(langs)}")
+        for name in files.values():
+            if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+                out.append(f"{owner}: file {name!r} must be a plain name inside {folder}")
+            elif not (folder / name).is_file():
+                out.append(f"{owner}: {name} is missing from {folder}")
+            else:
+                with open(folder / name, "rb") as fh:
+                    if fh.read(5) != b"%PDF-":
+                        out.append(f"{owner}: {name} is not a PDF")
+
+    def check_headline(owner: str, headline: dict, allowed: dict[str, str]) -> None:
+        for key, value in headline.items():
+            if key not in allowed:
+                out.append(f"{owner}: headline {key!r} is not one of {', '.join(allowed)}")
+            elif not _is_number(value):
+                out.append(f"{owner}: headline {key!r} is {value!r}, expected a number or null")
+
+    check_files("the portfolio summary", manifest.summary)
+    check_headline("the portfolio", manifest.headline, PORTFOLIO_HEADLINES)
+    seen: set[str] = set()
+    for account in manifest.accounts:
+        owner = f"account {account.customer_id}"
+        if not isinstance(account.customer_id, str) or not account.customer_id:
+            out.append(f"an account has customer_id {account.customer_id!r}, expected text")
+        elif account.customer_id in seen:
+            out.append(f"{owner} is listed twice")
+        seen.add(account.customer_id)
+        for attr in ("name", "region", "segment", "tier"):
+            value = getattr(account, attr)
+            if not (isinstance(value, str) or (value is None and attr != "name")):
+                out.append(f"{owner}: {attr} is {value!r}, expected text")
+        check_files(owner, account.files)
+        check_headline(owner, account.headline, ACCOUNT_HEADLINES)
+        for item in account.attention:
+            if item.rule not in ATTENTION_RULES:
+                out.append(f"{owner}: attention rule {item.rule!r} is not one of "
+                           f"{', '.join(ATTENTION_RULES)}")
+            elif not (_is_number(item.value) and _is_number(item.threshold)):
+                out.append(f"{owner}: attention {item.rule!r} needs numbers, found "
+                           f"{item.value!r} and {item.threshold!r}")
+    return out
+
+
+def _raise(path: Path, problems: list[str], advice: str) -> None:
+    if problems:
+        raise InputError.from_problems(
+            Problem(f"{path}: {text}; {advice}") for text in problems)
+
+
 def write_manifest(folder: str | Path, manifest: Manifest) -> Path:
-    """Write ``manifest.json`` atomically into ``folder`` (after the PDFs it names)."""
+    """Check ``manifest`` and write ``folder/manifest.json`` atomically (after the PDFs)."""
     folder = Path(folder)
-    check_month(manifest.month)
-    _check_files(folder, manifest)
+    path = folder / MANIFEST_NAME
+    _raise(path, manifest_problems(manifest, folder), "the report writer has a bug")
+    if not manifest.created:
+        manifest.created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".json", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(manifest.to_json())
-    dest = folder / MANIFEST_NAME
-    os.replace(tmp, dest)
-    return dest
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(manifest.to_json())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
-def _check_files(folder: Path, manifest: Manifest) -> None:
-    for name in manifest.files():
-        if Path(name).name != name:
-            raise InputError(f"{MANIFEST_NAME}: file {name!r} must be a plain name inside "
-                             f"{folder}")
-        if not (folder / name).is_file():
-            raise InputError(f"{folder / MANIFEST_NAME} names {name}, which is missing from "
-                             f"{folder}; run crm-addin report again")
+def _from_dict(data: dict) -> Manifest:
+    data = dict(data)
+    accounts = []
+    for raw in data.pop("accounts", []):
+        raw = dict(raw)
+        attention = [Attention(**a) for a in raw.pop("attention", [])]
+        accounts.append(AccountReport(**raw, attention=attention))
+    return Manifest(**data, accounts=accounts)
 
 
 def read_manifest(folder: str | Path, month: str | None = None) -> Manifest:
@@ -110,20 +246,23 @@ def read_manifest(folder: str | Path, month: str | None = None) -> Manifest:
                          f"{folder} first")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        accounts = [AccountReport(**a) for a in data.pop("accounts", [])]
-        manifest = Manifest(**data, accounts=accounts)
-    except (ValueError, TypeError) as exc:
+        version = data.get("version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
+            raise InputError(f"{path}: format version {version!r}, this add-in reads version "
+                             f"{FORMAT_VERSION}; run crm-addin report again")
+        manifest = _from_dict(data)
+    except (ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path} is not a manifest written by crm-addin report "
                          f"({exc})") from exc
-    if manifest.version != FORMAT_VERSION:
-        raise InputError(f"{path}: format version {manifest.version}, this add-in reads "
-                         f"version {FORMAT_VERSION}; run crm-addin report again")
     if month is not None and manifest.month != check_month(month):
         raise InputError(f"{path} holds the reports for {manifest.month}, not {month}; "
-                         f"run crm-addin report --month {month}")
-    _check_files(folder, manifest)
+                         f"run crm-addin report --month {month} --out {folder}")
+    _raise(path, manifest_problems(manifest, folder), "run crm-addin report again")
     return manifest
 
 
-__all__ = ["MANIFEST_NAME", "AccountReport", "Manifest", "read_manifest", "write_manifest",
-           "check_month"]
+__all__ = [
+    "MANIFEST_NAME", "FORMAT_VERSION", "PORTFOLIO_HEADLINES", "ACCOUNT_HEADLINES",
+    "ATTENTION_RULES", "Attention", "AccountReport", "Manifest", "manifest_problems",
+    "read_manifest", "write_manifest", "check_month",
+]
