@@ -150,11 +150,11 @@ def test_actions_of_the_review(data):
     # in the rule table's order: complaint 30 days > 14; satisfaction 3.0 < 3.5 (3 answers);
     # revenue of the last 180 days 1100 against 2000 before: 1100 / 2000 - 1 = -45 % < -25 %;
     # one staff member in six months (3 contacts)
-    assert [a["action"] for a in actions] == ["complaint_overdue", "satisfaction_low",
+    assert [a["action"] for a in actions] == ["complaint_overdue", "low_satisfaction",
                                               "spend_declining", "single_contact"]
     got = {a["action"]: (a["value"], a["limit"], a["detail"]) for a in actions}
     assert got["complaint_overdue"] == (30, 14, 1)
-    assert got["satisfaction_low"] == pytest.approx((3.0, 3.5, 3))
+    assert got["low_satisfaction"] == pytest.approx((3.0, 3.5, 3))
     assert got["spend_declining"] == pytest.approx((-0.45, -0.25, 180))
     assert got["single_contact"] == (1, 1, 3)
     assert review_context(data, "B")["actions"] == []
@@ -342,7 +342,7 @@ def test_every_action_holds_its_own_condition(rows):
         m = frame.loc[a["customer_id"]]
         if a["action"] == "complaint_overdue":
             assert m["oldest_open_complaint_days"] > th.complaint_target_days
-        elif a["action"] == "satisfaction_low":
+        elif a["action"] == "low_satisfaction":
             assert m["satisfaction_n"] >= 1 and a["value"] < a["limit"]
         elif a["action"] == "spend_declining":
             assert m["prior_revenue"] > 0 and a["value"] < -th.spend_decline_share

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from addin.cli import cli
 from addin.demo import demo_workbook_path
-from addin.reports.manifest import read_manifest
+from addin.reports.manifest import ATTENTION_RULES, Attention, read_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +30,16 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
     assert kingfisher.files == {"en": "2026-10_C01231_Kingfisher-Distribution-Limited_en.pdf",
                                 "zh": "2026-10_C01231_Kingfisher-Distribution-Limited_zh.pdf"}
     assert kingfisher.region == "West" and kingfisher.tier == "VIP"
-    assert kingfisher.attention[0] == ("Open complaints past the 14-day target: 1; the oldest "
-                                       "is 504 days old.")
+    # the complaint open since 2025-06-14: 504 days on 2026-10-31, target 14 days
+    assert kingfisher.attention[0] == Attention("complaint_overdue", 504, 14)
+    assert {a.rule for a in kingfisher.attention} <= set(ATTENTION_RULES)
     for name in manifest.files():
         assert 2 <= len(PdfReader(out / name).pages) <= 5
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["headline"]["key_accounts"] == 100
+    assert set(data["headline"]) == {"revenue_month", "revenue_ytd", "revenue_yoy",
+                                      "customers", "key_accounts", "accounts_at_risk", "nps",
+                                      "csat"}
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -24,15 +24,22 @@ from addin.reports.context import (
     summary_context,
 )
 from addin.reports.i18n import normalise_language
-from addin.reports.manifest import AccountReport, Manifest, check_month, write_manifest
+from addin.reports.manifest import (
+    AccountReport,
+    Attention,
+    Manifest,
+    check_month,
+    write_manifest,
+)
 from addin.workbook import CRMWorkbook
 
 
 @dataclass
 class ReportOutcome:
-    """What a report run wrote: the folder, the manifest (written only when at least one PDF
-    was), the failures (label -> error) and the render time of each PDF (seconds, as
-    measured in its worker)."""
+    """What a report run wrote: the folder, the manifest (written when at least one summary
+    was; it names the languages whose summary was written and the accounts whose reviews were
+    written in all of them), the failures (label -> error) and the render time of each PDF
+    (seconds, as measured in its worker)."""
 
     folder: Path
     manifest: Manifest
@@ -74,9 +81,21 @@ def scorecard_for_month(wb: CRMWorkbook, month: str) -> tuple[Any, Any]:
     return report.result, report.by_period
 
 
-def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountReport:
-    from addin.reports.actions import describe_action
+def _attention(action: dict[str, Any]) -> Attention:
+    """A triggered next action as the manifest's :class:`Attention`: the value that triggered
+    it and the threshold the email's sentence names (for an overdue purchase, the usual gap;
+    for a single contact, the fewest staff wanted)."""
+    key, value = action["action"], action["value"]
+    if key == "purchase_overdue":
+        threshold = action["detail"]
+    elif key == "single_contact":
+        threshold = action["limit"] + 1
+    else:
+        threshold = action["limit"]
+    return Attention(rule=key, value=value, threshold=threshold)
 
+
+def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountReport:
     account, value = ctx["account"], ctx["value"]
     survey = ctx.get("survey") or {}
     nps = (survey.get("nps") or {}).get("score")
@@ -85,11 +104,9 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
         region=account.get("region"), segment=account.get("segment"), tier=account["tier"],
         files=files,
         headline={"revenue_month": value["month"]["revenue"],
-                  "revenue_ytd": value["ytd"]["revenue"], "ytd_change": value["ytd_change"],
-                  "margin_ytd": value["ytd"]["margin"], "share_ytd": value["ytd"]["share"],
-                  "nps": nps, "lifecycle_stage": value["lifecycle_stage"],
-                  "actions": len(ctx["actions"])},
-        attention=[describe_action(a, "en") for a in ctx["actions"]])
+                  "revenue_ytd": value["ytd"]["revenue"], "revenue_yoy": value["ytd_change"],
+                  "nps": nps},
+        attention=[_attention(a) for a in ctx["actions"]])
 
 
 def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
@@ -149,22 +166,25 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
     written = set(result.written)
 
+    # The manifest names complete sets only: the languages whose summary was written, and the
+    # accounts whose review was written in each of them.
+    done = [lang for lang in langs if summary_files[lang] in written]
     accounts_out = []
     for cid in data.accounts:
-        files = {lang: f for lang, f in review_files[cid].items() if f in written}
-        if files:
+        files = {lang: review_files[cid][lang] for lang in done}
+        if done and all(f in written for f in files.values()):
             accounts_out.append(_manifest_account(contexts[cid], files))
-    summary = {lang: f for lang, f in summary_files.items() if f in written}
     s = data.settings
-    summary_en = summary_context(data, "en")
-    h = summary_en["headline"]
+    h = summary_context(data, "en")["headline"]
     manifest = Manifest(
-        month=month, company=s.company, currency=s.currency, languages=langs, summary=summary,
-        accounts=accounts_out, created=created,
-        headline={k: h[k] for k in ("revenue_month", "month_change", "revenue_ytd",
-                                    "ytd_change", "margin_ytd", "customers", "key_accounts",
-                                    "at_risk", "nps", "nps_moe", "csat", "scorecard")})
-    if summary or accounts_out:  # a manifest names a complete set of what was rendered
+        month=month, company=s.company, currency=s.currency, languages=done,
+        summary={lang: summary_files[lang] for lang in done}, accounts=accounts_out,
+        created=created,
+        headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
+                  "revenue_yoy": h["ytd_change"], "customers": h["customers"],
+                  "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
+                  "nps": h["nps"], "csat": h["csat"]})
+    if done:
         write_manifest(out, manifest)
     return ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
                          seconds=result.seconds, data=data)

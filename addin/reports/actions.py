@@ -11,7 +11,7 @@ Rules, most urgent first (the order of :data:`ACTION_RULES`):
 * ``complaint_overdue``: the age in days of the account's open complaints. Triggers when an
   open complaint is older than ``complaint_target_days`` (14): the workbook's own service
   target.
-* ``satisfaction_low``: the mean ``overall`` satisfaction of the account's answers in the
+* ``low_satisfaction``: the mean ``overall`` satisfaction of the account's answers in the
   last 12 months. Triggers with at least one answer and a mean below
   ``satisfaction_threshold`` (3.5 on 1..5), the survey settings' line between satisfied and
   not (the satisfaction x loyalty matrix of Jones & Sasser 1995).
@@ -60,7 +60,7 @@ class ActionRule:
 ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule("complaint_overdue", "age in days of each open complaint",
                "an open complaint is older than the target", "complaint_target_days"),
-    ActionRule("satisfaction_low", "mean overall satisfaction of the answers of the last "
+    ActionRule("low_satisfaction", "mean overall satisfaction of the answers of the last "
                "12 months", "at least one answer and the mean below the threshold",
                "satisfaction_threshold"),
     ActionRule("spend_declining", "revenue change, last 180 days against the 180 days before",
@@ -144,7 +144,7 @@ def next_actions(measures: pd.DataFrame, thresholds: ActionThresholds | None = N
         rules = {
             "complaint_overdue": (oldest > th.complaint_target_days, oldest,
                                   np.full(len(ids), float(th.complaint_target_days)), over),
-            "satisfaction_low": ((sat_n >= 1) & (sat_mean < th.satisfaction_threshold),
+            "low_satisfaction": ((sat_n >= 1) & (sat_mean < th.satisfaction_threshold),
                                  sat_mean, np.full(len(ids), th.satisfaction_threshold), sat_n),
             "spend_declining": ((prior > 0) & (change < -th.spend_decline_share), change,
                                 np.full(len(ids), -th.spend_decline_share),
@@ -181,7 +181,7 @@ def describe_action(action: dict, lang: str = "en", short: bool = False) -> str:
     if key == "complaint_overdue":
         fields = {"count": i18n.number(detail, lang), "days": i18n.number(value, lang),
                   "target": i18n.number(limit, lang)}
-    elif key == "satisfaction_low":
+    elif key == "low_satisfaction":
         fields = {"mean": i18n.number(value, lang, 2), "answers": i18n.number(detail, lang),
                   "threshold": i18n.number(limit, lang, 1)}
     elif key == "spend_declining":

@@ -21,9 +21,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "summary_title": {"en": "Portfolio summary", "zh": "客户组合总览"},
     "summary_subject": {"en": "Customer portfolio summary for {month}",
                         "zh": "{month}客户组合总览"},
-    "page_before": {"en": "Page ", "zh": "第 "},
-    "page_middle": {"en": " of ", "zh": " 页，共 "},
-    "page_after": {"en": "", "zh": " 页"},
+    "page_of": {"en": "Page {page} of {pages}", "zh": "第 {page} 页，共 {pages} 页"},
     "confidential": {"en": "Confidential: for internal use", "zh": "机密：仅供内部使用"},
     "as_of": {"en": "As of {date}", "zh": "截至{date}"},
     # header and customer card
@@ -139,7 +137,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "en": "Open complaints past the {target}-day target: {count}; the oldest is {days} "
               "days old.",
         "zh": "{count}项未结投诉已超过{target}天处理时限，最久的已{days}天。"},
-    "action_satisfaction_low": {
+    "action_low_satisfaction": {
         "en": "Mean satisfaction {mean} in the last 12 months, below the threshold of "
               "{threshold} (answers: {answers}).",
         "zh": "近12个月{answers}份答卷的平均满意度为{mean}，低于{threshold}的阈值。"},
@@ -157,7 +155,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "advice_complaint_overdue": {"en": "Escalate the open complaints and agree a resolution "
                                        "date with the customer.",
                                  "zh": "升级处理未结投诉，并与客户约定解决日期。"},
-    "advice_satisfaction_low": {"en": "Visit the customer to understand the "
+    "advice_low_satisfaction": {"en": "Visit the customer to understand the "
                                       "dissatisfaction and agree improvements.",
                                 "zh": "拜访客户，了解不满原因并商定改进措施。"},
     "advice_spend_declining": {"en": "Review the account plan, pricing and share of wallet "
@@ -170,7 +168,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                               "zh": "为该客户增加第二联系人（主管或服务工程师）。"},
     "action_tag_complaint_overdue": {"en": "complaint open {days} days (target {target})",
                                      "zh": "投诉已{days}天未结（时限{target}天）"},
-    "action_tag_satisfaction_low": {"en": "satisfaction {mean} (answers: {answers})",
+    "action_tag_low_satisfaction": {"en": "satisfaction {mean} (answers: {answers})",
                                     "zh": "满意度{mean}（{answers}份答卷）"},
     "action_tag_spend_declining": {"en": "revenue {change} over {days} days",
                                    "zh": "近{days}天销售额{change}"},
@@ -188,18 +186,15 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                             "zh": "近18个月公司销售额与毛利"},
     "action_heading_complaint_overdue": {"en": "Complaint past its target",
                                          "zh": "投诉超时"},
-    "action_heading_satisfaction_low": {"en": "Satisfaction below threshold",
+    "action_heading_low_satisfaction": {"en": "Satisfaction below threshold",
                                         "zh": "满意度低于阈值"},
     "action_heading_spend_declining": {"en": "Spend declining", "zh": "消费下降"},
     "action_heading_purchase_overdue": {"en": "Purchase overdue", "zh": "采购逾期"},
     "action_heading_single_contact": {"en": "Single point of contact", "zh": "单点联系"},
     # summary
     "headline_numbers": {"en": "Headline numbers", "zh": "关键数据"},
-    "customers": {"en": "Customers", "zh": "客户数"},
     "buyers": {"en": "with orders: {count}", "zh": "其中{count}家有订单"},
-    "key_accounts": {"en": "Key accounts", "zh": "重点客户"},
     "key_share": {"en": "{share} of revenue year to date", "zh": "占本年销售额{share}"},
-    "revenue_ytd": {"en": "Revenue year to date", "zh": "本年累计销售额"},
     "margin_ytd": {"en": "Margin year to date", "zh": "本年累计毛利"},
     "at_risk_count": {"en": "Key accounts needing attention", "zh": "需关注的重点客户"},
     "tier_distribution": {"en": "Tier distribution", "zh": "客户等级分布"},
