@@ -798,6 +798,7 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
             "region": _plain(row.get("region")), "tier": row["pyramid_tier"],
             "rank": int(row["rank"]), "revenue": float(row["revenue"]),
             "value_share": _plain(row["value_share"]), "ytd": y,
+            "ytd_share": _ratio(y, ytd_total),
             "ytd_change": _change(y, float(ytd_ly.get(cid, 0.0))),
             "rfm_segment": _plain(row["rfm_segment"]),
             "lifecycle_stage": _plain(row["lifecycle_stage"])})
