@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from report_helpers import crm_rows
 
 from addin.errors import InputError
 from addin.reports import i18n
@@ -34,7 +35,6 @@ from addin.reports.context import (
 )
 from addin.reports.labels import REPORT_LABELS
 from addin.workbook import load_crm_workbook
-from report_helpers import crm_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 

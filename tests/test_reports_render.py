@@ -354,3 +354,23 @@ def test_report_languages_come_from_the_distribution_sheet(demo):
     wb = demo[0]
     assert report_languages(wb) == ["en", "zh"]
     assert report_languages(wb, ["zh"]) == ["zh"]
+
+
+def test_a_workbook_with_only_customers_and_orders_still_renders(make_xlsx, tmp_path):
+    """No Contacts, Complaints, Survey or Scorecard, and no margin column: each section says
+    what it lacks instead of failing."""
+    from report_helpers import crm_rows
+
+    rows = crm_rows()
+    sheets = {"Customers": rows["Customers"], "Settings": rows["Settings"],
+              "Transactions": [r[:3] for r in rows["Transactions"]]}
+    wb = load_crm_workbook(make_xlsx(sheets))
+    data = prepare_reports(wb.sheets, MONTH, accounts=["A"])
+    renderer = Renderer()
+    review = pdf_text(renderer.review(review_context(data, "A", "en")), tmp_path, "r.pdf")
+    for note in ("The workbook has no Complaints sheet.", "The workbook has no Contacts sheet.",
+                 "No survey answers from this account yet."):
+        assert note in review
+    assert "CN¥1,100" in review  # October's revenue, as in the full workbook
+    summary = pdf_text(renderer.summary(summary_context(data, "zh")), tmp_path, "s.pdf")
+    assert "工作簿中没有调查答卷。" in summary and "工作簿中没有平衡计分卡表。" in summary
