@@ -4,7 +4,9 @@ Each run happens in a fresh Python process, which loads the demo workbook and bu
 review contexts (not timed), then times ``render_batch`` (charts, HTML, PDF, file written)
 over the same 100 reviews. Prints the median time of one review as measured inside its worker
 (warm: fonts, templates and stylesheet already loaded), the batch's wall time and the speed-up
-of 2 processes over 1, plus what a fresh process pays once for its imports and warm-up.
+of 2 processes over 1, plus what a fresh process pays once for its imports and warm-up. The
+median CPU time of a review and the 1-minute load average at the end of each run say how much
+other work on the machine stretched the wall times.
 
 Targets (issue 6): under 0.5 s per review per process, warm; at least 1.7x with 2 processes.
 For scale, the issue quotes WeasyPrint rendering a comparable 5-page A4 set (CJK text, two
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -52,8 +55,10 @@ def _worker(reviews: int, lang: str, jobs: int) -> dict:
         raise SystemExit(f"{len(result.failed)} reviews failed: {result.failed}")
     per_review = list(result.seconds.values())
     return {"jobs": jobs, "reviews": len(per_review), "wall": wall,
-            "median": statistics.median(per_review), "p90": statistics.quantiles(
-                per_review, n=10)[-1], "max": max(per_review)}
+            "median": statistics.median(per_review),
+            "p90": statistics.quantiles(per_review, n=10)[-1],
+            "cpu_median": statistics.median(result.cpu_seconds.values()),
+            "load": os.getloadavg()[0]}
 
 
 def _imports() -> float:
@@ -85,9 +90,11 @@ def main() -> None:
                               str(args.reviews), "--lang", args.lang], check=True,
                              capture_output=True, text=True)
         runs[jobs] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"{'processes':>9} {'median/review':>14} {'p90/review':>11} {'batch wall':>11}")
+    print(f"{'processes':>9} {'median/review':>14} {'p90/review':>11} {'CPU/review':>11} "
+          f"{'batch wall':>11} {'load avg':>9}")
     for jobs, r in runs.items():
-        print(f"{jobs:>9} {r['median']:>12.3f} s {r['p90']:>9.3f} s {r['wall']:>9.1f} s")
+        print(f"{jobs:>9} {r['median']:>12.3f} s {r['p90']:>9.3f} s {r['cpu_median']:>9.3f} s "
+              f"{r['wall']:>9.1f} s {r['load']:>9.2f}")
     if 1 in runs and len(runs) > 1:
         for jobs, r in runs.items():
             if jobs != 1:

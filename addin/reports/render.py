@@ -222,11 +222,13 @@ class RenderTask:
 @dataclass
 class BatchResult:
     """Which files were written, which tasks failed (label -> error) and how long each
-    render took (seconds, in the worker)."""
+    render took in its worker (wall seconds, and CPU seconds: on a busy machine the two
+    differ by the time other work held the CPU)."""
 
     written: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the worker's CPU time
 
 
 _WORKER: Renderer | None = None
@@ -257,15 +259,17 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
-              ) -> tuple[str, str | None, float]:
-    start = time.perf_counter()
+              ) -> tuple[str, str | None, float, float]:
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         data = _renderer().render(task.context, pdf_variant)
         _write_atomic(Path(folder) / task.file, data)
     except Exception as exc:  # one bad report must not stop the batch
         LOG.debug("render of %s failed:\n%s", task.label, traceback.format_exc())
-        return task.label, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
-    return task.label, None, time.perf_counter() - start
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        error = None
+    return task.label, error, time.perf_counter() - start, time.process_time() - cpu
 
 
 def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
@@ -278,10 +282,11 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
     result = BatchResult()
     by_label = {t.label: t for t in tasks}
 
-    def record(label: str, error: str | None, seconds: float) -> None:
+    def record(label: str, error: str | None, seconds: float, cpu: float) -> None:
         if error is None:
             result.written.append(by_label[label].file)
             result.seconds[label] = seconds
+            result.cpu_seconds[label] = cpu
         else:
             result.failed[label] = error
         if progress:
@@ -301,7 +306,7 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
             try:
                 record(*future.result())
             except Exception as exc:  # a worker that died (out of memory, killed)
-                record(label, f"{type(exc).__name__}: {exc}", 0.0)
+                record(label, f"{type(exc).__name__}: {exc}", 0.0, 0.0)
     return result
 
 
