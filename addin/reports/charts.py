@@ -257,7 +257,8 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
                        lang: str = "en") -> str:
     """Two panels per quarter: mean satisfaction (1..scale, with the threshold dashed) and
     NPS (with its 95 % margin of error where there are two answers or more). A quarter
-    without answers keeps its place on the axis, empty; ``n`` under each quarter."""
+    without answers keeps its place on the axis, empty; the number of answers under each
+    quarter of the left panel."""
     names = _quarter_labels([q["quarter"] for q in quarters], lang)
     key = ("satisfaction", tuple(q["quarter"] for q in quarters), scale, threshold, lang)
 
@@ -285,9 +286,9 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
         return fig, left, right, sat_bars, nps_bars
 
     fig, left, right, sat_bars, nps_bars = _PREPARED.get(key, make)
+    # the answer counts under the left panel only: both panels show the same quarters
     labels = [f"{name}\nn={q['responses']}" for name, q in zip(names, quarters, strict=True)]
-    for ax in (left, right):
-        ax.set_xticks(range(len(quarters)), labels, fontsize=6.5)
+    left.set_xticks(range(len(quarters)), labels, fontsize=6.5)
     added = []
     loc = i18n.locale(lang)
     for i, (q, sat, nps_bar) in enumerate(zip(quarters, sat_bars, nps_bars, strict=True)):
