@@ -7,6 +7,7 @@ read from the files; the URL fetcher is checked with a recording subclass.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -323,8 +324,11 @@ def test_one_bad_review_is_reported_and_the_rest_render(demo, tmp_path):
     assert "service" in result.failed["bad account"]
     assert not (tmp_path / "bad.pdf").exists()
     assert not list(tmp_path.glob(".partial*"))
+    umask = os.umask(0)
+    os.umask(umask)
     for name in result.written:
         assert len(PdfReader(tmp_path / name).pages) >= 2
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask  # not owner-only
 
 
 @pytest.mark.parametrize(("name", "expected"), [

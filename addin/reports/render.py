@@ -248,10 +248,15 @@ def _init_worker(log_level: int) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename, so a PDF is complete or absent; with the
+    permissions a plain ``open`` would give (mkstemp's are owner-only)."""
     fd, tmp = tempfile.mkstemp(prefix=".partial.", suffix=".pdf", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
