@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -111,7 +112,7 @@ def _setup_logging() -> None:
     # warnings; make them visible.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
-    for name in ("weasyprint", "fontTools"):
+    for name in ("weasyprint", "fontTools", "addin.reports"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.WARNING)
         logger.addHandler(handler)
@@ -448,6 +449,66 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     when any recipient failed, 2 on bad input.
     """
     run_mail(workbook, reports, month, **options)
+
+# --- report (issue 6: PDF key-account reviews and the portfolio summary) --------------------
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PDFs and manifest.json (created if missing).")
+@click.option("--month", metavar="YYYY-MM",
+              help="The month to report; default: the Settings as_of month, else the month "
+                   "of the last order.")
+@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "zh"]),
+              help="Language of the PDFs; repeat for both. Default: every language of the "
+                   "Distribution sheet.")
+@click.option("--accounts", metavar="IDS",
+              help="Only these customer ids, separated by commas; default: every key account "
+                   "(the Settings key_account_tiers, VIP and Key by default).")
+@click.option("--jobs", type=click.IntRange(1), default=lambda: os.cpu_count() or 1,
+              show_default="the number of CPUs", help="Processes that render in parallel.")
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
+              help="Write PDF/A-3b files (archival; not validated here).")
+@reports_bad_input
+def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
+           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
+    """Render the month's PDF key-account reviews (one per key account and language, 2-4
+    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
+    `crm-addin mail`.
+
+    A review that fails to render is reported and skipped; the others are written. File
+    names are made safe from any account name.
+    """
+    import time
+
+    from addin.jobs.report import report_workbook
+    from addin.workbook import load_crm_workbook
+
+    start = time.perf_counter()
+    with sheet_progress("Reading sheets", 8) as progress:
+        wb = load_crm_workbook(workbook, progress=progress)
+    ids = [a.strip() for a in accounts.split(",") if a.strip()] if accounts else None
+    with contextlib.ExitStack() as stack:
+        bar: list[Callable[[str], None]] = []
+
+        def ready(total: int) -> None:
+            bar.append(stack.enter_context(sheet_progress("Rendering PDFs", total)))
+
+        outcome = report_workbook(wb, out, month=month, languages=languages or None,
+                                  accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
+                                  on_ready=ready, progress=lambda label: bar[0](label))
+    for label, error in outcome.failed.items():
+        click.echo(f"error: {label}: {error}; skipped", err=True)
+    manifest = outcome.manifest
+    reviews = sum(len(a.files) for a in manifest.accounts)
+    click.echo(f"{manifest.month}: {reviews} reviews of {len(manifest.accounts)} accounts and "
+               f"{len(manifest.summary)} portfolio summaries ({', '.join(manifest.languages)}) "
+               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} processes)")
+    if not manifest.files():
+        sys.exit(1)
+    click.echo(f"Manifest: {out / 'manifest.json'}")
+
 
 def main() -> None:
     cli(prog_name="crm-addin")

@@ -87,8 +87,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "no order for {value} (its usual gap is {threshold})",
         "zh": "已{value}未下单（通常间隔{threshold}）"},
     "attention_spend_declining": {
-        "en": "spend {value} against last year (alert at {threshold})",
-        "zh": "消费同比{value}（预警线{threshold}）"},
+        "en": "spend {value} against the half-year before (alert at {threshold})",
+        "zh": "消费较前半年{value}（预警线{threshold}）"},
     "attention_complaint_overdue": {
         "en": "a complaint open for {value} (target {threshold})",
         "zh": "投诉已开启{value}（目标{threshold}）"},
