@@ -382,12 +382,10 @@ def read_sender(settings: dict[str, str]) -> Sender:
     return Sender(email, names["company_name"], names["company_name_zh"])
 
 
-def send_monthly_mail(workbook: Path, reports: Path, month: str, transport,
-                      *, max_bytes: int = DEFAULT_MAX_BYTES,
-                      on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Mail the month's reports in ``reports`` to everyone on WORKBOOK's Distribution sheet
-    through ``transport`` (:class:`SMTPTransport` or :class:`DryRunTransport`). Bad input
-    (manifest, Distribution, Settings) raises InputError before anything is sent."""
+def _prepare(workbook: Path, reports: Path, month: str
+             ) -> tuple[Manifest, Sender, list[Recipient]]:
+    """The month's manifest, the sender from Settings and the Distribution's recipients;
+    InputError for any bad input, before anything is sent."""
     from addin.workbook import read_sheet
     from addin.workbook.reader import settings_dict
 
@@ -398,7 +396,50 @@ def send_monthly_mail(workbook: Path, reports: Path, month: str, transport,
         default_lang = normalise_language(settings.get("report_language") or "en")
     except ValueError as exc:
         raise InputError(f"report_language: {exc}", sheet="Settings", column="value") from exc
-    recipients = recipients_from(read_sheet(workbook, "Distribution"), manifest, default_lang)
+    return manifest, sender, recipients_from(read_sheet(workbook, "Distribution"), manifest,
+                                             default_lang)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What :func:`send_monthly_mail` would do for one recipient: ``messages`` messages (parts)
+    carrying ``attachments`` PDFs, of which ``already_sent`` messages are in the send log."""
+    recipient: Recipient
+    messages: int
+    attachments: int
+    already_sent: int
+
+    @property
+    def to_send(self) -> int:
+        return self.messages - self.already_sent
+
+
+def plan(workbook: Path, reports: Path, month: str, *,
+         max_bytes: int = DEFAULT_MAX_BYTES) -> list[Planned]:
+    """How many messages would go to whom, without sending (for a confirmation prompt such as
+    the ribbon's): the same composition and send-log check as :func:`send_monthly_mail`.
+    A recipient whose one attachment passes ``max_bytes`` is planned with 0 messages."""
+    manifest, sender, recipients = _prepare(workbook, reports, month)
+    log = SendLog(reports / LOG_NAME)
+    out = []
+    for recipient in recipients:
+        try:
+            items = compose(recipient, manifest, reports, sender, max_bytes)
+        except TooLarge:
+            out.append(Planned(recipient, 0, 0, 0))
+            continue
+        done = sum(log.find(manifest.month, i) is not None for i in items)
+        out.append(Planned(recipient, len(items), sum(len(i.files) for i in items), done))
+    return out
+
+
+def send_monthly_mail(workbook: Path, reports: Path, month: str, transport,
+                      *, max_bytes: int = DEFAULT_MAX_BYTES,
+                      on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Mail the month's reports in ``reports`` to everyone on WORKBOOK's Distribution sheet
+    through ``transport`` (:class:`SMTPTransport` or :class:`DryRunTransport`). Bad input
+    (manifest, Distribution, Settings) raises InputError before anything is sent."""
+    manifest, sender, recipients = _prepare(workbook, reports, month)
     log = SendLog(reports / LOG_NAME)
     dry = isinstance(transport, DryRunTransport)
     outcomes: list[Outcome] = []
@@ -461,5 +502,5 @@ __all__ = [
     "LOG_NAME", "DEFAULT_MAX_BYTES", "Scope", "ScopeClause", "parse_scope", "Recipient",
     "recipients_from", "header_problem", "Sender", "read_sender", "Outgoing", "compose",
     "SendLog", "SMTPTransport", "DryRunTransport", "classify", "RecipientFailed",
-    "ServerFailed", "Outcome", "send_monthly_mail",
+    "ServerFailed", "Outcome", "send_monthly_mail", "Planned", "plan",
 ]

@@ -28,6 +28,7 @@ from addin.mail import (
     DryRunTransport,
     SMTPTransport,
     parse_scope,
+    plan,
     send_monthly_mail,
 )
 from addin.reports.manifest import (
@@ -291,6 +292,20 @@ def test_a_rerun_of_the_month_sends_nothing_twice(workbook, reports, smtp_server
     assert again[0].line().startswith("Emily Carter <emily@example.com>: skipped, already sent")
     assert len(inbox.received) == 5
     assert (reports / LOG_NAME).read_text().splitlines() == log
+
+
+def test_plan_counts_messages_per_recipient_without_sending(workbook, reports, smtp_server):
+    inbox, port = smtp_server
+    planned = plan(workbook, reports, MONTH)
+    # one message each: the summary plus the reviews of their scope (EXPECTED)
+    assert {p.recipient.email: (p.messages, p.attachments, p.already_sent) for p in planned} == {
+        email: (1, 1 + len(ids), 0) for email, ids in EXPECTED.items()}
+    assert inbox.received == [] and not (reports / LOG_NAME).exists()
+    # at the 20 kB limit of the split test Ann's summary + 3 reviews need more than one part
+    assert next(p for p in plan(workbook, reports, MONTH, max_bytes=20_000)
+                if p.recipient.email == "ann@example.com").messages > 1
+    send_monthly_mail(workbook, reports, MONTH, _transport(port)[0])
+    assert [p.to_send for p in plan(workbook, reports, MONTH)] == [0] * len(EXPECTED)
 
 
 def test_server_down_stops_after_backoff_and_reports_everyone(workbook, reports):
