@@ -24,6 +24,7 @@ from addin.errors import InputError
 
 if TYPE_CHECKING:
     from addin.jobs import ValidationReport
+    from addin.workbook import CRMWorkbook
 
 EXIT_BAD_INPUT = 2
 DEFAULT_PROBLEM_LIMIT = 25
@@ -97,6 +98,15 @@ def reading_progress() -> contextlib.AbstractContextManager[Callable[[str], None
     from addin.workbook.schema import SHEETS
 
     return sheet_progress("Reading sheets", len(SHEETS))
+
+
+def read_workbook(workbook: Path, **options) -> CRMWorkbook:
+    """Load WORKBOOK against the contract with the reading progress bar (``options`` go to
+    :func:`~addin.workbook.load_crm_workbook`)."""
+    from addin.workbook import load_crm_workbook
+
+    with reading_progress() as progress:
+        return load_crm_workbook(workbook, progress=progress, **options)
 
 
 def write_report(workbook: Path, report, out: Path | None, in_place: bool, sheet: str) -> None:
@@ -199,11 +209,15 @@ def demo(ctx: click.Context, out: Path) -> None:
 
     Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
     (by pyramid tier), evaluates the balanced scorecard, and writes the results workbook beside
-    it with Validation, Tiers, Survey Results and Scorecard Results sheets.
+    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders the
+    month's key-account reviews and portfolio summaries into OUT/reports/YYYY-MM and writes
+    the executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
     """
     from addin.demo import demo_workbook_path
     from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
     from addin.jobs.tier import tier_workbook
+    from addin.mail import DryRunTransport
+    from addin.reports.context import default_month
     from addin.workbook import default_results_path, write_result_sheets
 
     out.mkdir(parents=True, exist_ok=True)
@@ -231,6 +245,16 @@ def demo(ctx: click.Context, out: Path) -> None:
     sheets.update(card.result_sheets())
     results = write_result_sheets(default_results_path(workbook), sheets, source=workbook)
     click.echo(f"Results workbook: {results} ({', '.join(sheets)})")
+    month = default_month(wb.sheets)
+    reports = out / "reports" / month
+    outcome = run_report(wb, reports, month=month, jobs=os.cpu_count() or 1)
+    if outcome.failed or not outcome.manifest.files():
+        sys.exit(1)
+    emails = out / "emails"
+    if run_mail(workbook, reports, month, DryRunTransport(emails), max_size=10.0):
+        sys.exit(EXIT_NOT_ALL_SENT)
+    click.echo(f"Reviews and portfolio summaries: {reports}")
+    click.echo(f"Emails (dry run, not sent): {emails}")
 
 
 @cli.group()
@@ -294,10 +318,7 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     ("N/A") or off the scale are left out of every number and listed on the sheet.
     """
     from addin.jobs import survey_workbook
-    from addin.workbook import load_crm_workbook
-
-    with reading_progress() as progress:
-        wb = load_crm_workbook(workbook, progress=progress)
+    wb = read_workbook(workbook)
     write_report(workbook, survey_workbook(wb, by=by), out, in_place, "Survey Results")
 
 
@@ -322,10 +343,7 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     the Pareto curve with a chart, one row per customer) into a copy of the workbook.
     """
     from addin.jobs.tier import tier_workbook
-    from addin.workbook import load_crm_workbook
-
-    with reading_progress() as progress:
-        wb = load_crm_workbook(workbook, transactions=transactions, progress=progress)
+    wb = read_workbook(workbook, transactions=transactions)
     report = tier_workbook(wb, as_of=as_of)
     t = report.tiers
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
@@ -356,10 +374,7 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
     Writes a Scorecard Results sheet into a copy of WORKBOOK (or into it, with --in-place).
     """
     from addin.jobs.scorecard import scorecard_workbook
-    from addin.workbook import load_crm_workbook
-
-    with reading_progress() as progress:
-        wb = load_crm_workbook(workbook, progress=progress)
+    wb = read_workbook(workbook)
     write_report(workbook, scorecard_workbook(wb, period=period), out, in_place,
                  "Scorecard Results")
 
@@ -396,41 +411,42 @@ def _smtp_address(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def run_mail(workbook: Path, reports: Path, month: str, *, smtp_address: str | None,
-             starttls: bool, user: str | None, password_env: str | None,
-             dry_run: Path | None, max_size: float) -> None:
-    """Check the sending options, mail the month, print a line per recipient; exit 3 when any
-    recipient failed."""
-    import os
+def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None,
+                   password_env: str | None, dry_run: Path | None, **_ignored):
+    """The transport the sending options ask for, checked before anything is rendered or
+    sent: a ``DryRunTransport`` for ``--dry-run``, else an ``SMTPTransport`` (not yet
+    connected)."""
+    from addin.mail import DryRunTransport, SMTPTransport
 
-    from addin.mail import DryRunTransport, SMTPTransport, send_monthly_mail
-    from addin.reports.manifest import check_month
-
-    check_month(month)
     if dry_run is None and smtp_address is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
     if (user is None) != (password_env is None):
         raise click.UsageError("--user and --password-env go together")
     if dry_run is not None:
-        transport = DryRunTransport(dry_run)
-    else:
-        host, port = _smtp_address(smtp_address)
-        password = None
-        if password_env is not None:
-            password = os.environ.get(password_env)
-            if password is None:
-                raise click.UsageError(f"the environment variable {password_env} is not set")
-            if not starttls and host not in ("localhost", "127.0.0.1", "::1"):
-                raise click.UsageError("--user would send the password unencrypted: add "
-                                       "--starttls")
-        transport = SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+        return DryRunTransport(dry_run)
+    host, port = _smtp_address(smtp_address)
+    password = None
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise click.UsageError(f"the environment variable {password_env} is not set")
+        if not starttls and host not in ("localhost", "127.0.0.1", "::1"):
+            raise click.UsageError("--user would send the password unencrypted: add --starttls")
+    return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+
+
+def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float) -> int:
+    """Mail the month through ``transport``, print a line per recipient; returns how many
+    recipients failed (and says so on stderr)."""
+    from addin.mail import send_monthly_mail
+
     outcomes = send_monthly_mail(workbook, reports, month, transport,
                                  max_bytes=int(max_size * 1_000_000),
                                  on_outcome=lambda o: click.echo(o.line()))
     failed = sum(o.status == "failed" for o in outcomes)
     if failed:
         click.echo(f"{failed} of {len(outcomes)} recipients failed", err=True)
-        sys.exit(EXIT_NOT_ALL_SENT)
+    return failed
 
 
 @cli.command()
@@ -448,46 +464,33 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
     when any recipient failed, 2 on bad input.
     """
-    run_mail(workbook, reports, month, **options)
+    from addin.reports.manifest import check_month
 
-# --- report (issue 6: PDF key-account reviews and the portfolio summary) --------------------
+    check_month(month)
+    transport = mail_transport(**options)
+    if run_mail(workbook, reports, month, transport, options["max_size"]):
+        sys.exit(EXIT_NOT_ALL_SENT)
+
+# --- report and monthly (issue 6: PDF reviews, the portfolio summary, the monthly email) ------
 
 
-@cli.command()
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the PDFs and manifest.json (created if missing).")
-@click.option("--month", metavar="YYYY-MM",
-              help="The month to report; default: the Settings as_of month, else the month "
-                   "of the last order.")
-@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "zh"]),
-              help="Language of the PDFs; repeat for both. Default: every language of the "
-                   "Distribution sheet.")
-@click.option("--accounts", metavar="IDS",
-              help="Only these customer ids, separated by commas; default: every key account "
-                   "(the Settings key_account_tiers, VIP and Key by default).")
-@click.option("--jobs", type=click.IntRange(1), default=lambda: os.cpu_count() or 1,
-              show_default="the number of CPUs", help="Processes that render in parallel.")
-@click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
-              help="Write PDF/A-3b files (archival; not validated here).")
-@reports_bad_input
-def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
-           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
-    """Render the month's PDF key-account reviews (one per key account and language, 2-4
-    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
-    `crm-addin mail`.
+def jobs_option(func: Callable) -> Callable:
+    return click.option("--jobs", type=click.IntRange(1), default=lambda: os.cpu_count() or 1,
+                        show_default="the number of CPUs",
+                        help="Processes that render in parallel.")(func)
 
-    A review that fails to render is reported and skipped; the others are written. File
-    names are made safe from any account name.
-    """
+
+def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
+               languages: tuple[str, ...] = (), accounts: str | None = None, jobs: int = 1,
+               pdf_variant: str | None = None):
+    """Render the month's reviews and summary of ``wb`` into OUT with a progress bar, print
+    each review that failed (it is skipped) and one line of what was written; returns the
+    :class:`~addin.jobs.report.ReportOutcome`."""
     import time
 
     from addin.jobs.report import report_workbook
-    from addin.workbook import load_crm_workbook
 
     start = time.perf_counter()
-    with sheet_progress("Reading sheets", 8) as progress:
-        wb = load_crm_workbook(workbook, progress=progress)
     ids = [a.strip() for a in accounts.split(",") if a.strip()] if accounts else None
     with contextlib.ExitStack() as stack:
         bar: list[Callable[[str], None]] = []
@@ -504,10 +507,74 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     reviews = sum(len(a.files) for a in manifest.accounts)
     click.echo(f"{manifest.month}: {reviews} reviews of {len(manifest.accounts)} accounts and "
                f"{len(manifest.summary)} portfolio summaries ({', '.join(manifest.languages)}) "
-               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} processes)")
-    if not manifest.files():
+               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
+               f"{'es' * (jobs != 1)})")
+    return outcome
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PDFs and manifest.json (created if missing).")
+@click.option("--month", metavar="YYYY-MM",
+              help="The month to report; default: the Settings as_of month, else the month "
+                   "of the last order.")
+@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "zh"]),
+              help="Language of the PDFs; repeat for both. Default: every language of the "
+                   "Distribution sheet.")
+@click.option("--accounts", metavar="IDS",
+              help="Only these customer ids, separated by commas; default: every key account "
+                   "(the Settings key_account_tiers, VIP and Key by default).")
+@jobs_option
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
+              help="Write PDF/A-3b files (archival; not validated here).")
+@reports_bad_input
+def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
+           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
+    """Render the month's PDF key-account reviews (one per key account and language, 2-4
+    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
+    `crm-addin mail`.
+
+    A review that fails to render is reported and skipped; the others are written. File
+    names are made safe from any account name.
+    """
+    outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
+                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+    if not outcome.manifest.files():
         sys.exit(1)
     click.echo(f"Manifest: {out / 'manifest.json'}")
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to report and send.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the month's PDFs, manifest.json and the send log; default: "
+                   "reports/YYYY-MM beside WORKBOOK.")
+@jobs_option
+@mail_options
+@reports_bad_input
+def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) -> None:
+    """The monthly job: `report` (every key account's review and the portfolio summary, in
+    every language of the Distribution sheet) and then `mail` to each executive.
+
+    The sending options are checked before anything is rendered. The send log in OUT makes a
+    re-run of the month send nothing twice, so after any failure run the same command again.
+    Exits 3 when a review failed to render or a recipient failed (what did render still goes
+    out), 2 on bad input.
+    """
+    from addin.reports.manifest import check_month
+
+    check_month(month)
+    transport = mail_transport(**options)
+    out = out if out is not None else workbook.parent / "reports" / month
+    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
+    if not outcome.manifest.files():
+        transport.close()
+        sys.exit(1)
+    failed = run_mail(workbook, out, month, transport, options["max_size"])
+    if failed or outcome.failed:
+        sys.exit(EXIT_NOT_ALL_SENT)
 
 
 def main() -> None:

@@ -120,3 +120,13 @@ def soffice():
             pytest.fail(message)  # CI runs the set-up script: a missing soffice is a bug there
         pytest.skip(message)
     return Soffice(exe)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 for one test: ``(inbox, port)``, see smtp_helpers."""
+    from smtp_helpers import Inbox, running_server
+
+    inbox = Inbox()
+    with running_server(inbox) as port:
+        yield inbox, port

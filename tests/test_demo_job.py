@@ -1,9 +1,11 @@
 """The README's main job: `crm-addin demo` on the embedded demo workbook, and `validate`
 reporting exactly the duplicates planted in it (workbooks/README.md lists them)."""
 
+import email
 import hashlib
 import re
 import shutil
+from email import policy
 
 import openpyxl
 import pandas as pd
@@ -12,6 +14,8 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.demo import NEAR_MISS, PLANTED_DUPLICATES, demo_workbook_path
+from addin.reports.manifest import read_manifest
+from addin.workbook import read_sheet
 
 
 def flagged_groups(output: str) -> list[set[int]]:
@@ -54,3 +58,25 @@ def test_demo_job_writes_the_workbook_and_results(tmp_path, soffice):
     text = "\n".join(",".join(r) for r in shown.to_numpy().tolist())
     assert "Duplicate customers" in text
     assert "HUAXIN TRADING LIMITED" in text and "深圳市前海AI科技" in text
+
+    # ... then the month's reviews and summaries, and the executives' emails as a dry run
+    reports = out / "reports" / "2026-10"
+    assert f"Reviews and portfolio summaries: {reports}" in result.output
+    assert f"Emails (dry run, not sent): {out / 'emails'}" in result.output
+    manifest = read_manifest(reports, "2026-10")
+    assert len(manifest.accounts) == 100  # VIP 20 + Key 80, the pyramid the tiering prints
+    assert sorted(manifest.languages) == ["en", "zh"]
+    assert all((reports / name).stat().st_size > 0 for name in manifest.files())
+    region = {a.customer_id: a.region for a in manifest.accounts}
+    distribution = read_sheet(out / "demo_crm.xlsx", "Distribution")
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in (out / "emails").glob("*.eml")]
+    to = [m["To"].addresses[0].addr_spec for m in messages]
+    assert set(to) == set(distribution["email"])  # everyone; the zh ones in two parts (> 10 MB)
+    for msg, address in zip(messages, to, strict=True):
+        row = distribution[distribution["email"] == address].iloc[0]
+        wanted = row["scope"].removeprefix("region: ")
+        files = [p.get_filename() for p in msg.iter_attachments()]
+        ids = {name.split("_")[1] for name in files if "portfolio-summary" not in name}
+        assert ids and {region[i] for i in ids} == {wanted}  # never another region's account
+        assert all(name.endswith(f"_{row['language']}.pdf") for name in files)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import shutil
-import socket
 import ssl
 import subprocess
 from email import policy
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 from conftest import write_xlsx
 from hypothesis import given
 from hypothesis import strategies as st
+from smtp_helpers import Inbox, free_port
 
 from addin.cli import cli
 from addin.errors import InputError
@@ -120,63 +120,6 @@ def reports(rendered, tmp_path):
 def workbook(tmp_path):
     return write_xlsx(tmp_path / "crm.xlsx", {"Distribution": DISTRIBUTION,
                                               "Settings": SETTINGS})
-
-
-class Inbox:
-    """aiosmtpd handler that keeps what it accepts. ``reject[address]`` answers RCPT with a
-    permanent error; ``defer[address] = n`` answers the first n DATA with 451; ``drop = n``
-    closes the first n connections at MAIL FROM."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.reject: dict[str, str] = {}
-        self.defer: dict[str, int] = {}
-        self.drop = 0
-        self.data_commands = 0
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if self.drop > 0:
-            self.drop -= 1
-            server.transport.close()
-            return "421 4.3.2 closing connection"
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.reject:
-            return self.reject[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.data_commands += 1
-        to = envelope.rcpt_tos[0]
-        if self.defer.get(to, 0) > 0:
-            self.defer[to] -= 1
-            return "451 4.3.0 Temporary local problem, try again"
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-    def messages(self, address: str) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(data, policy=policy.default)
-                for _, to, data in self.received if to == [address]]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
 
 
 def _transport(port, **kwargs):
@@ -309,7 +252,7 @@ def test_plan_counts_messages_per_recipient_without_sending(workbook, reports, s
 
 
 def test_server_down_stops_after_backoff_and_reports_everyone(workbook, reports):
-    transport, sleeps = _transport(_free_port(), attempts=3)  # nothing listens there
+    transport, sleeps = _transport(free_port(), attempts=3)  # nothing listens there
     outcomes = send_monthly_mail(workbook, reports, MONTH, transport)
     assert sleeps == [2.0, 4.0]  # tried 3 times for the first recipient, then stopped
     assert [o.status for o in outcomes] == ["failed"] * 5
@@ -437,7 +380,7 @@ def test_starttls_and_login_with_the_password_from_the_environment(workbook, rep
                               authenticator=authenticator, auth_required=True)
 
     inbox = Inbox()
-    controller = TLSController(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = TLSController(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         ca_file = tmp_path / "ca.pem"

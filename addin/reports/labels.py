@@ -207,6 +207,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "measure_revenue": {"en": "revenue", "zh": "销售额"},
     "measure_margin": {"en": "margin", "zh": "毛利"},
     "top_accounts": {"en": "Top {count} accounts", "zh": "前{count}大客户"},
+    "top_note": {"en": "Ranked as on the Tiers sheet: by {measure} of all orders to {date}.",
+                 "zh": "排名与客户分层表一致：按截至{date}全部订单的{measure}。"},
     "rank": {"en": "Rank", "zh": "排名"},
     "ytd_change": {"en": "YTD vs last year", "zh": "本年累计同比"},
     "tier_movers": {"en": "Tier movers since {month}", "zh": "自{month}以来等级变动"},
