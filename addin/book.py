@@ -96,13 +96,19 @@ class Book:
         raise NotImplementedError
 
 
-def open_in_file_manager(folder: Path) -> None:
-    """Show ``folder`` in Explorer, Finder or the desktop's file manager."""
-    if sys.platform.startswith("win"):
-        os.startfile(folder)  # type: ignore[attr-defined]
-    else:
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        subprocess.Popen([opener, str(folder)])
+def open_in_file_manager(folder: Path) -> bool:
+    """Show ``folder`` in Explorer, Finder or the desktop's file manager; False when there is
+    none (a server without a desktop: the message the macro shows names the folder anyway)."""
+    try:
+        if sys.platform.startswith("win"):
+            os.startfile(folder)  # type: ignore[attr-defined]
+        else:
+            opener = "open" if sys.platform == "darwin" else "xdg-open"
+            subprocess.Popen([opener, str(folder)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    except OSError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- a file

@@ -402,21 +402,12 @@ def mail_options(func: Callable) -> Callable:
     return func
 
 
-def _smtp_address(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    host = host.strip("[]")  # [::1]:25
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{value!r}: expected HOST:PORT, for example "
-                                 "smtp.example.com:587", param_hint="--smtp")
-    return host, int(port)
-
-
 def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None,
                    password_env: str | None, dry_run: Path | None, **_ignored):
     """The transport the sending options ask for, checked before anything is rendered or
     sent: a ``DryRunTransport`` for ``--dry-run``, else an ``SMTPTransport`` (not yet
     connected)."""
-    from addin.mail import DryRunTransport, SMTPTransport
+    from addin.mail import DryRunTransport, smtp_transport
 
     if dry_run is None and smtp_address is None:
         raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
@@ -424,15 +415,11 @@ def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None
         raise click.UsageError("--user and --password-env go together")
     if dry_run is not None:
         return DryRunTransport(dry_run)
-    host, port = _smtp_address(smtp_address)
-    password = None
-    if password_env is not None:
-        password = os.environ.get(password_env)
-        if password is None:
-            raise click.UsageError(f"the environment variable {password_env} is not set")
-        if not starttls and host not in ("localhost", "127.0.0.1", "::1"):
-            raise click.UsageError("--user would send the password unencrypted: add --starttls")
-    return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+    try:
+        return smtp_transport(smtp_address, starttls=starttls, user=user,
+                              password_env=password_env)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float) -> int:

@@ -23,21 +23,19 @@ The :func:`macro` decorator supplies the plumbing shared by every door:
 Adding a macro: write the workflow in :mod:`addin.jobs` (shared with the CLI), add a function
 here with the pattern above, and a button whose ``tag`` names it on the ribbon.
 
-Extension points for the report macros (they arrive with the report and mail workflows and are
-deliberately absent until then, so no button runs half a feature):
-
-* ``key_account_reviews(book)``: load the book, render one PDF per key account into a folder
-  beside the workbook (``book.folder / "Key-account reviews"``), ``book.message`` how many were
-  written, then ``book.open_folder(folder)``.
-* ``email_executives(book)``: build the month's messages, ``book.confirm(...)`` with how many
-  messages go to whom (stop on Cancel), send, and ``book.message`` what was sent.
+The report macros write beside the workbook: ``key_account_reviews`` renders the month's
+PDFs into ``<workbook folder>/Key-account reviews/YYYY-MM`` (:func:`reviews_folder`) and
+``email_executives`` mails what is there, after a confirmation, through the SMTP server of
+the Settings sheet (:func:`addin.mail.transport_from_settings`).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import platform
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
@@ -143,6 +141,99 @@ def evaluate_scorecard(book: Book):
     return report
 
 
+REVIEWS_FOLDER = "Key-account reviews"
+
+
+def reviews_folder(book: Book, month: str) -> Path:
+    """Where the ribbon puts a month's reviews: ``Key-account reviews/YYYY-MM`` beside the
+    workbook (a new, never-saved workbook has no folder: save it first)."""
+    if not book.path.is_absolute():
+        raise InputError(f"save {book.path.name} first: the reviews go into a folder beside it")
+    return book.folder / REVIEWS_FOLDER / month
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else plural or word + 's'}"
+
+
+@macro
+def key_account_reviews(book: Book):
+    """Render the month's PDF review of every key account and the portfolio summary, in every
+    language of the Distribution sheet, into a folder beside the workbook, then open it
+    (``crm-addin report``). The month is the Settings ``as_of`` month, else the last order's.
+    A review that fails is listed and skipped; the others are written."""
+    from addin.jobs.report import report_workbook
+    from addin.reports.context import default_month
+
+    wb = book.load()
+    month = default_month(wb.sheets)
+    folder = reviews_folder(book, month)
+    outcome = report_workbook(wb, folder, month=month, jobs=os.cpu_count() or 1)
+    manifest = outcome.manifest
+    reviews = sum(len(a.files) for a in manifest.accounts)
+    accounts = _plural(len(manifest.accounts), "key account")
+    summaries = _plural(len(manifest.summary), "portfolio summary", "portfolio summaries")
+    lines = [f"{month}: {_plural(reviews, 'review')} of {accounts} and {summaries} "
+             f"({', '.join(manifest.languages)}) written to {folder}."]
+    if outcome.failed:
+        lines += ["", f"{_plural(len(outcome.failed), 'review')} failed and were skipped:",
+                  *(f"- {label}: {error}" for label, error in outcome.failed.items())]
+    lines += ["", "Email executives sends them to the Distribution sheet."]
+    book.message("\n".join(lines), error=bool(outcome.failed))
+    if manifest.files():
+        book.open_folder(folder)
+    return outcome
+
+
+@macro
+def email_executives(book: Book):
+    """Email each executive of the Distribution sheet the month's portfolio summary and the
+    reviews of the key accounts in their scope (``crm-addin mail``), from the folder Key-account
+    reviews wrote. First asks, showing how many messages go to whom; sends through the Settings
+    ``smtp_server``; the send log skips whoever already received the month."""
+    from addin.mail import plan, send_monthly_mail, transport_from_settings
+    from addin.reports.context import default_month
+    from addin.reports.manifest import MANIFEST_NAME
+
+    wb = book.load()
+    month = default_month(wb.sheets)
+    folder = reviews_folder(book, month)
+    transport = transport_from_settings(wb.settings)  # a settings mistake stops before asking
+    if not (folder / MANIFEST_NAME).exists():
+        book.message(f"There are no {month} reviews in {folder} yet: press Key-account reviews "
+                     "first.", error=True)
+        return None
+    planned = plan(wb, folder, month)
+    going = [p for p in planned if p.to_send]
+    done = [p for p in planned if p.messages and not p.to_send]
+    too_large = [p for p in planned if not p.messages]
+    if not going:
+        book.message(f"Nothing to send: {_plural(len(done), 'executive')} already received the "
+                     f"{month} reports (send log {folder.name}/mail_log.jsonl)."
+                     + "".join(f"\n{p.recipient}: a PDF is over the size limit"
+                               for p in too_large), error=bool(too_large))
+        return []
+    total = sum(p.to_send for p in going)
+    lines = [f"Send the {month} reports to {_plural(len(going), 'executive')} "
+             f"({_plural(total, 'message')}) through {transport.host}:{transport.port}?", ""]
+    lines += [f"- {p.recipient}: {_plural(p.to_send, 'message')}, "
+              f"{_plural(p.attachments, 'PDF')}" for p in going]
+    if done:
+        lines += ["", f"Already sent, skipped: {', '.join(str(p.recipient) for p in done)}"]
+    if too_large:
+        lines += ["", "Not sent, a PDF is over the size limit: "
+                  + ", ".join(str(p.recipient) for p in too_large)]
+    if not book.confirm("\n".join(lines)):
+        book.message("Nothing was sent.")
+        return None
+    outcomes = send_monthly_mail(wb, folder, month, transport)
+    failed = sum(o.status == "failed" for o in outcomes)
+    summary = (f"{_plural(failed, 'recipient')} failed; press Email executives again to retry "
+               "them (nobody gets a message twice)." if failed else "Done.")
+    book.message("\n".join([*(o.line() for o in outcomes), "", summary]), error=bool(failed))
+    return outcomes
+
+
 def function_reference() -> pd.DataFrame:
     """The CRM worksheet functions as a table: one row per function with its category, what it
     returns and its arguments (from :data:`addin.functions.ranges.FUNCTIONS`)."""
@@ -187,5 +278,6 @@ def about(book: Book):
     return text
 
 
-__all__ = ["about", "analyse_survey", "evaluate_scorecard", "macro", "problem_message",
+__all__ = ["about", "analyse_survey", "email_executives", "evaluate_scorecard",
+           "key_account_reviews", "macro", "problem_message", "reviews_folder",
            "show_function_reference", "tier_customers", "validate_workbook"]

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -32,7 +32,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
@@ -53,6 +53,9 @@ from addin.smtp import (
     SMTPTransport,
     classify,
 )
+
+if TYPE_CHECKING:
+    from addin.workbook import CRMWorkbook
 
 LOG_NAME = "mail_log.jsonl"
 DEFAULT_MAX_BYTES = 10_000_000
@@ -382,21 +385,97 @@ def read_sender(settings: dict[str, str]) -> Sender:
     return Sender(email, names["company_name"], names["company_name_zh"])
 
 
-def _prepare(workbook: Path, reports: Path, month: str
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+PASSWORD_ENV = "CRM_SMTP_PASSWORD"  # the Settings smtp_password_env default
+_YES = {"yes": True, "y": True, "true": True, "1": True, "on": True, "是": True,
+        "no": False, "n": False, "false": False, "0": False, "off": False, "否": False}
+
+
+def parse_smtp_address(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:25`` for IPv6) as ``(host, port)``; ValueError otherwise."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: expected HOST:PORT, for example smtp.example.com:587")
+    return host, int(port)
+
+
+def smtp_transport(address: str, *, starttls: bool = False, user: str | None = None,
+                   password_env: str | None = None,
+                   environ: Mapping[str, str] | None = None) -> SMTPTransport:
+    """An (unconnected) :class:`SMTPTransport` to ``address`` (HOST:PORT). With ``user``, the
+    password is read from the environment variable ``password_env`` (never from a file or the
+    workbook), and it may only travel unencrypted to this machine. ValueError says what is
+    wrong; the callers add whose option or setting it was."""
+    host, port = parse_smtp_address(address)
+    password = None
+    if user is not None:
+        environ = os.environ if environ is None else environ
+        password_env = password_env or PASSWORD_ENV
+        password = environ.get(password_env)
+        if password is None:
+            raise ValueError(f"the environment variable {password_env} is not set")
+        if not starttls and host not in LOCAL_HOSTS:
+            raise ValueError("the password would be sent unencrypted: use STARTTLS")
+    return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+
+
+def transport_from_settings(settings: Mapping[str, str],
+                            environ: Mapping[str, str] | None = None) -> SMTPTransport:
+    """The SMTP server of the Settings sheet, for the ribbon's Email executives button:
+    ``smtp_server`` (HOST:PORT, required), ``smtp_starttls`` (yes/no, default yes),
+    ``smtp_user`` (optional) and ``smtp_password_env``, the environment variable holding the
+    password (default ``CRM_SMTP_PASSWORD``; a password is never kept in the workbook).
+    InputError names the Settings key."""
+    def bad(key: str, what: str, value: str | None = None) -> InputError:
+        return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
+                          has_value=bool(value))
+
+    address = (settings.get("smtp_server") or "").strip()
+    if not address:
+        raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
+                         "smtp.example.com:587", sheet="Settings", column="key")
+    flag = (settings.get("smtp_starttls") or "yes").strip().lower()
+    if flag not in _YES:
+        raise bad("smtp_starttls", "expected yes or no", flag)
+    user = (settings.get("smtp_user") or "").strip() or None
+    password_env = (settings.get("smtp_password_env") or "").strip() or None
+    try:
+        return smtp_transport(address, starttls=_YES[flag], user=user,
+                              password_env=password_env, environ=environ)
+    except ValueError as exc:
+        key = "smtp_server" if "HOST:PORT" in str(exc) else \
+            "smtp_starttls" if "STARTTLS" in str(exc) else "smtp_password_env"
+        raise bad(key, str(exc), settings.get(key)) from exc
+
+
+def _sheet(workbook: Path | CRMWorkbook, sheet: str) -> pd.DataFrame:
+    """One contract sheet of a workbook file, or of a workbook already loaded (the live one
+    of a ribbon macro, whose unsaved edits the file on disk lacks)."""
+    from addin.workbook import CRMWorkbook, read_sheet
+
+    if not isinstance(workbook, CRMWorkbook):
+        return read_sheet(workbook, sheet)
+    frame = workbook.get(sheet)
+    if frame is None:
+        raise InputError(f"{workbook.path.name} has no {sheet} sheet", sheet=sheet)
+    return frame
+
+
+def _prepare(workbook: Path | CRMWorkbook, reports: Path, month: str
              ) -> tuple[Manifest, Sender, list[Recipient]]:
     """The month's manifest, the sender from Settings and the Distribution's recipients;
     InputError for any bad input, before anything is sent."""
-    from addin.workbook import read_sheet
     from addin.workbook.reader import settings_dict
 
     manifest = read_manifest(reports, month)
-    settings = settings_dict(read_sheet(workbook, "Settings"))
+    settings = settings_dict(_sheet(workbook, "Settings"))
     sender = read_sender(settings)
     try:
         default_lang = normalise_language(settings.get("report_language") or "en")
     except ValueError as exc:
         raise InputError(f"report_language: {exc}", sheet="Settings", column="value") from exc
-    return manifest, sender, recipients_from(read_sheet(workbook, "Distribution"), manifest,
+    return manifest, sender, recipients_from(_sheet(workbook, "Distribution"), manifest,
                                              default_lang)
 
 
@@ -414,7 +493,7 @@ class Planned:
         return self.messages - self.already_sent
 
 
-def plan(workbook: Path, reports: Path, month: str, *,
+def plan(workbook: Path | CRMWorkbook, reports: Path, month: str, *,
          max_bytes: int = DEFAULT_MAX_BYTES) -> list[Planned]:
     """How many messages would go to whom, without sending (for a confirmation prompt such as
     the ribbon's): the same composition and send-log check as :func:`send_monthly_mail`.
@@ -433,7 +512,7 @@ def plan(workbook: Path, reports: Path, month: str, *,
     return out
 
 
-def send_monthly_mail(workbook: Path, reports: Path, month: str, transport,
+def send_monthly_mail(workbook: Path | CRMWorkbook, reports: Path, month: str, transport,
                       *, max_bytes: int = DEFAULT_MAX_BYTES,
                       on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Mail the month's reports in ``reports`` to everyone on WORKBOOK's Distribution sheet

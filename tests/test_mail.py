@@ -451,7 +451,7 @@ def test_cli_refuses_a_password_in_clear_to_a_remote_server(workbook, reports):
         "mail", str(workbook), "--reports", str(reports), "--month", MONTH, "--smtp",
         "mail.example.com:25", "--user", "crm", "--password-env", "PW"])
     assert result.exit_code == 2
-    assert "unencrypted: add --starttls" in result.output
+    assert "the password would be sent unencrypted: use STARTTLS" in result.output
 
 
 def test_cli_dry_run(workbook, reports, tmp_path):
