@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).with_name("templates")
-CALLBACK_MODULE = "RibbonMyAddin"  # the template's ribbon module, whose source we replace
+CALLBACK_MODULE = "CRMRibbon"  # the template's ribbon module RibbonMyAddin, renamed
 CALLBACK = f"{CALLBACK_MODULE}.CRMAction"
 
 
@@ -103,7 +103,7 @@ def callback_module() -> str:
     check()
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False,
                       undefined=StrictUndefined, keep_trailing_newline=True)
-    return env.get_template("RibbonMyAddin.bas").render(module=CALLBACK_MODULE,
+    return env.get_template("CRMRibbon.bas").render(module=CALLBACK_MODULE,
                                                         buttons=buttons())
 
 
