@@ -96,7 +96,7 @@ def test_labels_are_escaped_in_the_ribbon(monkeypatch):
     assert group.get("label") == 'A "quoted" <tag> & co'
 
 
-@pytest.mark.parametrize("tag", ["os.system", "_private", "a b", "x();y"])
+@pytest.mark.parametrize("tag", ["os.system", "_private", "a b", "x();y", "class", "客户"])
 def test_a_tag_that_is_not_a_public_python_name_stops_the_build(monkeypatch, tag):
     bad = ribbon.Group("g", "G", (ribbon.Button("b", "x", tag, "Info", "t"),))
     monkeypatch.setattr(ribbon, "GROUPS", (bad,))
