@@ -345,14 +345,16 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
 def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | None) -> None:
     """Evaluate the balanced scorecard in WORKBOOK: each KPI's progress and red/amber/green
     status, the roll-up to objectives, perspectives and an overall score (0-100), AHP weights
-    from Settings, and the trend with a forecast to the year's end.
+    from the AHP sheet or Settings with their consistency, the trend with a forecast to the
+    (fiscal) year's end, and the strategy map of the drives column.
 
     Writes a Scorecard Results sheet into a copy of WORKBOOK (or into it, with --in-place).
     """
     from addin.jobs.scorecard import scorecard_workbook
     from addin.workbook import load_crm_workbook
+    from addin.workbook.schema import SHEETS
 
-    with sheet_progress("Reading sheets", 8) as progress:
+    with sheet_progress("Reading sheets", len(SHEETS)) as progress:
         wb = load_crm_workbook(workbook, progress=progress)
     report = scorecard_workbook(wb, period=period)
     for line in report.summary_lines():

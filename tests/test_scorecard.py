@@ -10,9 +10,6 @@ from hypothesis import strategies as st
 
 from addin.errors import InputError
 from addin.scorecard import (
-    RANDOM_INDEX,
-    ahp_hierarchy,
-    ahp_weights,
     evaluate_scorecard,
     fuzzy_evaluation,
     kpi_progress,
@@ -100,81 +97,6 @@ def test_status_by_limits_in_the_actuals_unit_respects_polarity():
     assert kpi_status(None, red=1, amber=2) == "no data"
     with pytest.raises(ValueError, match="need a direction"):
         kpi_status(3, polarity="target", red=1, amber=2)
-
-
-# --- AHP ------------------------------------------------------------------------------------
-
-
-def test_random_index_table_is_saatys():
-    assert RANDOM_INDEX == (0.00, 0.00, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51,
-                            1.48, 1.56, 1.57, 1.59)
-
-
-@pytest.mark.parametrize("method", ["eigenvector", "geometric"])
-def test_ahp_textbook_example_one(method):
-    # The classic 3 x 3 example of AHP teaching material. Geometric means by hand:
-    # (1*3*5)^(1/3) = 2.4662, (1/3*1*3)^(1/3) = 1, (1/5*1/3*1)^(1/3) = 0.4055; sum 3.8717
-    # -> 0.637, 0.258, 0.105. lambda_max 3.039, CI = 0.039 / 2 = 0.0193, CR = 0.0193 / 0.58.
-    r = ahp_weights([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]], method)
-    assert np.round(r.weights.to_numpy(), 3).tolist() == [0.637, 0.258, 0.105]
-    assert r.lambda_max == pytest.approx(3.039, abs=5e-4)
-    assert r.ci == pytest.approx(0.0193, abs=5e-5)
-    assert r.cr == pytest.approx(0.033, abs=5e-4)
-    assert r.consistent and r.worst_judgement is None
-
-
-def test_ahp_textbook_example_two():
-    # A = [[1, 1/3, 1/2], [3, 1, 3], [2, 1/3, 1]]: weights 0.157, 0.594, 0.249,
-    # lambda_max 3.054, CR 0.046 (Saaty's RI(3) = 0.58).
-    r = ahp_weights([[1, 1 / 3, 1 / 2], [3, 1, 3], [2, 1 / 3, 1]])
-    assert np.round(r.weights.to_numpy(), 3).tolist() == [0.157, 0.594, 0.249]
-    assert r.lambda_max == pytest.approx(3.054, abs=5e-4)
-    assert r.cr == pytest.approx(0.046, abs=5e-4)
-
-
-def test_a_consistent_matrix_returns_its_weights_exactly():
-    w = np.array([0.4, 0.3, 0.2, 0.1])
-    r = ahp_weights(pd.DataFrame(np.outer(w, 1 / w), columns=list("ABCD")))
-    assert r.weights.to_dict() == pytest.approx({"A": 0.4, "B": 0.3, "C": 0.2, "D": 0.1})
-    assert r.lambda_max == pytest.approx(4.0) and r.cr == pytest.approx(0.0, abs=1e-12)
-
-
-def test_an_inconsistent_matrix_names_the_judgement_to_revisit():
-    # A > B (3), B > C (3), yet C > A (5): circular. Replacing the judgement the weights
-    # contradict most by w_i / w_j must lower CR below the original.
-    m = pd.DataFrame([[1, 3, 1 / 5], [1 / 3, 1, 3], [5, 1 / 3, 1]], columns=list("ABC"))
-    r = ahp_weights(m)
-    assert not r.consistent and r.cr > 0.10
-    worst = r.worst_judgement
-    assert worst["cr_after"] < r.cr
-    fixed = m.copy()
-    i, j = list("ABC").index(worst["row"]), list("ABC").index(worst["column"])
-    fixed.iloc[i, j], fixed.iloc[j, i] = worst["suggested"], 1 / worst["suggested"]
-    assert ahp_weights(fixed).cr == pytest.approx(worst["cr_after"])
-
-
-@pytest.mark.parametrize(("matrix", "message"), [
-    ([[1, 2], [2, 1]], r"matrix row 2, column 1 \(2 vs 1\) is 2, but 1 vs 2 is 2: expected its "
-                       r"reciprocal 0.5"),
-    ([[1, 2, 3], [0.5, 1]], "every cell must be a number|square"),
-    ([[1, -2], [-0.5, 1]], r"row 1, column 2 .* is -2.0: judgements are positive"),
-    ([[2, 1], [1, 1]], r"row 1, column 1 .* is 2: an item compared with itself is 1"),
-    ([[1, 2, 3]], "square"),
-])
-def test_matrix_validation_names_the_cell(matrix, message):
-    with pytest.raises(InputError, match=message):
-        ahp_weights(matrix)
-
-
-def test_ahp_hierarchy_global_weights_are_products_and_sum_to_one():
-    persp = pd.DataFrame([[1, 3], [1 / 3, 1]], columns=["financial", "customer"])
-    h = ahp_hierarchy(persp, {"financial": pd.DataFrame([[1, 1], [1, 1]], columns=["f1", "f2"]),
-                              "customer": pd.DataFrame([[1]], columns=["c1"])})
-    # perspectives 0.75 / 0.25 (3:1); f1, f2 0.5 each; c1 1
-    assert h["global_weight"].tolist() == pytest.approx([0.375, 0.375, 0.25])
-    assert h["global_weight"].sum() == pytest.approx(1.0)
-    with pytest.raises(InputError, match="missing for customer"):
-        ahp_hierarchy(persp, {"financial": [[1]]})
 
 
 # --- fuzzy evaluation -----------------------------------------------------------------------
@@ -301,44 +223,102 @@ def test_an_objective_name_may_repeat_under_another_perspective():
     assert r.kpis["global_weight"].sum() == pytest.approx(1.0)
 
 
-# Saaty, T. L. (2008) "Decision making with the analytic hierarchy process", Int. J. Services
-# Sciences 1(1), 83-98, Table 2 ("Which drink is consumed more in the U.S.?"): the judgements
-# above the diagonal, row by row, and the derived priorities published there, 0.177, 0.019,
-# 0.042, 0.116, 0.190, 0.129, 0.327. CR 0.022 with Saaty's RI(7) = 1.32 (AHPy's test suite
-# reports the same 0.022 for this matrix).
-DRINKS = ["coffee", "wine", "tea", "beer", "sodas", "milk", "water"]
-DRINKS_UPPER = [[9, 5, 2, 1, 1, 1 / 2], [1 / 3, 1 / 9, 1 / 9, 1 / 9, 1 / 9],
-                [1 / 3, 1 / 4, 1 / 3, 1 / 9], [1 / 2, 1, 1 / 3], [2, 1 / 2], [1 / 3]]
+def test_objective_weights_by_name_or_by_perspective_and_name():
+    # Grow 0.5 and Profit 1.0 weighed 1:3 -> financial 0.875; overall (0.875 + 0.5) / 2
+    for key in ("Profit", ("financial", "Profit")):
+        r = evaluate_scorecard(card(), weights={"objectives": {key: 3.0}})
+        assert r.perspectives.loc["financial", "score"] == pytest.approx(87.5)
+        assert r.overall == pytest.approx(68.75)
+    with pytest.raises(InputError, match="objective weights must not be negative"):
+        evaluate_scorecard(card(), weights={"objectives": {"Profit": -1}})
 
 
-def test_ahp_reproduces_saaty_2008_drinks():
-    a = np.ones((7, 7))
-    for i, row in enumerate(DRINKS_UPPER):
-        for k, v in enumerate(row):
-            a[i, i + 1 + k], a[i + 1 + k, i] = v, 1 / v
-    r = ahp_weights(pd.DataFrame(a, columns=DRINKS))
-    assert np.round(r.weights.to_numpy(), 3).tolist() == [0.177, 0.019, 0.042, 0.116, 0.190,
-                                                          0.129, 0.327]
-    assert round(r.cr, 3) == 0.022
-    assert r.ci == pytest.approx(r.cr * 1.32) and r.lambda_max == pytest.approx(7 + 6 * r.ci)
-    assert r.consistent
+def test_red_and_amber_in_the_wrong_order_for_the_polarity_are_refused_naming_the_row():
+    # higher is better wants red <= amber; lower is better wants red >= amber
+    k = card(red=[70.0, None, None, None, 2.5], amber=[60.0, None, None, None, 3.5])
+    with pytest.raises(InputError) as info:
+        evaluate_scorecard(k)
+    lines = [str(p) for p in info.value.problems]
+    assert lines == [
+        "sheet 'Scorecard', row 2, column 'amber': an amber limit with the red limit at or "
+        "below it (higher is better; red is 70) (found 60)",
+        "sheet 'Scorecard', row 6, column 'amber': an amber limit with the red limit at or "
+        "above it (lower is better; red is 2.5) (found 3.5)"]
 
 
-@pytest.mark.parametrize(("row", "column", "wrong", "should_be"),
-                         [("A", "D", 1 / 8, 8.0), ("B", "C", 1 / 4, 2.0)])
-def test_a_judgement_entered_the_wrong_way_round_is_found_and_set_back(row, column, wrong,
-                                                                        should_be):
-    # Consistent judgements from w = (8, 4, 2, 1) (a_ij = w_i / w_j), with one of them entered
-    # the wrong way round (8 as 1/8; 2 as 1/4). Setting it back makes the matrix consistent
-    # again (CR 0), so that is the best single change; the value the distorted weights imply
-    # points the wrong way (below 1) and would leave CR above 0.
-    w = np.array([8.0, 4.0, 2.0, 1.0])
-    m = pd.DataFrame(np.outer(w, 1 / w), columns=list("ABCD"), index=list("ABCD"))
-    m.loc[row, column], m.loc[column, row] = wrong, 1 / wrong
-    r = ahp_weights(m)
-    assert not r.consistent
-    worst = r.worst_judgement
-    assert (worst["row"], worst["column"], worst["judgement"]) == (row, column, wrong)
-    assert worst["suggested"] == should_be
-    assert worst["cr_after"] == pytest.approx(0.0, abs=1e-9)
-    assert worst["implied"] < 1
+@given(st.lists(st.tuples(st.sampled_from(["financial", "customer", "internal process"]),
+                          st.sampled_from(["O1", "O2"]), st.floats(0, 5),
+                          st.one_of(st.none(), st.floats(-200, 200)),
+                          st.sampled_from(["higher", "lower", "target"])),
+                min_size=1, max_size=12),
+       st.floats(1, 1.5))
+def test_roll_up_stays_in_range_and_adds_up(rows, cap):
+    k = pd.DataFrame({"perspective": [r[0] for r in rows], "objective": [r[1] for r in rows],
+                      "kpi": [f"K{i}" for i in range(len(rows))],
+                      "weight": [r[2] for r in rows], "target": 100.0,
+                      "actual": [np.nan if r[3] is None else r[3] for r in rows],
+                      "baseline": 50.0, "polarity": [r[4] for r in rows]},
+                     index=pd.RangeIndex(2, 2 + len(rows), name="row"))
+    if k["actual"].isna().all():
+        return
+    r = evaluate_scorecard(k, cap=cap)
+    assert 0.0 <= r.overall <= 100 * cap + 1e-9
+    assert r.kpis["weighted_score"].sum() == pytest.approx(r.overall, abs=1e-9)
+    assert r.kpis["global_weight"].sum() == pytest.approx(1.0)
+    assert r.perspectives["weight"].sum() == pytest.approx(1.0)
+    # the order of the rows does not matter
+    again = evaluate_scorecard(k.iloc[::-1], cap=cap)
+    assert again.overall == pytest.approx(r.overall)
+
+
+def test_trend_uses_the_tolerance_column_and_the_fiscal_year_end():
+    months = ["2026-05", "2026-06", "2026-08"]  # July skipped: x = 0, 1, 3 months
+    k = card(tolerance=[None, None, None, 0.5, None])
+    k["polarity"] = ["higher", "higher", "higher", "target", "lower"]
+    k[months[0]], k[months[1]], k[months[2]] = ([50.0, 30, 20, 3.0, 4.0], [55.0, 30, 20, 3.5, 4],
+                                                [65.0, 30, 20, 3.9, 4])
+    t = scorecard_trend(k, months, year_end_month=9)
+    # Revenue on x = 0, 1, 3: 50, 55, 65 lies on 50 + 5x: slope 5 a month, change 5 x 3 = 15;
+    # the fiscal year ends in September: one month ahead, forecast 65 + 5 = 70
+    assert t.loc[2, "slope_per_month"] == pytest.approx(5.0)
+    assert t.loc[2, "direction"] == "improving"
+    assert t.loc[2, "forecast_year_end"] == pytest.approx(70.0)
+    # CSAT (target 4.5 within the tolerance 0.5): 3.9 is 0.6 away, not met. Its line through
+    # (0, 3.0), (1, 3.5), (3, 3.9): mean x 4/3, mean y 3.4667, Sxy 1.3333 / Sxx 4.6667 = slope
+    # 0.2857, intercept 3.0857; September (x = 4): 4.229, within 0.5 of 4.5
+    assert t.loc[5, "reaches_target"] == "2026-09"
+    # progress by the tolerance column: 1 - |3.9 - 4.5| / 0.5 = -0.2 -> 0
+    assert t.loc[5, "progress 2026-08"] == 0.0
+    # with the year ending in August, nothing is left to forecast: the fitted line's end
+    assert scorecard_trend(k, months, year_end_month=8).loc[2, "forecast_year_end"] == \
+        pytest.approx(65.0)
+    with pytest.raises(ValueError, match="year_end_month 13"):
+        scorecard_trend(k, months, year_end_month=13)
+
+
+def test_trend_with_too_few_actuals_says_no_data():
+    k = card(**{"2026-09": [60.0, np.nan, 30, 4, 3], "2026-10": [np.nan, np.nan, 30, 4, 3]})
+    t = scorecard_trend(k)
+    assert t.loc[2, "direction"] == "no data" and np.isnan(t.loc[2, "forecast_year_end"])
+    assert t.loc[3, "direction"] == "no data" and t.loc[3, "reaches_target"] is None
+
+
+def test_strategy_map_as_a_graph_for_the_reports():
+    m = strategy_map(card(drives=[None, None, "Grow", "Profit", None]))
+    g = m.graph()
+    assert g["edges"] == [{"source": "Profit", "target": "Grow"},
+                          {"source": "Delight", "target": "Profit"}]
+    assert g["nodes"] == [{"id": "Delight", "perspective": "customer"},
+                          {"id": "Profit", "perspective": "financial"},
+                          {"id": "Grow", "perspective": "financial"}]
+
+
+def test_a_scorecard_without_any_actual_is_refused():
+    k = card()
+    k["actual"] = np.nan
+    with pytest.raises(InputError, match="no KPI of the Scorecard sheet has an actual: there "
+                                         "is nothing to score"):
+        evaluate_scorecard(k)
+    k["2026-09"] = np.nan
+    with pytest.raises(InputError, match="has an actual for 2026-09"):
+        evaluate_scorecard(k, period="2026-09")

@@ -10,34 +10,72 @@ import pandas as pd
 
 from addin.errors import InputError
 from addin.functions.ranges import column, excel_function, rows_of, scalar, spill, table
-from addin.scorecard import ahp_weights, evaluate_scorecard, kpi_progress, kpi_status
-from addin.workbook import coerce
-from addin.workbook.schema import PERSPECTIVES, POLARITIES, choice_index, header_key
+from addin.scorecard import (
+    DEFAULT_RANDOM_INDEX,
+    ahp_weights,
+    evaluate_scorecard,
+    judgement_value,
+    kpi_progress,
+    kpi_status,
+)
+from addin.workbook.schema import (
+    EXCEL_ERRORS,
+    PERSPECTIVES,
+    POLARITIES,
+    canonical_column,
+    choice_index,
+    header_key,
+)
 
 __all__ = ["CRM_AHP", "CRM_BSC", "CRM_KPI_PROGRESS", "CRM_KPI_STATUS"]
 
 CATEGORY = "CRM Scorecard"
+REQUIRED = ("perspective", "objective", "kpi", "weight", "target")
 _POLARITY = "higher (default), lower, or target (closer is better); one cell or a column"
 
 
-def _numbers(rng: Any, name: str, default: Any = None) -> Any:
-    """One cell as a float, a column as a Series; blank gives ``default``."""
-    cells = [v for row in rows_of(rng) for v in row]
-    if len(cells) <= 1:
-        return scalar(rng, name, default=default)
-    return column(rng, name)
+def _is_error(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
 
 
-def _polarities(rng: Any) -> Any:
+def _numbers(rng: Any, name: str, default: Any = None, errors_blank: bool = False) -> Any:
+    """One cell as a float, a column as a Series; blank gives ``default``. With
+    ``errors_blank`` an Excel error (``#N/A`` from a lookup with nothing yet) is a blank, as
+    the workbook reader reads it on the Scorecard sheet: an actual not there yet."""
+    def read(rows: list[list]) -> Any:
+        if sum(len(row) for row in rows) <= 1:
+            return scalar(rows, name, default=default)
+        return column(rows, name)
+
+    rows = rows_of(rng)
+    try:
+        return read(rows)
+    except InputError:
+        if not errors_blank:
+            raise
+        # only now look for error cells: a clean range pays nothing for this rule
+        blanked = [[None if _is_error(v) else v for v in row] for row in rows]
+        if blanked == rows:
+            raise
+        return read(blanked)
+
+
+def _polarities(rng: Any, header: bool | None = None) -> Any:
+    """One polarity, or a Series of them for a column; blank is "higher". The first cell of a
+    column is a header when it is text that is no polarity (``polarity``, ``方向``): a value
+    such as "target" is never taken for a header, although it names a contract column."""
     index = choice_index(POLARITIES)
     cells = [v for row in rows_of(rng) for v in row]
-    if len(cells) > 1:  # a column: a header cell such as "polarity" is detected and dropped
-        cells = column(rng, "polarity", "text").tolist()
+    if header is None:
+        header = (len(cells) > 1 and isinstance(cells[0], str)
+                  and index.get(header_key(cells[0])) is None)
+    cells = cells[1:] if header else cells
     values = [index.get(header_key(v)) if v is not None and str(v).strip() else "higher"
               for v in cells] or ["higher"]
-    bad = [cells[i] for i, v in enumerate(values) if v is None]
+    bad = [i for i, v in enumerate(values) if v is None]
     if bad:
-        raise InputError(f"polarity: {bad[0]!r} is not higher, lower or target")
+        raise InputError(f"polarity: row {bad[0] + 1 + bool(header)} {cells[bad[0]]!r} is not "
+                         "higher, lower or target")
     return values[0] if len(values) == 1 else pd.Series(values)
 
 
@@ -54,7 +92,7 @@ def CRM_KPI_PROGRESS(actual, target, baseline=None, polarity=None):
     """Progress to target, 0..1: (actual - baseline) / (target - baseline) when higher is
     better, (baseline - actual) / (baseline - target) when lower is, 1 - |actual - target| /
     tolerance for a target band; capped at 1."""
-    a = _numbers(actual, "actual")
+    a = _numbers(actual, "actual", errors_blank=True)
     t = _numbers(target, "target")
     b = _numbers(baseline, "baseline", default=None)
     return _out(kpi_progress(a, t, b, _polarities(polarity)))
@@ -67,7 +105,7 @@ def CRM_KPI_PROGRESS(actual, target, baseline=None, polarity=None):
 def CRM_KPI_STATUS(value, red=None, amber=None, polarity=None):
     """Red, amber or green: by progress (green from 1.0, amber from 0.8), or by the KPI's own
     red and amber limits in its unit, respecting polarity; "no data" when blank."""
-    v = _numbers(value, "value")
+    v = _numbers(value, "value", errors_blank=True)
     r = _numbers(red, "red", default=None)
     am = _numbers(amber, "amber", default=None)
     if r is None and am is None:
@@ -76,10 +114,12 @@ def CRM_KPI_STATUS(value, red=None, amber=None, polarity=None):
 
 
 @excel_function(CATEGORY, matrix="a square pairwise-comparison matrix (Saaty 1-9; a header "
-                "row and column of names are optional)")
-def CRM_AHP(matrix):
+                "row and column of names are optional; 1/3 as =1/3, 0.333 or the text 1/3)",
+                random_index="Saaty's random index table: saaty1980 (default) or saaty2005")
+def CRM_AHP(matrix, random_index=None):
     """AHP weights of a judgement matrix (principal eigenvector), then lambda_max, CI and CR
     (Saaty's random index); CR below 0.10 is acceptably consistent."""
+    table_name = scalar(random_index, "random_index", "text", default=DEFAULT_RANDOM_INDEX)
     rows = rows_of(matrix)
     labels = None
     header = bool(rows) and len(rows[0]) > 1 and (
@@ -87,16 +127,19 @@ def CRM_AHP(matrix):
     if header:
         labels = [str(v) for v in rows[0][1:]]
         rows = [r[1:] for r in rows[1:]]
-    frame = pd.DataFrame(rows)
-    for c in frame.columns:
-        typed, bad = coerce.to_number(frame[c].astype(object))
-        if bad.any():
-            i = int(bad.to_numpy().argmax())
-            raise InputError(f"matrix: row {i + 1}, column {c + 1} is not a number")
-        frame[c] = typed
+    values = []
+    for i, row in enumerate(rows):
+        values.append([])
+        for j, cell in enumerate(row):
+            v = judgement_value(cell)
+            if v is None:
+                raise InputError(f"matrix: row {i + 1}, column {j + 1} is not a positive number "
+                                 f"(found {cell!r})")
+            values[-1].append(v)
+    frame = pd.DataFrame(values)
     frame.columns = (labels if labels is not None and len(labels) == frame.shape[1]
                      else [str(i + 1) for i in range(frame.shape[1])])
-    result = ahp_weights(frame)
+    result = ahp_weights(frame, ri_table=table_name)
     out = [[name, float(w)] for name, w in result.weights.items()]
     out += [["lambda_max", result.lambda_max], ["CI", result.ci], ["CR", result.cr]]
     return out
@@ -108,25 +151,49 @@ def CRM_AHP(matrix):
 def CRM_BSC(scorecard):
     """Balanced-scorecard roll-up: the score (0-100) and status of each perspective, then the
     overall score; KPIs without an actual are left out and their objective reweighted."""
-    frame = table(scorecard, "scorecard", sheet="Scorecard",
-                  kinds={"weight": "number", "target": "number", "actual": "number"})
-    for col in ("perspective", "objective", "kpi"):
+    rows = rows_of(scorecard)
+    if not rows:
+        raise InputError("scorecard: the range is empty; select it with its header row")
+    names = [canonical_column("Scorecard", h) if h is not None else None for h in rows[0]]
+    if "actual" in names:  # an Excel error (#N/A from a lookup): no actual yet, as on a sheet
+        j = names.index("actual")
+        rows = [rows[0]] + [r[:j] + [None] + r[j + 1:] if j < len(r) and _is_error(r[j]) else r
+                            for r in rows[1:]]
+    numbers = {c: "number" for c in ("weight", "target", "actual", "baseline", "red", "amber",
+                                     "tolerance") if c in names or c in REQUIRED}
+    frame = table(rows, "scorecard", sheet="Scorecard", kinds=numbers)
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")  # rows as the range counts them
+    frame = frame[frame.notna().any(axis=1)]  # a blank row of a generous selection
+    if frame.empty:
+        raise InputError("scorecard: no KPI rows below the header row")
+    for col in REQUIRED:
         if col not in frame.columns:
             raise InputError(f"scorecard: needs a '{col}' column")
-    for col in ("baseline", "red", "amber"):
-        if col in frame.columns:
-            frame[col] = column(frame[col].tolist(), f"scorecard {col}", header=False)
+        if frame[col].isna().any():
+            raise InputError(f"scorecard: row {frame.index[frame[col].isna()][0]} needs a "
+                             f"{col}")
     index = choice_index(PERSPECTIVES)
-    canon = frame["perspective"].map(lambda v: index.get(header_key(v)) if v is not None
-                                     else None)
+    canon = frame["perspective"].map({v: index.get(header_key(v))
+                                      for v in pd.unique(frame["perspective"])})
     if canon.isna().any():
-        i = int(canon.isna().to_numpy().argmax())
-        raise InputError(f"scorecard: row {i + 2} perspective {frame['perspective'].iloc[i]!r} "
+        row = canon.index[canon.isna()][0]
+        raise InputError(f"scorecard: row {row} perspective {frame.at[row, 'perspective']!r} "
                          "is not financial, customer, internal process or learning and growth")
     frame["perspective"] = canon
+    if (frame["weight"] < 0).any():
+        raise InputError(f"scorecard: row {frame.index[frame['weight'] < 0][0]} has a negative "
+                         "weight")
     if "polarity" in frame.columns:
-        frame["polarity"] = _polarities([[v] for v in frame["polarity"]])
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+        index = choice_index(POLARITIES)
+        typed = {v: index.get(header_key(v)) if v is not None and str(v).strip() else "higher"
+                 for v in pd.unique(frame["polarity"])}
+        polarity = frame["polarity"].map(typed)
+        if polarity.isna().any():
+            row = polarity.index[polarity.isna()][0]
+            raise InputError(f"scorecard: row {row} polarity {frame.at[row, 'polarity']!r} is "
+                             "not higher, lower or target")
+        frame["polarity"] = polarity
+    frame.attrs["sheet"] = None  # a range, not the Scorecard sheet: messages name its rows
     result = evaluate_scorecard(frame)
     out = [["perspective", "score", "status"]]
     out += [[p, float(r["score"]), r["status"]] for p, r in result.perspectives.iterrows()]

@@ -1,22 +1,28 @@
 """Balanced-scorecard evaluation of a workbook: what ``crm-addin scorecard`` and the ribbon's
-``evaluate_scorecard`` both run. Reads Scorecard and Settings; returns the ``Scorecard
-Results`` sheet.
+``evaluate_scorecard`` both run. Reads Scorecard, Settings and the optional AHP sheet; returns
+the ``Scorecard Results`` sheet.
 
-Perspective weights come from Settings, in this order of preference:
+Perspective weights, in this order of preference:
 
-* ``perspective_ahp``: Saaty 1-9 judgements of the four perspectives in the order financial,
-  customer, internal process, learning and growth, the upper triangle row by row (six values:
-  F-C, F-I, F-L, C-I, C-L, I-L; ``1/3`` or ``0.333`` for "less important"). The weights are the
-  AHP eigenvector; the sheet shows lambda_max, CI, CR and, when CR >= 0.10, the judgement to
-  revisit;
-* ``perspective_weights``: four numbers in the same order, or ``name: weight`` pairs;
+* the AHP sheet's ``perspectives`` matrix (pairwise judgements, one a row; see
+  :mod:`addin.scorecard.judgements`); a matrix named after a perspective weighs its objectives;
+* Settings ``perspective_ahp``: Saaty 1-9 judgements of the four perspectives in the order
+  financial, customer, internal process, learning and growth, the upper triangle row by row
+  (six values: F-C, F-I, F-L, C-I, C-L, I-L; ``1/3`` or ``0.333`` for "less important");
+* Settings ``perspective_weights``: four numbers in the same order, or ``name: weight`` pairs;
 * otherwise equal weights.
+
+AHP weights are the principal eigenvector; the sheet shows lambda_max, CI, RI, CR and, when CR
+>= 0.10, the judgement to revisit. Settings ``ahp_random_index`` chooses the RI table:
+``saaty1980`` (default) or ``saaty2005`` (see :data:`addin.scorecard.ahp.RANDOM_INDEX_TABLES`).
+Settings ``fiscal_year_start`` (a month, default 1) sets where the trend's forecast ends. Keys
+match ignoring case, spaces and ``_``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,14 +31,22 @@ import pandas as pd
 
 from addin.errors import InputError, Problem
 from addin.scorecard import (
+    DEFAULT_RANDOM_INDEX,
     PERSPECTIVE_ORDER,
+    PERSPECTIVES_MATRIX,
+    RANDOM_INDEX_TABLES,
+    AHPResult,
     ScorecardResult,
+    StrategyMap,
     ahp_weights,
     evaluate_scorecard,
     period_columns,
+    scorecard_ahp,
     scorecard_trend,
+    strategy_map,
 )
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
+from addin.workbook.schema import header_key
 
 SHEET = "Scorecard Results"
 
@@ -40,7 +54,7 @@ SHEET = "Scorecard Results"
 def _setting_row(settings: pd.DataFrame | None, key: str) -> tuple[int | None, str | None]:
     if settings is None or settings.empty:
         return None, None
-    hits = settings[settings["key"].astype(str).str.strip().str.lower() == key]
+    hits = settings[settings["key"].map(header_key) == header_key(key)]
     if hits.empty or pd.isna(hits["value"].iloc[0]):
         return None, None
     return int(hits.index[0]), str(hits["value"].iloc[0]).strip()
@@ -64,7 +78,36 @@ def judgement_text(value: float) -> str:
     return f"{value:.2f}"
 
 
-def perspective_weights(settings: pd.DataFrame | None) -> dict:
+def random_index_table(settings: pd.DataFrame | None) -> str:
+    """The RI table named by Settings ``ahp_random_index`` (default ``saaty1980``)."""
+    row, text = _setting_row(settings, "ahp_random_index")
+    if text is None:
+        return DEFAULT_RANDOM_INDEX
+    key = header_key(text)
+    if key not in RANDOM_INDEX_TABLES:
+        raise _bad_setting(row, "ahp_random_index", "one of " + ", ".join(RANDOM_INDEX_TABLES)
+                           + " (Saaty's random index of 1980, or of 2005)", text)
+    return key
+
+
+def year_end_month(settings: pd.DataFrame | None) -> int:
+    """The last month of the fiscal year, from Settings ``fiscal_year_start`` (a month 1-12,
+    default 1: the year ends in December), for the trend's forecast."""
+    row, text = _setting_row(settings, "fiscal_year_start")
+    if text is None:
+        return 12
+    try:
+        start = int(float(text))
+    except ValueError:
+        start = 0
+    if not 1 <= start <= 12:
+        raise _bad_setting(row, "fiscal_year_start", "the month the fiscal year starts, 1-12 "
+                           "(4 for April)", text)
+    return (start - 2) % 12 + 1
+
+
+def perspective_weights(settings: pd.DataFrame | None,
+                        ri_table: str = DEFAULT_RANDOM_INDEX) -> dict:
     """The ``weights`` argument of :func:`evaluate_scorecard` from the Settings sheet."""
     row, text = _setting_row(settings, "perspective_ahp")
     if text is not None:
@@ -81,7 +124,7 @@ def perspective_weights(settings: pd.DataFrame | None) -> dict:
         for (i, j), v in zip(pairs, values, strict=True):
             matrix[i, j], matrix[j, i] = v, 1 / v
         frame = pd.DataFrame(matrix, index=PERSPECTIVE_ORDER, columns=PERSPECTIVE_ORDER)
-        return {"perspectives": ahp_weights(frame, name="perspective_ahp")}
+        return {"perspectives": ahp_weights(frame, ri_table=ri_table, name="perspective_ahp")}
     row, text = _setting_row(settings, "perspective_weights")
     if text is not None:
         parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
@@ -107,6 +150,8 @@ class ScorecardReport:
     result: ScorecardResult
     trend: pd.DataFrame
     by_period: pd.DataFrame  # perspective and overall scores per period
+    ahp: dict[str, AHPResult] = field(default_factory=dict)  # matrix name -> result
+    strategy: StrategyMap | None = None  # from the optional drives column
 
     def summary_lines(self) -> list[str]:
         r = self.result
@@ -115,11 +160,31 @@ class ScorecardReport:
         for p, row in r.perspectives.iterrows():
             lines.append(f"  {p}: {row['score']:.1f} ({row['status']}, weight "
                          f"{row['weight']:.3f})")
-        if r.ahp is not None:
-            lines.append(f"  AHP: lambda_max {r.ahp.lambda_max:.3f}, CR {r.ahp.cr:.3f} "
-                         f"({'consistent' if r.ahp.consistent else 'revisit the judgements'})")
+        for name, a in self.ahp.items():
+            lines.append(f"  AHP {name}: lambda_max {a.lambda_max:.3f}, CR {a.cr:.3f} "
+                         f"({'consistent' if a.consistent else 'revisit the judgements'})")
         lines += [f"  note: {n}" for n in r.notes]
         return lines
+
+    def _ahp_tables(self) -> list[ResultTable]:
+        weights = pd.DataFrame([(name, element, float(w)) for name, a in self.ahp.items()
+                                for element, w in a.weights.items()],
+                               columns=["matrix", "element", "weight"])
+        rows = []
+        for name, a in self.ahp.items():
+            w = a.worst_judgement
+            revisit = (f"{w['row']} vs {w['column']}: {judgement_text(w['judgement'])} -> "
+                       f"{judgement_text(w['suggested'])} (CR {w['cr_after']:.3f})"
+                       if w else "")
+            rows.append({"matrix": name, "elements": len(a.weights),
+                         "lambda_max": a.lambda_max, "CI": a.ci, "RI": a.random_index,
+                         "CR": a.cr, "status": "green" if a.consistent else "red",
+                         "consistent (CR < 0.10)": "yes" if a.consistent else "no",
+                         "judgement to revisit": revisit, "RI table": a.ri_table})
+        return [ResultTable(weights, "AHP weights"),
+                ResultTable(pd.DataFrame(rows), "AHP consistency",
+                            formats={c: "0.000" for c in ("lambda_max", "CI", "RI", "CR")},
+                            rules=[Rule("status", "rag")])]
 
     def result_sheets(self) -> dict[str, list[ResultTable]]:
         r = self.result
@@ -144,22 +209,17 @@ class ScorecardReport:
         kpis = r.kpis[cols].reset_index()
         tables.append(ResultTable(kpis, "KPIs", formats={"progress": "0%"},
                                   rules=[Rule("progress", "databar"), Rule("status", "rag")]))
-        if r.ahp is not None:
-            ahp = pd.DataFrame({"measure": [*[f"weight: {k}" for k in r.ahp.weights.index],
-                                            "lambda_max", "CI", "CR", "consistent (CR < 0.10)"],
-                                "value": [*map(float, r.ahp.weights), r.ahp.lambda_max,
-                                          r.ahp.ci, r.ahp.cr, "yes" if r.ahp.consistent
-                                          else "no"]})
-            if r.ahp.worst_judgement:
-                w = r.ahp.worst_judgement
-                ahp.loc[len(ahp)] = ["judgement to revisit",
-                                     f"{w['row']} vs {w['column']}: "
-                                     f"{judgement_text(w['judgement'])} -> "
-                                     f"{judgement_text(w['suggested'])} "
-                                     f"(CR {w['cr_after']:.3f})"]
-            tables.append(ResultTable(ahp, "AHP consistency of the perspective weights"))
+        if self.ahp:
+            tables += self._ahp_tables()
         if r.notes:
             tables.append(ResultTable(pd.DataFrame({"note": r.notes}), "Notes"))
+        if self.strategy is not None and self.strategy.edges:
+            where = dict(zip(self.strategy.nodes["objective"],
+                             self.strategy.nodes["perspective"], strict=True))
+            links = pd.DataFrame([(c, where[c], e, where[e]) for c, e in self.strategy.edges],
+                                 columns=["cause", "cause perspective", "effect",
+                                          "effect perspective"])
+            tables.append(ResultTable(links, "Strategy map (cause and effect)"))
         if not self.by_period.empty:
             chart = Chart("line", "period", [c for c in self.by_period.columns
                                              if c != "period"],
@@ -170,25 +230,66 @@ class ScorecardReport:
         return {SHEET: tables}
 
 
+def _weights(wb: CRMWorkbook, kpis: pd.DataFrame) -> tuple[dict, dict[str, AHPResult],
+                                                          list[str], str]:
+    """evaluate_scorecard's weights, the AHP results to show, notes, and where the weights came
+    from (in words, for the sheet)."""
+    settings = wb.get("Settings")
+    ri_table = random_index_table(settings)
+    from_settings = perspective_weights(settings, ri_table)
+    judgements = wb.get("AHP")
+    sheet = (scorecard_ahp(judgements, kpis, ri_table)
+             if judgements is not None and not judgements.empty else None)
+    weights = dict(sheet.weights) if sheet else {}
+    results = dict(sheet.results) if sheet else {}
+    notes = []
+    if "perspectives" in weights:
+        source = "AHP perspective weights (AHP sheet)"
+        if "perspectives" in from_settings:
+            notes.append("the AHP sheet's perspectives matrix sets the perspective weights; "
+                         "Settings perspective_ahp / perspective_weights were not used")
+    elif isinstance(from_settings.get("perspectives"), AHPResult):
+        weights["perspectives"] = from_settings["perspectives"]
+        results = {PERSPECTIVES_MATRIX: from_settings["perspectives"], **results}
+        source = "AHP perspective weights (Settings perspective_ahp)"
+    elif "perspectives" in from_settings:
+        weights["perspectives"] = from_settings["perspectives"]
+        source = "perspective weights from Settings"
+    else:
+        source = "equal perspective weights"
+    by_ahp = [m for m in results if m != PERSPECTIVES_MATRIX]
+    source += (f"; AHP objective weights in {', '.join(by_ahp)}" if by_ahp
+               else "; equal objective weights")
+    return weights, results, notes, source
+
+
 def scorecard_workbook(wb: CRMWorkbook, period: str | None = None,
                        cap: float = 1.0) -> ScorecardReport:
     """Evaluate the Scorecard sheet of a loaded workbook (``period`` YYYY-MM, default the
-    ``actual`` column), its trend over the period columns, and the score of each month."""
+    ``actual`` column), its trend over the period columns, the score of each month, the AHP
+    weights of Settings or the AHP sheet, and the strategy map of the ``drives`` column."""
     kpis = wb.get("Scorecard")
     if kpis is None:
         raise InputError("the workbook has no Scorecard sheet (or 平衡计分卡)", sheet="Scorecard")
-    weights = perspective_weights(wb.get("Settings"))
+    weights, ahp, notes, source = _weights(wb, kpis)
+    year_end = year_end_month(wb.get("Settings"))  # checked even without period columns
     result = evaluate_scorecard(kpis, period, weights, cap)
+    result.weights_source = source
+    result.notes.extend(notes)
+    strategy = strategy_map(kpis) if "drives" in kpis.columns else None
     periods = period_columns(kpis)
-    trend = scorecard_trend(kpis, periods, cap) if periods else pd.DataFrame()
+    trend = (scorecard_trend(kpis, periods, cap, year_end_month=year_end) if periods
+             else pd.DataFrame())
     rows = []
     for p in periods:
+        if kpis[p].isna().all():  # a month column laid out ahead, not filled in yet
+            continue
         month = evaluate_scorecard(kpis, p, weights, cap)
         row = {"period": p, "overall": month.overall}
         row.update({name: float(s) for name, s in month.perspectives["score"].items()})
         rows.append(row)
-    return ScorecardReport(wb.path, result, trend, pd.DataFrame(rows))
+    return ScorecardReport(wb.path, result, trend, pd.DataFrame(rows), ahp, strategy)
 
 
 __all__ = ["SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
-           "scorecard_workbook"]
+           "random_index_table", "scorecard_workbook", "year_end_month"]

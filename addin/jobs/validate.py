@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from addin.errors import InputError, Problem
-from addin.workbook import CRMWorkbook, ResultTable, load_crm_workbook, read_sheet_checked
+from addin.workbook import (
+    CRMWorkbook,
+    ResultTable,
+    load_crm_workbook,
+    load_crm_workbook_from_values,
+    read_sheet_checked,
+)
 from addin.workbook.duplicates import find_duplicate_customers
+from addin.workbook.reader import read_sheet_values_checked
+from addin.workbook.sources import TABLE_SUFFIXES
+from addin.workbook.writer import cell_link
 
+PROBLEMS_SHEET = "Problems"
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "cell", "problem", "value"]
 
 
@@ -57,6 +67,30 @@ class ValidationReport:
         frame = pd.DataFrame(rows, columns=["sheet", "name in workbook", "rows", "columns"])
         return frame.astype({"rows": "int64", "columns": "int64"})
 
+    def problems_sheet(self) -> dict[str, list[ResultTable]]:
+        """The ``Problems`` sheet the ribbon's ``validate_workbook`` writes: every problem with
+        a link to its cell (``#'Sheet'!C3``; the row's first cell when no column is known, the
+        sheet's A1 when no row is), then the duplicate customers linked to their rows."""
+        problems = self.problems_frame()
+        links = [
+            None if not p.sheet or p.sheet.lower().endswith(TABLE_SUFFIXES)
+            else cell_link(p.sheet, p.cell or f"A{p.row or 1}")
+            for p in [*self.errors, *self.warnings]
+        ]
+        problems["cell"] = [c if c is not None or link is None else link.rsplit("!", 1)[1]
+                            for c, link in zip(problems["cell"], links, strict=True)]
+        tables = [ResultTable(problems, f"Problems: {len(self.errors)} errors, "
+                              f"{len(self.warnings)} warnings (click a cell to go there)",
+                              links={"cell": links})]
+        dups = self.duplicates
+        if dups is not None:
+            sheet = self.workbook.names.get("Customers") if self.workbook is not None else None
+            dup_links = [None if sheet is None else cell_link(sheet, f"A{row}")
+                         for row in dups["row"]] if "row" in dups else [None] * len(dups)
+            tables.append(ResultTable(dups, "Duplicate customers",
+                                      links={"row": dup_links} if "row" in dups else {}))
+        return {PROBLEMS_SHEET: tables}
+
     def result_sheets(self) -> dict[str, list[ResultTable]]:
         """The ``Validation`` result sheet: sheets read, problems, duplicate customers."""
         dups = self.duplicates if self.duplicates is not None else pd.DataFrame()
@@ -82,9 +116,39 @@ def validate_workbook(
     bad date).
     """
     path = Path(path)
+    return validate_loaded(
+        path, lambda: load_crm_workbook(path, transactions=transactions, progress=progress),
+        lambda: read_sheet_checked(path, "Customers"))
+
+
+def validate_values(
+    values: Mapping[str, Sequence[Sequence[object]]],
+    *,
+    path: str | Path,
+    hidden: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> ValidationReport:
+    """:func:`validate_workbook` for a workbook given as its cell values (a live workbook; see
+    :func:`addin.workbook.load_crm_workbook_from_values`)."""
+    hidden = list(hidden)
+    return validate_loaded(
+        Path(path),
+        lambda: load_crm_workbook_from_values(values, path=path, hidden=hidden,
+                                              progress=progress),
+        lambda: read_sheet_values_checked(values, "Customers", path=path, hidden=hidden))
+
+
+def validate_loaded(
+    path: Path,
+    load: Callable[[], CRMWorkbook],
+    read_customers: Callable[[], tuple[pd.DataFrame, list[Problem]]],
+) -> ValidationReport:
+    """The validation itself, wherever the cells come from: ``load()`` reads every contract
+    sheet (raising one InputError with all problems), ``read_customers()`` reads Customers
+    alone, so duplicates are still found when another sheet has errors."""
     report = ValidationReport(path=path, workbook=None)
     try:
-        report.workbook = load_crm_workbook(path, transactions=transactions, progress=progress)
+        report.workbook = load()
         report.warnings = list(report.workbook.warnings)
         customers = report.workbook.get("Customers")
     except InputError as exc:
@@ -93,7 +157,7 @@ def validate_workbook(
             raise  # the file itself could not be read
         customers = None
         try:
-            customers, report.warnings = read_sheet_checked(path, "Customers")
+            customers, report.warnings = read_customers()
         except InputError:
             pass
     if customers is not None:

@@ -10,8 +10,9 @@ with the analytic hierarchy process", *Int. J. Services Sciences* 1(1), 83-98.
   the normalised geometric means of the rows (``geometric``, Crawford & Williams 1985).
 * ``lambda_max``: the principal eigenvalue (for ``geometric``, the mean of ``(A w)_i / w_i``).
 * Consistency index ``CI = (lambda_max - n) / (n - 1)``; consistency ratio ``CR = CI / RI(n)``
-  with the random index ``RI`` of :data:`RANDOM_INDEX`; judgements are acceptably consistent
-  when ``CR < 0.10`` (Saaty 1980). For ``n <= 2`` every reciprocal matrix is consistent.
+  with the random index ``RI`` of one of :data:`RANDOM_INDEX_TABLES` (Saaty 1980 by default);
+  judgements are acceptably consistent when ``CR < 0.10`` (Saaty 1980). For ``n <= 2`` every
+  reciprocal matrix is consistent (CI = CR = 0).
 * For an inconsistent matrix, :attr:`AHPResult.worst_judgement` names the judgement whose
   change lowers CR the most, with the value to change it to and CR after the change: the one to
   discuss with the person who judged. Method (exhaustive single-judgement search): each
@@ -35,14 +36,34 @@ import pandas as pd
 
 from addin.errors import InputError
 
-# Random consistency index by matrix size n = 1..15: the mean CI of random reciprocal matrices,
-# as tabulated by Saaty (1980), The Analytic Hierarchy Process, and reproduced by most AHP
-# software. Later simulations publish slightly different values (they differ in the second
-# decimal); pass your own table as ``ri_table`` to use one of those.
-RANDOM_INDEX: tuple[float, ...] = (0.00, 0.00, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49,
-                                   1.51, 1.48, 1.56, 1.57, 1.59)
+# Random consistency index RI(n), n = 1..15: the mean CI of reciprocal matrices filled at random
+# from Saaty's 1/9..9 scale. The published tables differ in the second decimal, because each
+# came from a different simulation, so which one is used is a documented choice (the Settings
+# key ``ahp_random_index``; ``ri_table`` in code):
+#
+# * "saaty1980", the default: Saaty (1980), The Analytic Hierarchy Process, McGraw-Hill
+#   (n <= 10 from 500 random matrices; n = 11..15 from a smaller sample, hence RI(12) = 1.48
+#   below RI(11) = 1.51). Saaty's papers of the 1980s-90s (the house example of Saaty 1990,
+#   EJOR 48, 9-26: CR 0.169), most textbooks and the Chinese AHP/BSC literature use it, so a
+#   CR published there is reproduced with it.
+# * "saaty2005": Saaty (2005), Theory and Applications of the Analytic Network Process, RWS
+#   Publications, p. 31: later, larger simulations; it rises with n throughout.
+#
+# For n = 7 the two give CR = CI / 1.32 and CI / 1.35: the verdict (CR < 0.10) changes only for
+# matrices within a few thousandths of the threshold.
+RANDOM_INDEX_TABLES: dict[str, tuple[float, ...]] = {
+    "saaty1980": (0.00, 0.00, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49,
+                  1.51, 1.48, 1.56, 1.57, 1.59),
+    "saaty2005": (0.00, 0.00, 0.52, 0.89, 1.11, 1.25, 1.35, 1.40, 1.45, 1.49,
+                  1.52, 1.54, 1.56, 1.58, 1.59),
+}
+DEFAULT_RANDOM_INDEX = "saaty1980"
+RANDOM_INDEX: tuple[float, ...] = RANDOM_INDEX_TABLES[DEFAULT_RANDOM_INDEX]
 CONSISTENT_BELOW = 0.10
 RECIPROCAL_TOLERANCE = 0.02  # 1/3 typed as 0.33 is reciprocal enough; 0.3 is not
+
+
+RITable = str | tuple[float, ...]
 
 
 @dataclass
@@ -54,10 +75,23 @@ class AHPResult:
     consistent: bool
     method: str = "eigenvector"
     worst_judgement: dict[str, Any] | None = field(default=None)
+    random_index: float = 0.0  # RI(n) that CR was divided by (0 for n <= 2)
+    ri_table: str = DEFAULT_RANDOM_INDEX  # the table's name, or "custom"
 
 
-def random_index(n: int, table: tuple[float, ...] = RANDOM_INDEX) -> float:
-    values = table
+def _ri_values(table: RITable) -> tuple[str, tuple[float, ...]]:
+    if isinstance(table, str):
+        key = table.strip().lower().replace(" ", "").replace("_", "")
+        if key not in RANDOM_INDEX_TABLES:
+            raise ValueError(f"random index table {table!r}: use one of "
+                             f"{', '.join(RANDOM_INDEX_TABLES)}")
+        return key, RANDOM_INDEX_TABLES[key]
+    return "custom", tuple(float(v) for v in table)
+
+
+def random_index(n: int, table: RITable = DEFAULT_RANDOM_INDEX) -> float:
+    """RI(n) from a table of :data:`RANDOM_INDEX_TABLES` (by name) or a tuple for n = 1, 2..."""
+    _, values = _ri_values(table)
     if not 1 <= n <= len(values):
         raise ValueError(f"the random index is tabulated for 1 to {len(values)} items, not {n}")
     return values[n - 1]
@@ -114,7 +148,7 @@ def _weights(a: np.ndarray, method: str) -> tuple[np.ndarray, float]:
     raise ValueError(f"method {method!r}: use 'eigenvector' or 'geometric'")
 
 
-def _consistency(lambda_max: float, n: int, table: tuple[float, ...]) -> tuple[float, float]:
+def _consistency(lambda_max: float, n: int, table: RITable) -> tuple[float, float]:
     if n <= 2:
         return 0.0, 0.0
     # lambda_max >= n for a positive reciprocal matrix (Saaty 1980); floating point can land a
@@ -124,15 +158,19 @@ def _consistency(lambda_max: float, n: int, table: tuple[float, ...]) -> tuple[f
 
 
 def ahp_weights(matrix: Any, method: str = "eigenvector",
-                ri_table: tuple[float, ...] = RANDOM_INDEX,
+                ri_table: RITable = DEFAULT_RANDOM_INDEX,
                 name: str = "matrix") -> AHPResult:
-    """Weights, lambda_max, CI, CR and whether CR < 0.10 (see the module docstring)."""
+    """Weights, lambda_max, CI, CR and whether CR < 0.10 (see the module docstring).
+    ``ri_table``: "saaty1980" (default), "saaty2005", or a tuple of RI for n = 1, 2, ...
+    ``name`` heads the message of a matrix that is not a judgement matrix."""
     a, labels = validate_matrix(matrix, name)
     n = a.shape[0]
+    table_name, table = _ri_values(ri_table)
     w, lam = _weights(a, method)
-    ci, cr = _consistency(lam, n, ri_table)
+    ci, cr = _consistency(lam, n, table)
     result = AHPResult(pd.Series(w, index=labels, name="weight"), lam, ci, cr,
-                       cr < CONSISTENT_BELOW, method)
+                       cr < CONSISTENT_BELOW, method, None,
+                       random_index(n, table) if n > 2 else 0.0, table_name)
     if n > 2 and cr >= CONSISTENT_BELOW:
         scale = [1 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)]
         best = None
@@ -143,7 +181,7 @@ def ahp_weights(matrix: Any, method: str = "eigenvector",
                     trial = a.copy()
                     trial[i, j], trial[j, i] = value, 1 / value
                     _, lam2 = _weights(trial, method)
-                    cr2 = _consistency(lam2, n, ri_table)[1]
+                    cr2 = _consistency(lam2, n, table)[1]
                     if best is None or cr2 < best["cr_after"] - 1e-12:
                         best = {"row": labels[i], "column": labels[j],
                                 "judgement": float(a[i, j]), "suggested": float(value),
@@ -153,21 +191,20 @@ def ahp_weights(matrix: Any, method: str = "eigenvector",
 
 
 def ahp_hierarchy(perspective_matrix: Any, objective_matrices: dict[str, Any],
-                  method: str = "eigenvector") -> pd.DataFrame:
+                  method: str = "eigenvector",
+                  ri_table: RITable = DEFAULT_RANDOM_INDEX) -> pd.DataFrame:
     """Local and global weights of a two-level hierarchy: perspectives, then the objectives of
     each. ``global = perspective weight x local weight``; global weights sum to 1. One row per
     objective with the CR of both matrices it came from."""
-    top = ahp_weights(perspective_matrix, method, name="perspectives")
+    top = ahp_weights(perspective_matrix, method, ri_table, name="perspectives")
     missing = [p for p in top.weights.index if p not in objective_matrices]
     if missing:
         raise InputError(f"objective matrices missing for {', '.join(missing)}")
     rows = []
     for perspective, p_weight in top.weights.items():
-        sub = objective_matrices[perspective]
-        if np.asarray(sub, dtype=float).size == 1:
-            local = AHPResult(pd.Series([1.0], index=_labels(sub, 1)), 1.0, 0.0, 0.0, True)
-        else:
-            local = ahp_weights(sub, method, name=f"{perspective} objectives")
+        # a perspective with one objective has the 1 x 1 matrix [[1]]: weight 1, CI 0
+        local = ahp_weights(objective_matrices[perspective], method, ri_table,
+                            name=f"{perspective} objectives")
         for objective, l_weight in local.weights.items():
             rows.append({"perspective": perspective, "objective": objective,
                          "perspective_weight": float(p_weight), "local_weight": float(l_weight),
@@ -176,5 +213,5 @@ def ahp_hierarchy(perspective_matrix: Any, objective_matrices: dict[str, Any],
     return pd.DataFrame(rows)
 
 
-__all__ = ["RANDOM_INDEX", "CONSISTENT_BELOW", "AHPResult", "random_index", "validate_matrix",
-           "ahp_weights", "ahp_hierarchy"]
+__all__ = ["RANDOM_INDEX", "RANDOM_INDEX_TABLES", "DEFAULT_RANDOM_INDEX", "CONSISTENT_BELOW",
+           "AHPResult", "random_index", "validate_matrix", "ahp_weights", "ahp_hierarchy"]

@@ -9,7 +9,9 @@ Roll-up (Kaplan & Norton 1996; weighted-sum scoring as in the Chinese CRM-BSC li
   KPI with no actual is left out, its objective's other weights renormalised, and the result's
   ``notes`` say so; an objective with no KPI left is left out of its perspective the same way;
 * objective score = sum of (normalised KPI weight x progress); objectives weigh equally within
-  their perspective unless ``weights["objectives"]`` says otherwise;
+  their perspective unless ``weights["objectives"]`` says otherwise (keyed by objective, or by
+  ``(perspective, objective)`` when a name repeats across perspectives; normalised within the
+  perspective over the objectives that are scored);
 * perspective score = weighted mean of its objectives; perspectives weigh equally unless
   ``weights["perspectives"]`` (numbers, or an :class:`AHPResult`) says otherwise;
 * overall = 100 x the weighted mean of the perspective scores (0..100, or up to 100 x cap).
@@ -30,7 +32,7 @@ import pandas as pd
 
 from addin.errors import InputError, Problem
 from addin.scorecard.ahp import AHPResult
-from addin.scorecard.progress import kpi_progress, kpi_status
+from addin.scorecard.progress import TARGET_TOLERANCE_SHARE, kpi_progress, kpi_status
 
 PERSPECTIVE_ORDER = ("financial", "customer", "internal process", "learning and growth")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -109,10 +111,13 @@ def _row_error(kpis: pd.DataFrame, label: Any, column: str, expected: str, value
 
 def check_scorecard(kpis: pd.DataFrame) -> None:
     """Sheet-level checks the reader cannot make: a target equal to its baseline (progress has
-    no distance to measure; almost always a typing mistake) and a polarity-less red/amber pair
-    in the wrong order. Raises one InputError listing every such row."""
+    no distance to measure; almost always a typing mistake) and red/amber limits in the wrong
+    order for the polarity (higher is better: red at or below amber; lower is better: red at or
+    above amber; otherwise the amber band is empty and the limits were likely typed for the
+    other polarity). Raises one InputError listing every such row."""
     problems = []
-    baseline = kpis["baseline"] if "baseline" in kpis.columns else pd.Series(np.nan, kpis.index)
+    blank = pd.Series(np.nan, kpis.index)
+    baseline = kpis["baseline"] if "baseline" in kpis.columns else blank
     polarity = kpis["polarity"].fillna("higher") if "polarity" in kpis.columns else \
         pd.Series("higher", kpis.index)
     same = baseline.notna() & (kpis["target"] == baseline) & (polarity != "target")
@@ -120,13 +125,21 @@ def check_scorecard(kpis: pd.DataFrame) -> None:
         problems.append(_row_error(kpis, label, "baseline",
                                    "a baseline different from the target (progress is measured "
                                    "from baseline to target)", baseline[label]))
+    red, amber = kpis.get("red", blank), kpis.get("amber", blank)
+    wrong = ((polarity == "higher") & (red > amber)) | ((polarity == "lower") & (red < amber))
+    for label in kpis.index[wrong]:
+        side = "at or below" if polarity[label] == "higher" else "at or above"
+        problems.append(_row_error(kpis, label, "amber",
+                                   f"an amber limit with the red limit {side} it ({polarity[label]}"
+                                   f" is better; red is {red[label]:g})", amber[label]))
     if problems:
+        problems.sort(key=lambda p: p.row or 0)
         raise InputError.from_problems(problems)
 
 
 def _normalise(weights: pd.Series, groups: pd.Series) -> pd.Series:
     totals = weights.groupby(groups).transform("sum")
-    equal = 1.0 / groups.map(groups.value_counts())
+    equal = 1.0 / groups.map(groups.value_counts()).astype(float)
     return (weights / totals).where(totals > 0, equal)
 
 
@@ -156,7 +169,8 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     """Score every KPI, roll the scores up to objectives, perspectives and the overall score
     (0..100); see the module docstring for the rules. ``period`` ("YYYY-MM") scores that
     month's column instead of ``actual``. ``weights`` may hold ``"perspectives"`` (mapping or
-    AHPResult) and ``"objectives"`` (mapping objective -> weight)."""
+    AHPResult) and ``"objectives"`` (mapping objective or (perspective, objective) -> weight).
+    A sheet (or month) where no KPI has an actual is an InputError: nothing to score."""
     if kpis is None or kpis.empty:
         raise InputError("the Scorecard sheet has no KPIs", sheet=SHEET)
     check_scorecard(kpis)
@@ -185,6 +199,10 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     t["status"] = status
     notes: list[str] = []
     has = t["progress"].notna()
+    if not has.any():
+        raise InputError(f"no KPI of the Scorecard sheet has an actual"
+                         f"{' for ' + period if period else ''}: there is nothing to score",
+                         sheet=kpis.attrs.get("sheet", SHEET))
     for label in t.index[~has]:
         notes.append(f"{t.at[label, 'kpi']} (row {label}) has no actual"
                      f"{' for ' + period if period else ''}: left out, and the other KPIs of "
@@ -194,16 +212,18 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     scored = t[has].copy()
     scored["kpi_weight"] = _normalise(scored["weight"].astype(float), scored["_objective_key"])
     obj_w = (weights or {}).get("objectives") or {}
-    objectives = (scored.groupby(["perspective", "objective"], sort=False)
-                  .apply(lambda g: float((g["kpi_weight"] * g["progress"]).sum()),
-                         include_groups=False)
-                  .rename("score").reset_index())
-    objectives["kpis"] = scored.groupby(["perspective", "objective"], sort=False).size().to_numpy()
+    scored["_weighted"] = scored["kpi_weight"] * scored["progress"]
+    objectives = (scored.groupby(["perspective", "objective"], sort=False)["_weighted"]
+                  .agg(score="sum", kpis="size").reset_index())
     dropped = set(t["_objective_key"]) - set(scored["_objective_key"])
     for name in sorted(key.split("\x1f")[1] for key in dropped):
         notes.append(f"objective '{name}' has no KPI with an actual: left out of its "
                      "perspective")
-    raw = objectives["objective"].map(lambda o: float(obj_w.get(o, 1.0)))
+    raw = pd.Series([float(obj_w.get((p, o), obj_w.get(o, 1.0))) for p, o in
+                     zip(objectives["perspective"], objectives["objective"], strict=True)],
+                    index=objectives.index)
+    if (raw < 0).any():
+        raise InputError("objective weights must not be negative")
     objectives["objective_weight"] = _normalise(raw, objectives["perspective"])
     present = [p for p in PERSPECTIVE_ORDER if p in set(objectives["perspective"])]
     p_weights, source, ahp = _perspective_weights(weights, present)
@@ -233,21 +253,30 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
 
 
 def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: float = 1.0,
-                    flat_share: float = 0.05, window: int = 6) -> pd.DataFrame:
-    """Per KPI: the actuals and progress over the period columns, the direction over the last
-    ``window`` periods, and a straight-line forecast to the end of the last period's year.
+                    flat_share: float = 0.05, window: int = 6,
+                    year_end_month: int = 12) -> pd.DataFrame:
+    """Per KPI: the actuals and progress over the period columns (``YYYY-MM``, in month
+    order), the direction over the last ``window`` periods, and a straight-line forecast to
+    the end of the (fiscal) year.
 
-    * direction: the least-squares line through the last ``window`` actuals changes by
-      ``slope x (points - 1)``; that change is *flat* when smaller than ``flat_share`` of the
-      KPI's scale (``|target - baseline|``, else ``|target|``), else *improving* or *worsening*
-      by polarity (for ``target`` polarity: improving when the line ends closer to target);
-    * forecast: the least-squares line through all periods, extended month by month to
-      December; ``reaches_target`` is the first forecast month that meets the target (higher:
-      at or above; lower: at or below; target: within the tolerance), "already" when the last
-      actual meets it, blank when the line does not get there this year.
+    * direction: the least-squares line through the last ``window`` actuals (x in months, so a
+      skipped month counts) changes by ``slope x months spanned``; that change is *flat* when
+      smaller than ``flat_share`` of the KPI's scale (``|target - baseline|``, else
+      ``|target|``), else *improving* or *worsening* by polarity (for ``target`` polarity:
+      improving when the line ends closer to target);
+    * forecast: the least-squares line through all periods, extended month by month to the
+      year's last month ``year_end_month`` (12: December; 3 for a fiscal year starting in
+      April); none when the last period is that month. ``reaches_target`` is the first forecast
+      month that meets the target (higher: at or above; lower: at or below; target: within the
+      tolerance), "already" when the last actual meets it, blank when the line does not get
+      there this year.
+    * blanks: a missing actual is left out of the fits; with fewer than two actuals in a fit
+      the direction is "no data" and the forecast blank.
     Vectorised over KPIs: one pass of sums, no loop per KPI.
     """
-    periods = periods or period_columns(kpis)
+    if not 1 <= year_end_month <= 12:
+        raise ValueError(f"year_end_month {year_end_month}: a month 1..12")
+    periods = sorted(periods or period_columns(kpis))
     if not periods:
         raise InputError("the Scorecard sheet has no period columns (YYYY-MM) for a trend",
                          sheet=SHEET)
@@ -257,6 +286,8 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
         np.full(len(kpis), np.nan)
     pol = (kpis["polarity"].fillna("higher").to_numpy(dtype=object)
            if "polarity" in kpis.columns else np.full(len(kpis), "higher", dtype=object))
+    given_tol = (kpis["tolerance"].to_numpy(dtype=float) if "tolerance" in kpis.columns
+                 else np.full(len(kpis), np.nan))
 
     def fit(values: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ok = ~np.isnan(values)
@@ -271,11 +302,12 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
         slope = np.where(n >= 2, slope, np.nan)
         return slope, intercept, n
 
-    x_all = np.arange(len(periods), dtype=float)
+    first = pd.Period(periods[0], freq="M")
+    x_all = np.array([(pd.Period(p, freq="M") - first).n for p in periods], dtype=float)
     w = min(window, len(periods))
     slope_w, intercept_w, n_w = fit(y[:, -w:], x_all[-w:])
     scale = np.where(np.isnan(baseline), np.abs(target), np.abs(target - baseline))
-    change = slope_w * (w - 1)
+    change = slope_w * (x_all[-1] - x_all[-w])
     start = intercept_w + slope_w * x_all[-w]
     end = start + change
     better = np.where(pol == "higher", change > 0,
@@ -286,11 +318,14 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
                                   np.where(better, "improving", "worsening")))
     slope, intercept, _ = fit(y, x_all)
     last = pd.Period(periods[-1], freq="M")
-    ahead = 12 - last.month
+    ahead = (year_end_month - last.month) % 12
     months = [str(last + k) for k in range(1, ahead + 1)]
     forecast = intercept[:, None] + slope[:, None] * (x_all[-1] + np.arange(1, ahead + 1))
     year_end = forecast[:, -1] if ahead else intercept + slope * x_all[-1]
-    tol = np.where(np.isnan(baseline), 0.1 * np.abs(target), np.abs(target - baseline))
+    # the band of kpi_progress's "target" polarity: the tolerance column, else its default
+    tol = np.where(np.isnan(given_tol),
+                   np.where(np.isnan(baseline), TARGET_TOLERANCE_SHARE * np.abs(target),
+                            np.abs(target - baseline)), np.abs(given_tol))
 
     def meets(v: np.ndarray) -> np.ndarray:
         wide = v.ndim == 2  # one row per KPI, one column per forecast month
@@ -309,7 +344,7 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
             reaches[i] = months[first[i]]
     reaches[reached_now] = "already"
     progress = np.asarray(kpi_progress(y, target[:, None], baseline[:, None], pol[:, None],
-                                       None, cap), dtype=float).reshape(y.shape)
+                                       given_tol[:, None], cap), dtype=float).reshape(y.shape)
     out = pd.DataFrame({"perspective": kpis["perspective"].to_numpy(),
                         "objective": kpis["objective"].to_numpy(),
                         "kpi": kpis["kpi"].to_numpy(), "polarity": pol, "target": target},
@@ -334,6 +369,13 @@ class StrategyMap:
     nodes: pd.DataFrame  # objective, perspective
     edges: list[tuple[str, str]]  # (cause objective, effect objective)
     order: list[str]  # objectives, causes before effects
+
+    def graph(self) -> dict[str, list[dict[str, str]]]:
+        """Plain data for the reports: ``{"nodes": [{"id", "perspective"}], "edges":
+        [{"source", "target"}]}``, nodes causes first."""
+        perspective = dict(zip(self.nodes["objective"], self.nodes["perspective"], strict=True))
+        return {"nodes": [{"id": o, "perspective": perspective[o]} for o in self.order],
+                "edges": [{"source": c, "target": e} for c, e in self.edges]}
 
 
 def strategy_map(kpis: pd.DataFrame) -> StrategyMap:

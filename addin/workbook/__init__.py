@@ -4,6 +4,7 @@ Public API::
 
     read_sheet(path, sheet) -> DataFrame          # one sheet, validated and typed
     load_crm_workbook(path) -> CRMWorkbook        # every contract sheet present
+    load_crm_workbook_from_values({sheet: rows}, path=...) -> CRMWorkbook  # a live workbook
     find_duplicate_customers(customers) -> DataFrame
     write_result_sheets(source, dest, {name: frame})
 
@@ -14,6 +15,7 @@ from addin.workbook.duplicates import find_duplicate_customers
 from addin.workbook.reader import (
     CRMWorkbook,
     load_crm_workbook,
+    load_crm_workbook_from_values,
     read_sheet,
     read_sheet_checked,
     settings_dict,
@@ -30,6 +32,7 @@ __all__ = [
     "CRMWorkbook",
     "find_duplicate_customers",
     "load_crm_workbook",
+    "load_crm_workbook_from_values",
     "read_sheet",
     "read_sheet_checked",
     "settings_dict",

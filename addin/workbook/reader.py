@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from addin.workbook.sources import (
     RawSheet,
     open_workbook,
     raw_from_calamine,
+    raw_from_rows,
     raw_from_table,
     raw_from_transactions_file,
     resolve_sheets,
@@ -337,32 +338,85 @@ def load_crm_workbook(
     """
     path = Path(path)
     book = open_workbook(path)
+    try:
+        visible = {m.name: str(m.visible).endswith("Visible") for m in book.sheets_metadata}
+
+        def raw(name: str) -> RawSheet:
+            return raw_from_calamine(book, name, hidden=not visible.get(name, True))
+
+        return _load(path, book.sheet_names, raw, transactions=transactions,
+                     progress=progress)
+    finally:
+        book.close()
+
+
+def load_crm_workbook_from_values(
+    values: Mapping[str, Sequence[Sequence[object]]],
+    *,
+    path: str | Path,
+    hidden: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> CRMWorkbook:
+    """The same as :func:`load_crm_workbook`, for a workbook given as its cell values.
+
+    ``values`` maps each sheet's name (in workbook order) to its rows from row 1, as a live
+    workbook gives them (xlwings: ``None`` for blanks, numbers as floats, dates as datetimes,
+    Excel errors as ``None`` or their text); ``path`` names the workbook in messages and in the
+    result; ``hidden`` names the hidden sheets. The checks, and the messages naming sheet, row
+    and column, are those of a file: only where the cells come from differs.
+    """
+    hidden = set(hidden)
+
+    def raw(name: str) -> RawSheet:
+        return raw_from_rows(name, values[name], hidden=name in hidden)
+
+    return _load(Path(path), list(values), raw, progress=progress)
+
+
+def read_sheet_values_checked(values: Mapping[str, Sequence[Sequence[object]]], sheet: str,
+                              *, path: str | Path, hidden: Iterable[str] = ()
+                              ) -> tuple[pd.DataFrame, list[Problem]]:
+    """:func:`read_sheet_checked` for a workbook given as its cell values (see
+    :func:`load_crm_workbook_from_values`)."""
+    spec = _spec(sheet)
+    found = resolve_sheets(list(values), Path(path).name)
+    if spec.name not in found:
+        raise InputError(f"{Path(path).name} has no {spec.name} sheet (sheets found: "
+                         f"{', '.join(values) or 'none'})", sheet=spec.name)
+    name = found[spec.name]
+    frame, errors, warnings = _validate(
+        raw_from_rows(name, values[name], hidden=name in set(hidden)), spec)
+    if errors:
+        raise InputError.from_problems(errors)
+    return frame, warnings
+
+
+def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], RawSheet], *,
+          transactions: str | Path | None = None,
+          progress: Callable[[str], None] | None = None) -> CRMWorkbook:
+    """Validate every contract sheet among ``sheet_names`` (``raw_sheet(name)`` gives its
+    cells), collecting the problems of all sheets into one InputError."""
     sheets: dict[str, pd.DataFrame] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    try:
-        visible = {m.name: str(m.visible).endswith("Visible") for m in book.sheets_metadata}
-        found = resolve_sheets(book.sheet_names, path.name)
-        if not found:
-            raise InputError(
-                f"{path.name} has none of the CRM sheets ({', '.join(SHEETS)}); sheets found: "
-                f"{', '.join(book.sheet_names) or 'none'}")
-        for canon in SHEETS:
-            if progress:
-                progress(canon)
-            if canon == "Transactions" and transactions is not None:
-                raw = raw_from_transactions_file(Path(transactions))
-            elif canon in found:
-                name = found[canon]
-                raw = raw_from_calamine(book, name, hidden=not visible.get(name, True))
-            else:
-                continue
-            frame, sheet_errors, sheet_warnings = _validate(raw, SHEETS[canon])
-            errors.extend(sheet_errors)
-            warnings.extend(sheet_warnings)
-            sheets[canon] = frame
-    finally:
-        book.close()
+    found = resolve_sheets(sheet_names, path.name)
+    if not found:
+        raise InputError(
+            f"{path.name} has none of the CRM sheets ({', '.join(SHEETS)}); sheets found: "
+            f"{', '.join(sheet_names) or 'none'}")
+    for canon in SHEETS:
+        if progress:
+            progress(canon)
+        if canon == "Transactions" and transactions is not None:
+            raw = raw_from_transactions_file(Path(transactions))
+        elif canon in found:
+            raw = raw_sheet(found[canon])
+        else:
+            continue
+        frame, sheet_errors, sheet_warnings = _validate(raw, SHEETS[canon])
+        errors.extend(sheet_errors)
+        warnings.extend(sheet_warnings)
+        sheets[canon] = frame
     if errors:
         raise InputError.from_problems(errors)
     names = {canon: found.get(canon, canon) for canon in sheets}

@@ -62,6 +62,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "amber": ("黄灯阈值", "黄色阈值", "amber threshold", "yellow"),
     "owner": ("负责人", "责任人"),
     "drives": ("驱动", "因果关系", "leads to"),
+    "tolerance": ("容差", "允许偏差", "tolerance band"),
+    "matrix": ("矩阵", "比较准则", "compared for"),
+    "element": ("要素", "比较要素", "criterion"),
+    "versus": ("相对于", "对比要素", "vs", "compared with"),
+    "judgement": ("判断值", "标度", "judgment", "importance"),
     "scope": ("范围", "负责范围"),
     "language": ("语言", "lang"),
     "key": ("参数", "设置项", "键", "setting"),
@@ -78,6 +83,7 @@ SHEET_ALIASES: dict[str, tuple[str, ...]] = {
     "Scorecard": ("平衡计分卡", "计分卡", "bsc", "balanced scorecard"),
     "Distribution": ("分发", "收件人", "分发名单", "recipients"),
     "Settings": ("设置", "参数设置", "config", "configuration"),
+    "AHP": ("层次分析", "判断矩阵", "pairwise comparisons", "ahp judgements"),
 }
 
 # Survey item columns are recognised by prefix: perf_X, imp_X, exp_X, kano_f_X, kano_d_X.
@@ -216,7 +222,7 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("unit"), Column("baseline", "number"),
                 Column("polarity", "category", choices=POLARITIES),
                 Column("red", "number"), Column("amber", "number"), Column("owner"),
-                Column("drives"),
+                Column("drives"), Column("tolerance", "number", minimum=0),
             ),
             period_columns=True,
         ),
@@ -235,6 +241,16 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("value", "text", required=True),
             ),
             unique=("key",),
+        ),
+        SheetSpec(
+            "AHP",  # pairwise judgements for the scorecard's weights (addin.scorecard.judgements)
+            (
+                Column("matrix", "text", required=True, nullable=False),
+                Column("element", "text", required=True, nullable=False),
+                Column("versus", "text", required=True, nullable=False),
+                # "extra": kept as typed, so the routine can read "1/3" and explain a date
+                Column("judgement", "extra", required=True, nullable=False),
+            ),
         ),
     )
 }

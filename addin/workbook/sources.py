@@ -10,7 +10,7 @@ validate. Files are opened for reading only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,6 +194,15 @@ def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
     for (r0, c0), (r1, c1) in (ranges or []):
         if r0 == 0 and (c1 > c0 or r1 > r0):
             merged.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
+    return raw_from_rows(name, rows, hidden=hidden, merged_header=merged)
+
+
+def raw_from_rows(name: str, rows: Sequence[Sequence[object]], *, hidden: bool = False,
+                  merged_header: Sequence[str] = ()) -> RawSheet:
+    """A sheet given as its cell values, one list per row from row 1 (a header row, then the
+    data), as calamine reads a file and xlwings reads a live sheet (``None`` or ``""`` for a
+    blank cell); rows may be ragged."""
+    merged = list(merged_header)
     if not rows:
         return RawSheet(name, [], [], 0, hidden, merged)
     width = max(len(r) for r in rows)

@@ -96,17 +96,26 @@ class Rule:
 class ResultTable:
     """One table of a result sheet: a DataFrame (written without its index), an optional title
     above it, number formats by column name overriding the defaults, an optional native chart
-    and conditional-format rules."""
+    and conditional-format rules.
+
+    ``links`` makes the cells of a column hyperlinks: column name -> one target per row
+    (``None`` for no link); a target ``#'Sheet'!C3`` (see :func:`cell_link`) goes to that cell
+    of the workbook, any other target is opened as an address."""
 
     frame: pd.DataFrame
     title: str | None = None
     formats: dict[str, str] = field(default_factory=dict)
     chart: Chart | None = None
     rules: list[Rule] = field(default_factory=list)
+    links: dict[str, Sequence[str | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = {str(c) for c in self.frame.columns}
-        wanted = [r.column for r in self.rules]
+        for column, targets in self.links.items():
+            if len(targets) != len(self.frame):
+                raise ValueError(f"table {self.title!r}: {len(targets)} links for column "
+                                 f"{column!r} of {len(self.frame)} rows")
+        wanted = [r.column for r in self.rules] + list(self.links)
         if self.chart is not None:
             wanted += [self.chart.x, *self.chart.y]
         missing = [c for c in wanted if c not in names]
@@ -123,6 +132,12 @@ def _tables(content: SheetContent) -> list[ResultTable]:
     if isinstance(content, ResultTable):
         return [content]
     return list(content)
+
+
+def cell_link(sheet: str, cell: str = "A1") -> str:
+    """The in-workbook link target of a cell: ``#'Sheet'!C3``. The sheet name is always quoted
+    and a quote inside it doubled (``O'Brien`` -> ``#'O''Brien'!A1``), as Excel writes it."""
+    return "#'" + sheet.replace("'", "''") + "'!" + cell
 
 
 def safe_cell_text(value: str) -> str:
@@ -227,6 +242,7 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
                 cell.data_type = "s"  # never a formula, whatever the text begins with
             elif formats[c]:
                 cell.number_format = formats[c]
+    _add_links(ws, table, header_row)
     if len(frame) and len(headers):
         ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
         excel_table = Table(displayName=_table_name(ws.title, taken), ref=ref)
@@ -242,6 +258,27 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
     if table.chart is not None and len(frame):
         row = max(row, header_row + CHART_ROWS)
     return row + 2
+
+
+LINK_COLOUR = "0563C1"  # Excel's Hyperlink cell style
+
+
+def _add_links(ws, table: ResultTable, header_row: int) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    index = {str(name): i + 1 for i, name in enumerate(table.frame.columns)}
+    for column, targets in table.links.items():
+        for r, target in enumerate(targets):
+            cell = ws.cell(row=header_row + 1 + r, column=index[column])
+            if not target or cell.value is None:
+                continue
+            target = safe_cell_text(str(target))
+            if target.startswith("#"):
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:])
+            else:
+                cell.hyperlink = target
+            cell.font = Font(color=LINK_COLOUR, underline="single")
 
 
 SERIES_COLOURS = ("4472C4", "ED7D31", "A5A5A5", "FFC000", "5B9BD5", "70AD47")

@@ -1,0 +1,191 @@
+"""The CRM ribbon's macros: thin doors over the workflows the CLI runs.
+
+Each button of the ``CRM`` ribbon tab runs one function here through xlwings' ``RunPython``
+(``import addin.macros; addin.macros.tier_customers()``). A macro is written against the small
+book interface of :mod:`addin.book`, never against xlwings directly, and follows one pattern::
+
+    @macro
+    def tier_customers(book: Book) -> TierReport:
+        report = tier_workbook(book.load())               # the same job as `crm-addin tier`
+        where = book.write(report.result_sheets())        # the same result sheet
+        book.message(f"... written to {where}")           # a few lines for the user
+        return report
+
+The :func:`macro` decorator supplies the plumbing shared by every door:
+
+* ``book = book or caller_book()``: from Excel, the workbook that pressed the button (classic
+  xlwings, ``xw.Book.caller()``); from tests and scripts, any :class:`~addin.book.Book`, such as
+  a :class:`~addin.book.FileBook` on an ``.xlsx`` file, so every macro has a headless twin;
+* bad input (:class:`~addin.errors.InputError`) becomes a message box that names the sheet, the
+  Excel row and the column of each problem (the first five, then a count), never a traceback.
+  Anything else is a bug and is raised, which xlwings shows with its traceback.
+
+Adding a macro: write the workflow in :mod:`addin.jobs` (shared with the CLI), add a function
+here with the pattern above, and a button whose ``tag`` names it on the ribbon.
+
+Extension points for the report macros (they arrive with the report and mail workflows and are
+deliberately absent until then, so no button runs half a feature):
+
+* ``key_account_reviews(book)``: load the book, render one PDF per key account into a folder
+  beside the workbook (``book.folder / "Key-account reviews"``), ``book.message`` how many were
+  written, then ``book.open_folder(folder)``.
+* ``email_executives(book)``: build the month's messages, ``book.confirm(...)`` with how many
+  messages go to whom (stop on Cancel), send, and ``book.message`` what was sent.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+
+from addin import __version__
+from addin.book import Book, caller_book
+from addin.errors import InputError
+from addin.workbook import ResultTable
+
+T = TypeVar("T")
+MAX_PROBLEM_LINES = 5  # a message box holds about 1,000 characters
+FUNCTIONS_SHEET = "CRM Functions"
+
+
+def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES) -> str:
+    """What the message box says when the input is bad: one line per problem, naming sheet,
+    Excel row and column (capped at ``limit``, with a count of the rest)."""
+    count = len(exc.problems)
+    head = f"{action} stopped: the workbook has {count} problem{'s' * (count != 1)} to fix."
+    lines = [head, "", *(f"- {line}" for line in exc.lines(limit=limit))]
+    if count > limit:
+        lines += ["", "Validate lists every problem on a Problems sheet, with links to the cells."]
+    return "\n".join(lines)
+
+
+def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
+    """The shared plumbing of a ribbon macro (see the module docstring)."""
+    action = func.__name__.replace("_", " ").capitalize()
+
+    @functools.wraps(func)
+    def door(book: Book | None = None) -> T | None:
+        book = book or caller_book()
+        try:
+            return func(book)
+        except InputError as exc:
+            book.message(problem_message(action, exc), error=True)
+            return None
+
+    del door.__wrapped__  # the door's own signature, ``(book=None)``, is the one to show
+    return door
+
+
+@macro
+def validate_workbook(book: Book):
+    """Check the workbook against the CRM contract; list every problem on a ``Problems`` sheet
+    with a link to its cell, and the duplicate customers (``crm-addin validate``)."""
+    report = book.validate()
+    where = book.write(report.problems_sheet())
+    dups = report.duplicates
+    groups = 0 if dups is None or dups.empty else dups["group"].nunique()
+    records = 0 if dups is None else len(dups)
+    lines = [f"{book.path.name}: {len(report.errors)} error{'s' * (len(report.errors) != 1)}, "
+             f"{len(report.warnings)} warning{'s' * (len(report.warnings) != 1)}, "
+             f"{groups} group{'s' * (groups != 1)} of duplicate customers "
+             f"({records} record{'s' * (records != 1)})."]
+    if report.ok:
+        lines.append("The workbook can be used.")
+    else:
+        lines.append("Fix the errors before running the other CRM buttons.")
+    lines.append(f"Written to {where}; click a cell reference to go there.")
+    book.message("\n".join(lines), error=not report.ok)
+    return report
+
+
+@macro
+def analyse_survey(book: Book):
+    """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
+    from addin.jobs import survey_workbook
+
+    results = survey_workbook(book.load())
+    where = book.write(results.result_sheets())
+    book.message("\n".join([*results.summary_lines(), "", f"Written to {where}."]))
+    return results
+
+
+@macro
+def tier_customers(book: Book):
+    """Tier every customer (ABC, pyramid, RFM, CLV, life cycle) into a ``Tiers`` sheet
+    (``crm-addin tier``)."""
+    from addin.jobs.tier import tier_workbook
+
+    report = tier_workbook(book.load())
+    counts = report.tiers["pyramid_tier"].value_counts()
+    when = report.as_of.date().isoformat() if report.as_of is not None else "-"
+    where = book.write(report.result_sheets())
+    book.message("\n".join([
+        f"{len(report.tiers):,} customers tiered as of {when}; {report.pareto()}",
+        "Pyramid: " + ", ".join(f"{label} {int(counts.get(label, 0)):,}"
+                                for label in report.settings.pyramid_labels),
+        "", f"Written to {where}."]))
+    return report
+
+
+@macro
+def evaluate_scorecard(book: Book):
+    """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
+    scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
+    from addin.jobs.scorecard import scorecard_workbook
+
+    report = scorecard_workbook(book.load())
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
+    return report
+
+
+def function_reference() -> pd.DataFrame:
+    """The CRM worksheet functions as a table: one row per function with its category, what it
+    returns and its arguments (from :data:`addin.functions.ranges.FUNCTIONS`)."""
+    import addin.functions  # noqa: F401  (registers every function)
+    from addin.functions.ranges import FUNCTIONS
+
+    infos = sorted(FUNCTIONS.values(), key=lambda i: (i.category, i.name))
+    return pd.DataFrame({
+        "function": [i.signature for i in infos],
+        "category": [i.category for i in infos],
+        "what it returns": [i.summary for i in infos],
+        "arguments": ["\n".join(f"{a.name}{' (optional)' if a.optional else ''}: {a.doc}"
+                                for a in i.arguments) for i in infos],
+    })
+
+
+@macro
+def show_function_reference(book: Book):
+    """Write the ``CRM Functions`` sheet: every CRM worksheet function and its arguments."""
+    frame = function_reference()
+    title = (f"CRM worksheet functions ({len(frame)}); a result starting #CRM! explains bad "
+             "input")
+    where = book.write({FUNCTIONS_SHEET: [ResultTable(frame, title)]})
+    book.message(f"{len(frame)} CRM functions listed on {where}.")
+    return frame
+
+
+def about_text() -> str:
+    """Version lines: the add-in, Python and xlwings."""
+    import xlwings
+
+    return "\n".join([f"CRM add-in {__version__}",
+                      f"Python {platform.python_version()} ({platform.system()})",
+                      f"xlwings {xlwings.__version__}"])
+
+
+@macro
+def about(book: Book):
+    """Show the versions of the add-in, Python and xlwings."""
+    text = about_text()
+    book.message(text)
+    return text
+
+
+__all__ = ["about", "analyse_survey", "evaluate_scorecard", "macro", "problem_message",
+           "show_function_reference", "tier_customers", "validate_workbook"]
