@@ -283,23 +283,30 @@ def excel_build(out: Path | None) -> None:
 @excel.command("install")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The add-in to install (default: workbooks/CRM.xlam).")
+              help="The add-in to install (default: workbooks/CRM.xlam, or a fresh build).")
 def excel_install(dry_run: bool, addin: Path | None) -> None:
     """Set up this Windows or Mac user: copy CRM.xlam into Excel's startup folder and write the
-    add-in's configuration (this Python, UDF_MODULES = addin.functions)."""
+    add-in's configuration (this Python, UDF MODULES = addin.functions). Elsewhere (Linux),
+    only say what it would do on each."""
     import platform
 
     from addin.excel import install
 
     system = platform.system()
     if system not in install.MANUAL_STEP:
-        click.echo(f"Excel does not run on {system}; this is what install does on Windows "
-                   "(on a Mac the folders differ, see the README):")
-        system, dry_run = "Windows", True
-    plan = install.plan(system, addin=addin)
-    for line in install.describe(plan) if dry_run else install.install(plan):
-        click.echo(line)
-    click.echo(f"One manual step: {install.MANUAL_STEP[system]}")
+        click.echo(f"Excel does not run on {system}: a dry run of what install does for this "
+                   "user on each system Excel runs on.")
+    for target in [system] if system in install.MANUAL_STEP else list(install.MANUAL_STEP):
+        plan = install.plan(target, addin=addin)
+        if target != system:
+            click.echo(f"On {'a Mac' if target == 'Darwin' else target}:")
+        elif dry_run:
+            click.echo("Dry run:")
+        lines = install.install(plan) if target == system and not dry_run else \
+            install.describe(plan)
+        for line in lines:
+            click.echo(f"  {line}")
+        click.echo(f"  One manual step: {install.MANUAL_STEP[target]}")
 
 
 @cli.command()

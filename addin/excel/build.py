@@ -1,28 +1,33 @@
 """Build ``workbooks/CRM.xlam`` from the xlwings ribbon add-in template, reproducibly.
 
-The template is the ``quickstart_addin_ribbon.xlam`` inside the installed xlwings package (made
-with Excel by the xlwings maintainers, so its VBA project carries xlwings' own ``RunPython``
-at exactly the installed version). The build changes four things and copies the rest:
+The template is the ``quickstart_addin_ribbon.xlam`` inside the installed xlwings package (so
+its VBA project carries xlwings' own ``RunPython`` at exactly the installed, pinned version).
+The build changes five things and copies the rest:
 
 * ``customUI/customUI.xml``: the CRM tab, generated from :mod:`addin.excel.ribbon`;
-* ``xl/vbaProject.bin``: the ribbon module's source becomes the generic ``CRMAction`` callback,
+* ``xl/vbaProject.bin``, edited with pyOpenVBA (a library that reads and writes VBA projects
+  per [MS-OVBA] and [MS-CFB], checked by its authors against live Office): the template's ribbon
+  module ``RibbonMyAddin`` becomes ``CRMRibbon`` holding the generic ``CRMAction`` callback,
   and xlwings' ``PROJECT_NAME`` becomes ``crm`` (so the add-in reads the ``crm.conf`` sheet and
-  the user's ``~/.crm/crm.conf``); both as module source, which Office compiles on load
-  (:mod:`addin.excel.vba`);
+  the user's ``crm.conf`` file). Both are module *source*: the edited modules keep no compiled
+  p-code and ``_VBA_PROJECT`` says version 0xFFFF, which tells Office to compile from source
+  ([MS-OVBA] 2.3.4.1, 1.6), as the template itself does;
 * the configuration sheet becomes ``crm.conf`` holding ``UDF Modules = addin.functions``;
 * the developer path the template recorded (``x15ac:absPath``) is dropped.
 
-The zip is written with fixed timestamps and member order, so the same xlwings version gives the
-same bytes, which CI checks against the committed file.
+The zip is written with fixed timestamps and member order, so the same xlwings and pyOpenVBA
+versions (both pinned) give the same bytes, which CI checks against the committed file.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
-from addin.excel import ribbon, vba
+from addin.excel import ribbon
 
 PROJECT_NAME = "crm"
 CONF_SHEET = f"{PROJECT_NAME}.conf"
@@ -31,6 +36,7 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 DEFAULT_DEST = Path(__file__).resolve().parents[2] / "workbooks" / "CRM.xlam"
 
 _TEMPLATE_SHEET = "_myaddin.conf"
+TEMPLATE_RIBBON_MODULE = "RibbonMyAddin"
 _PROJECT_LINE = re.compile(r'(Public Const PROJECT_NAME As String = ")myaddin(")')
 _ABS_PATH = re.compile(r"<mc:AlternateContent\b[^>]*>\s*<mc:Choice Requires=\"x15\">\s*"
                        r"<x15ac:absPath\b[^>]*/>\s*</mc:Choice>\s*</mc:AlternateContent>")
@@ -66,13 +72,30 @@ def _shared_strings() -> bytes:
     ).encode()
 
 
-def _vba_project(template: bytes) -> bytes:
-    sources = vba.module_sources(template)
-    xlwings_source, count = _PROJECT_LINE.subn(rf"\g<1>{PROJECT_NAME}\g<2>", sources["xlwings"])
-    if count != 1:
-        raise ValueError("the xlwings template's PROJECT_NAME line was not found once")
-    return vba.replace_modules(template, {ribbon.CALLBACK_MODULE: ribbon.callback_module(),
-                                          "xlwings": xlwings_source})
+def _vba_project(template: Path) -> bytes:
+    """The add-in's ``vbaProject.bin``: the template's project with the CRM ribbon module and
+    xlwings' ``PROJECT_NAME`` set (source only; pyOpenVBA drops the edited modules' p-code)."""
+    from pyopenvba import ExcelFile
+
+    with tempfile.TemporaryDirectory(prefix="crm-xlam-") as tmp:
+        work = Path(tmp) / "CRM.xlam"
+        shutil.copyfile(template, work)
+        with ExcelFile(work) as book:
+            xlwings_source, count = _PROJECT_LINE.subn(rf"\g<1>{PROJECT_NAME}\g<2>",
+                                                       book.get_module("xlwings"))
+            if count != 1:
+                raise ValueError("the xlwings template's PROJECT_NAME line was not found once")
+            book.vba_project().rename_module(TEMPLATE_RIBBON_MODULE, ribbon.CALLBACK_MODULE)
+            book.set_module(ribbon.CALLBACK_MODULE, _crlf(ribbon.callback_module()))
+            book.set_module("xlwings", _crlf(xlwings_source))
+            book.save()
+        with zipfile.ZipFile(work) as z:
+            return z.read("xl/vbaProject.bin")
+
+
+def _crlf(text: str) -> str:
+    """VBA source lines end in CR LF, as the VBA editor writes them."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def build_parts(template: Path | None = None) -> list[tuple[str, bytes]]:
@@ -86,7 +109,7 @@ def build_parts(template: Path | None = None) -> list[tuple[str, bytes]]:
             if name == "customUI/customUI.xml":
                 data = ribbon.custom_ui_xml().encode()
             elif name == "xl/vbaProject.bin":
-                data = _vba_project(data)
+                data = _vba_project(template)
             elif name == "xl/workbook.xml":
                 text = data.decode()
                 if f'name="{_TEMPLATE_SHEET}"' not in text:

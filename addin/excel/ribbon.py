@@ -9,13 +9,14 @@ accepted values, so no text reaches ``RunPython`` that this table did not put th
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).with_name("templates")
-CALLBACK_MODULE = "RibbonMyAddin"  # the template's ribbon module, whose source we replace
+CALLBACK_MODULE = "CRMRibbon"  # the template's ribbon module RibbonMyAddin, renamed
 CALLBACK = f"{CALLBACK_MODULE}.CRMAction"
 
 
@@ -76,14 +77,18 @@ def buttons() -> list[Button]:
 
 
 def check() -> None:
-    """Every tag a Python identifier, ids unique: checked before anything is generated."""
+    """Every tag a public Python name (an ASCII identifier, not a keyword: it becomes
+    ``crm.<tag>()`` in Python and a string in cp1252 VBA), ids unique: checked before anything
+    is generated."""
     seen: set[str] = set()
     for item in [*GROUPS, *buttons()]:
         if item.id in seen:
             raise ValueError(f"ribbon id {item.id!r} is used twice")
         seen.add(item.id)
     for b in buttons():
-        if not b.macro.isidentifier() or b.macro.startswith("_"):
+        name = b.macro
+        if (not name.isidentifier() or not name.isascii() or keyword.iskeyword(name)
+                or name.startswith("_")):
             raise ValueError(f"button {b.id!r}: tag {b.macro!r} is not a public Python name")
 
 
@@ -103,7 +108,7 @@ def callback_module() -> str:
     check()
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False,
                       undefined=StrictUndefined, keep_trailing_newline=True)
-    return env.get_template("RibbonMyAddin.bas").render(module=CALLBACK_MODULE,
+    return env.get_template("CRMRibbon.bas").render(module=CALLBACK_MODULE,
                                                         buttons=buttons())
 
 
