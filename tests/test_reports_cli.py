@@ -33,8 +33,11 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
     # the complaint open since 2025-06-14: 504 days on 2026-10-31, target 14 days
     assert kingfisher.attention[0] == Attention("complaint_overdue", 504, 14)
     assert {a.rule for a in kingfisher.attention} <= set(ATTENTION_RULES)
-    for name in manifest.files():
-        assert 2 <= len(PdfReader(out / name).pages) <= 5
+    for account in manifest.accounts:  # a review is 2-4 A4 pages
+        for name in account.files.values():
+            assert 2 <= len(PdfReader(out / name).pages) <= 4, name
+    for name in manifest.summary.values():
+        assert 2 <= len(PdfReader(out / name).pages) <= 5, name
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["headline"]["key_accounts"] == 100
     assert set(data["headline"]) == {"revenue_month", "revenue_ytd", "revenue_yoy",

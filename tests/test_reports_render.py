@@ -74,6 +74,27 @@ def pdf_fonts(pdf: bytes, tmp_path: Path) -> list[dict[str, str]]:
     return fonts
 
 
+def uncovered_characters(pdf: bytes, tmp_path: Path) -> set[str]:
+    """Characters of the PDF's text that none of its embedded fonts has a glyph for, so they
+    print as boxes (.notdef). The text layer still carries such characters, so they are found
+    by looking each one up in the cmap of the font files the embedded subsets come from (found
+    through fontconfig, as WeasyPrint found them)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    covered: set[int] = set()
+    for font in pdf_fonts(pdf, tmp_path):
+        name = font["name"].split("+", 1)[-1]  # ABCDEF+Noto-Sans-CJK-SC-Bold
+        bold = name.endswith("-Bold")
+        family = name.removesuffix("-Bold").replace("-", " ")
+        path = subprocess.run(["fc-match", "-f", "%{file}", family + (":bold" if bold else "")],
+                              check=True, capture_output=True, text=True).stdout
+        faces = TTCollection(path).fonts if path.endswith(".ttc") else [TTFont(path)]
+        for face in faces:
+            covered |= set(face.getBestCmap())
+    return {c for c in pdf_text(pdf, tmp_path, "glyphs.pdf")
+            if not c.isspace() and ord(c) not in covered}
+
+
 @pytest.fixture(scope="module")
 def demo():
     wb = load_crm_workbook(demo_workbook_path())
@@ -202,6 +223,18 @@ def test_chinese_review_has_chinese_labels_and_a_cjk_font(review_zh, tmp_path):
     meta = PdfReader(_bytes_io(review_zh)).metadata
     assert meta.title == "重点客户评估：深圳卓越新能源有限公司"
     assert meta.author == "北风工业供应有限公司"
+
+
+def test_no_character_prints_as_a_box(review_en, review_zh, demo, renderer, tmp_path):
+    from weasyprint import HTML
+
+    # the check sees a box: an Egyptian hieroglyph is in none of the fonts we install
+    probe = HTML(string='<p style="font-family: DejaVu Sans, Noto Sans CJK SC">'
+                        "Kingfisher 客户 \U00013000</p>").write_pdf()
+    assert uncovered_characters(probe, tmp_path) == {"\U00013000"}
+    summary_zh = renderer.summary(summary_context(demo[1], "zh"))
+    for pdf in (review_en, review_zh, summary_zh):
+        assert uncovered_characters(pdf, tmp_path) == set()
 
 
 def test_summary_numbers_equal_the_routines(demo, summary_en, tmp_path):
