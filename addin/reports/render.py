@@ -44,12 +44,12 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from addin.reports import charts, i18n
+from addin.reports import TEMPLATE_DIR, charts, i18n
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
 
 LOG = logging.getLogger("addin.reports")
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+TEMPLATES_DIR = TEMPLATE_DIR  # the one place: addin.reports.TEMPLATE_DIR
 PDF_VARIANTS = ("pdf/a-3b",)
 _KEY = re.compile(r"[^0-9a-z]+")
 _UNSAFE = re.compile(r"[^\w-]+")
