@@ -134,6 +134,23 @@ def test_spill_shapes():
     assert spill(pd.DataFrame()) == [[""]]
 
 
+def test_spill_nullable_dtypes_as_plain_cells():
+    frame = pd.DataFrame({"days": pd.array([3, None], dtype="Int64"),
+                          "share": pd.array([0.5, None], dtype="Float64"),
+                          "alive": pd.array([True, None], dtype="boolean")})
+    out = spill(frame)
+    assert out == [["days", "share", "alive"], [3, 0.5, True], ["", "", ""]]
+    assert [type(v) for v in out[1]] == [int, float, bool]  # what Excel takes, no numpy
+
+
+def test_flatten_takes_a_column_a_row_and_ragged_rows():
+    assert column([[1.0], [2.0]], "v", header=False).tolist() == [1.0, 2.0]
+    assert column([[1.0, 2.0, 3.0]], "v", header=False).tolist() == [1.0, 2.0, 3.0]
+    assert column([[1.0], [], [3.0]], "v", header=False).isna().tolist() == [False, True, False]
+    with pytest.raises(InputError, match="expected one row or one column, got 2 rows x 2"):
+        column([[1.0, 2.0], [3.0, 4.0]], "v")
+
+
 def test_excel_function_turns_bad_input_into_one_readable_string():
     @excel_function("CRM Test", values="numbers", factor="a multiplier")
     def CRM_TEST_DOUBLE(values, factor=2):
