@@ -147,7 +147,7 @@ REVIEWS_FOLDER = "Key-account reviews"
 def reviews_folder(book: Book, month: str) -> Path:
     """Where the ribbon puts a month's reviews: ``Key-account reviews/YYYY-MM`` beside the
     workbook (a new, never-saved workbook has no folder: save it first)."""
-    if not book.path.is_absolute():
+    if not book.path.is_absolute() and not book.path.exists():  # Excel's "Book1"
         raise InputError(f"save {book.path.name} first: the reviews go into a folder beside it")
     return book.folder / REVIEWS_FOLDER / month
 

@@ -11,6 +11,7 @@ import email
 import shutil
 import subprocess
 from email import policy
+from pathlib import Path
 
 import pytest
 from conftest import write_xlsx
@@ -226,3 +227,14 @@ def test_smtp_setting_mistakes_name_the_setting(settings, message):
                                 if "25" not in settings.get("smtp_server", "")
                                 else {"CRM_SMTP_PASSWORD": "pw"})
     assert message in str(caught.value) and caught.value.sheet == "Settings"
+
+
+def test_a_file_named_relative_to_the_working_folder_is_not_taken_for_an_unsaved_book(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_xlsx(tmp_path / "crm.xlsx", crm_rows())
+    book = FileBook("crm.xlsx")
+    outcome = macros.key_account_reviews(book)
+    assert outcome is not None and not book.messages[0][1]
+    assert book.opened == [Path("Key-account reviews") / MONTH]
+    assert (tmp_path / "Key-account reviews" / MONTH / "manifest.json").exists()
