@@ -11,11 +11,14 @@ that stays unreachable, means no message can go (:class:`ServerFailed`).
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from addin.errors import InputError
 
 
 class RecipientFailed(Exception):
@@ -145,3 +148,67 @@ class DryRunTransport:
 
 
 __all__ = ["RecipientFailed", "ServerFailed", "classify", "SMTPTransport", "DryRunTransport"]
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+PASSWORD_ENV = "CRM_SMTP_PASSWORD"  # the Settings smtp_password_env default
+_YES = {"yes": True, "y": True, "true": True, "1": True, "on": True, "是": True,
+        "no": False, "n": False, "false": False, "0": False, "off": False, "否": False}
+
+
+def parse_smtp_address(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:25`` for IPv6) as ``(host, port)``; ValueError otherwise."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: expected HOST:PORT, for example smtp.example.com:587")
+    return host, int(port)
+
+
+def smtp_transport(address: str, *, starttls: bool = False, user: str | None = None,
+                   password_env: str | None = None,
+                   environ: Mapping[str, str] | None = None) -> SMTPTransport:
+    """An (unconnected) :class:`SMTPTransport` to ``address`` (HOST:PORT). With ``user``, the
+    password is read from the environment variable ``password_env`` (never from a file or the
+    workbook), and it may only travel unencrypted to this machine. ValueError says what is
+    wrong; the callers add whose option or setting it was."""
+    host, port = parse_smtp_address(address)
+    password = None
+    if user is not None:
+        environ = os.environ if environ is None else environ
+        password_env = password_env or PASSWORD_ENV
+        password = environ.get(password_env)
+        if password is None:
+            raise ValueError(f"the environment variable {password_env} is not set")
+        if not starttls and host not in LOCAL_HOSTS:
+            raise ValueError("the password would be sent unencrypted: use STARTTLS")
+    return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
+
+
+def transport_from_settings(settings: Mapping[str, str],
+                            environ: Mapping[str, str] | None = None) -> SMTPTransport:
+    """The SMTP server of the Settings sheet, for the ribbon's Email executives button:
+    ``smtp_server`` (HOST:PORT, required), ``smtp_starttls`` (yes/no, default yes),
+    ``smtp_user`` (optional) and ``smtp_password_env``, the environment variable holding the
+    password (default ``CRM_SMTP_PASSWORD``; a password is never kept in the workbook).
+    InputError names the Settings key."""
+    def bad(key: str, what: str, value: str | None = None) -> InputError:
+        return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
+                          has_value=bool(value))
+
+    address = (settings.get("smtp_server") or "").strip()
+    if not address:
+        raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
+                         "smtp.example.com:587", sheet="Settings", column="key")
+    flag = (settings.get("smtp_starttls") or "yes").strip().lower()
+    if flag not in _YES:
+        raise bad("smtp_starttls", "expected yes or no", flag)
+    user = (settings.get("smtp_user") or "").strip() or None
+    password_env = (settings.get("smtp_password_env") or "").strip() or None
+    try:
+        return smtp_transport(address, starttls=_YES[flag], user=user,
+                              password_env=password_env, environ=environ)
+    except ValueError as exc:
+        key = "smtp_server" if "HOST:PORT" in str(exc) else \
+            "smtp_starttls" if "STARTTLS" in str(exc) else "smtp_password_env"
+        raise bad(key, str(exc), settings.get(key)) from exc

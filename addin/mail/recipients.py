@@ -1,0 +1,88 @@
+"""Recipients: the Distribution sheet's executives, each with a language and a scope, checked
+before anything is composed; and the header check that keeps control characters out of every
+address and name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+
+import pandas as pd
+
+from addin.errors import InputError, Problem
+from addin.mail.scope import Scope, parse_scope
+from addin.reports.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Recipient:
+    row: int  # Excel row of the Distribution sheet
+    name: str
+    email: str
+    language: str
+    scope: Scope
+
+    @property
+    def address(self) -> Address:
+        return Address(display_name=self.name, addr_spec=self.email)
+
+    def __str__(self) -> str:
+        return str(self.address)  # quoted where needed: "Carter, Sam" <sam@example.com>
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def header_problem(value: str) -> str | None:
+    """Why ``value`` cannot go into an email header, or None. Line breaks and other control
+    characters could end the header and start another (a ``Bcc:`` smuggled into a name)."""
+    bad = _UNSAFE.search(value)
+    if bad:
+        return (f"text without line breaks or control characters (found {bad.group()!r} at "
+                f"position {bad.start() + 1})")
+    return None
+
+
+def recipients_from(distribution: pd.DataFrame, manifest: Manifest,
+                    default_language: str = "en") -> list[Recipient]:
+    """The Distribution sheet (as read by :func:`addin.workbook.read_sheet`) as recipients,
+    checked against the month's manifest; every problem raised at once as an InputError."""
+    problems: list[Problem] = []
+    out: list[Recipient] = []
+
+    def bad(row: int, column: str, expected: str, value: object) -> None:
+        problems.append(Problem(expected, "Distribution", int(row), column, value=value,
+                                has_value=True))
+
+    for row, rec in distribution.iterrows():  # a few executives, not a big frame
+        name, email = str(rec["name"]), str(rec["email"])
+        ok = True
+        for column, value in (("name", name), ("email", email)):
+            why = header_problem(value)
+            if why:
+                bad(row, column, why, value)
+                ok = False
+        if ok and not email.isascii():
+            bad(row, "email", "an address in ASCII (write an international domain in its xn-- "
+                              "form)", email)
+            ok = False
+        lang = rec.get("language")
+        lang = default_language if lang is None or pd.isna(lang) else str(lang)
+        if lang not in manifest.languages:
+            bad(row, "language", f"a language the reports were rendered in "
+                                 f"({', '.join(manifest.languages)}); run crm-addin report "
+                                 f"--lang {lang}", lang)
+            ok = False
+        try:
+            scope = parse_scope(rec.get("scope"), manifest.accounts)
+        except ValueError as exc:
+            bad(row, "scope", str(exc), rec.get("scope"))
+            ok = False
+        if ok:
+            out.append(Recipient(int(row), name, email, lang, scope))
+    if problems:
+        raise InputError.from_problems(problems)
+    if not out:
+        raise InputError("the Distribution sheet lists nobody to send to", sheet="Distribution")
+    return out
