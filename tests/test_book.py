@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from xlwings_fake import IMPL, REAL, FakeBook, xlwings_values
 
-from addin.book import ExcelBook, FileBook, live_values
 from addin.errors import InputError
+from addin.excel.book import ExcelBook, FileBook, live_values
 from addin.workbook import ResultTable, load_crm_workbook, load_crm_workbook_from_values
 from addin.workbook.writer import cell_link
 
@@ -263,7 +263,7 @@ def test_no_licensed_xlwings_module_is_imported():
     import subprocess
     import sys
 
-    code = ("import sys, addin.book, addin.macros; "
+    code = ("import sys, addin.excel.book, addin.excel.macros; "
             "print([m for m in sys.modules if m.startswith(('xlwings.pro', 'xlwings.server'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

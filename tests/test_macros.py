@@ -16,9 +16,10 @@ import pytest
 import xlwings
 from xlwings_fake import FakeBook, xlwings_values
 
-from addin import __version__, macros
-from addin.book import ExcelBook, FileBook
+from addin import __version__
 from addin.demo import demo_workbook_path
+from addin.excel import macros
+from addin.excel.book import ExcelBook, FileBook
 from addin.jobs import survey_workbook
 from addin.jobs.scorecard import scorecard_workbook
 from addin.jobs.tier import tier_workbook
@@ -33,7 +34,7 @@ def demo_run(tmp_path_factory):
     shutil.copyfile(demo_workbook_path(), path)
     book = FileBook(path)
     returned = {name: getattr(macros, name)(book) for name in (
-        "validate_workbook", "tier_customers", "analyse_survey", "evaluate_scorecard",
+        "validate", "tier", "survey", "scorecard",
         "show_function_reference", "about")}
     results = openpyxl.load_workbook(book.written[0])
     return book, returned, results
@@ -76,7 +77,7 @@ def test_validate_lists_problems_with_links_to_the_cells(demo_run):
         "demo_crm.xlsx: 0 errors, 0 warnings, 4 groups of duplicate customers (8 records).\n"
         "The workbook can be used.\n"
         f"Written to {book.written[0]}; click a cell reference to go there.")
-    assert returned["validate_workbook"].ok
+    assert returned["validate"].ok
 
 
 def test_tier_customers_writes_the_tiers_sheet_of_the_tier_job(demo_run):
@@ -90,7 +91,7 @@ def test_tier_customers_writes_the_tiers_sheet_of_the_tier_job(demo_run):
     counts = expected.tiers["pyramid_tier"].value_counts()
     assert book.messages[1][0].splitlines()[1] == "Pyramid: " + ", ".join(
         f"{label} {int(counts[label]):,}" for label in expected.settings.pyramid_labels)
-    assert returned["tier_customers"].pareto() == expected.pareto()
+    assert returned["tier"].pareto() == expected.pareto()
 
 
 def test_analyse_survey_writes_the_survey_results_sheet(demo_run):
@@ -120,7 +121,7 @@ def test_evaluate_scorecard_writes_the_scorecard_results_sheet(demo_run):
     assert len(kpis) == len(expected.result.kpis)
     assert book.messages[3][0] == "\n".join(
         [*expected.summary_lines(), "", f"Written to {book.written[0]}."])
-    assert returned["evaluate_scorecard"].result.overall == pytest.approx(
+    assert returned["scorecard"].result.overall == pytest.approx(
         expected.result.overall)
 
 
@@ -154,12 +155,12 @@ BAD_TRANSACTIONS = [["customer_id", "date", "amount"], ["C1", dt.datetime(2026, 
                     ["C2", "soon", 20]]
 
 
-@pytest.mark.parametrize("name", ["tier_customers", "analyse_survey", "evaluate_scorecard"])
+@pytest.mark.parametrize("name", ["tier", "survey", "scorecard"])
 def test_bad_input_is_a_message_naming_sheet_row_and_column(make_xlsx, name):
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)
     assert getattr(macros, name)(book) is None
-    action = name.replace("_", " ").capitalize()
+    action = macros.ACTIONS[name]
     assert book.messages == [(
         f"{action} stopped: the workbook has 1 problem to fix.\n\n"
         "- sheet 'Transactions', row 3, column 'date' (B): expected a date (an Excel date, or "
@@ -172,7 +173,7 @@ def test_a_bad_scorecard_setting_is_a_message_naming_its_row(make_xlsx):
             ["Financial", "Grow", "Revenue", 1, 100, 75]]
     settings = [["key", "value"], ["currency", "EUR"], ["perspective_ahp", "2, 4, 8"]]
     book = FileBook(make_xlsx({"Scorecard": rows, "Settings": settings}))
-    assert macros.evaluate_scorecard(book) is None
+    assert macros.scorecard(book) is None
     [(text, error)] = book.messages
     assert error and text.splitlines()[:3] == [
         "Evaluate scorecard stopped: the workbook has 1 problem to fix.", "",
@@ -198,7 +199,7 @@ def test_problem_message_caps_the_list():
 def test_validate_links_each_problem_to_its_cell(make_xlsx):
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)
-    report = macros.validate_workbook(book)
+    report = macros.validate(book)
     assert len(report.errors) == 1
     ws = openpyxl.load_workbook(book.written[0])["Problems"]
     problems = table_below(ws, "Problems: 1 errors, 0 warnings (click a cell to go there)")
@@ -215,7 +216,7 @@ def test_a_problem_without_a_row_links_to_the_sheet(make_xlsx):
     path = make_xlsx({"Customers": CUSTOMERS, "联系记录": contacts},
                      states={"联系记录": "hidden"})
     book = FileBook(path)
-    report = macros.validate_workbook(book)
+    report = macros.validate(book)
     assert report.ok and len(report.warnings) == 1
     ws = openpyxl.load_workbook(book.written[0])["Problems"]
     problems = table_below(ws, "Problems: 0 errors, 1 warnings (click a cell to go there)")
@@ -233,7 +234,7 @@ def test_in_place_writes_back_with_a_backup(make_xlsx):
                       "Transactions": BAD_TRANSACTIONS[:2] + [["C2", dt.datetime(2026, 2, 1),
                                                                20]]})
     before = path.read_bytes()
-    macros.tier_customers(FileBook(path, in_place=True))
+    macros.tier(FileBook(path, in_place=True))
     assert "Tiers" in openpyxl.load_workbook(path).sheetnames
     [backup] = path.parent.glob("book.bak-*.xlsx")
     assert backup.read_bytes() == before
@@ -245,7 +246,7 @@ def test_in_place_writes_back_with_a_backup(make_xlsx):
 def test_validate_in_a_live_workbook_writes_links_and_alerts(make_xlsx):
     fake = FakeBook({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS},
                     fullname="C:/crm/live.xlsx")
-    report = macros.validate_workbook(ExcelBook(fake))
+    report = macros.validate(ExcelBook(fake))
     assert [p.cell for p in report.errors] == ["B3"]
     assert ("sheets.add", "Problems", None, "Transactions") in fake.log
     written = [c for c in fake.log if c[0] == "value" and c[1][0] == "Problems"
@@ -267,7 +268,7 @@ def test_libreoffice_opens_the_problems_sheet_with_its_links(make_xlsx, soffice,
 
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)
-    macros.validate_workbook(book)
+    macros.validate(book)
     shown = soffice.to_csv(book.written[0], "Problems", tmp_path / "csv")
     rows = list(csv.reader(shown.open(encoding="utf-8")))
     assert rows[1][:5] == ["severity", "sheet", "row", "column", "cell"]
@@ -277,7 +278,7 @@ def test_libreoffice_opens_the_problems_sheet_with_its_links(make_xlsx, soffice,
     assert link is not None and "Transactions" in (link.location or link.target or "")
 
 
-SHEET_MACROS = ("validate_workbook", "tier_customers", "analyse_survey", "evaluate_scorecard")
+SHEET_MACROS = ("validate", "tier", "survey", "scorecard")
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ from report_helpers import crm_rows
 from smtp_helpers import Inbox, running_server
 from xlwings_fake import FakeBook, xlwings_values
 
-from addin import macros
-from addin.book import ExcelBook, FileBook
 from addin.demo import demo_tables
 from addin.demo.xlsx import write_reproducible_xlsx
 from addin.errors import InputError
+from addin.excel import macros
+from addin.excel.book import ExcelBook, FileBook
 from addin.jobs.tier import tier_workbook
 from addin.mail import transport_from_settings
 from addin.reports.manifest import read_manifest
@@ -179,7 +179,7 @@ def test_the_live_book_renders_from_its_cells_not_the_file(tmp_path, monkeypatch
     """The live workbook's values are used (unsaved edits count): the file on disk has another
     company name than the cells the fake holds."""
     opened = []
-    monkeypatch.setattr("addin.book.open_in_file_manager", opened.append)
+    monkeypatch.setattr("addin.excel.book.open_in_file_manager", opened.append)
     path = write_xlsx(tmp_path / "live.xlsx", crm_rows(company="On Disk Ltd"))
     cells = crm_rows(company="Unsaved Edit Ltd")
     fake = FakeBook({name: [list(r) for r in sheet] for name, sheet in cells.items()},

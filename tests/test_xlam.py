@@ -117,7 +117,7 @@ def test_olevba_reads_the_generic_callback_and_the_pinned_xlwings(built):
     assert "RibbonMyAddin" not in modules
     callback = modules["CRMRibbon"]
     assert "Sub CRMAction(control As IRibbonControl)" in callback
-    assert 'RunPython "import addin.macros as crm; crm." & control.Tag & "()"' in callback
+    assert 'RunPython "import addin.excel.macros as crm; crm." & control.Tag & "()"' in callback
     listed = re.search(r"Case (\"[^\n]*)\n", callback).group(1)
     assert re.findall(r'"(\w+)"', listed) == [b.macro for b in ribbon.buttons()]
     xl = modules["xlwings"]
@@ -201,7 +201,7 @@ def press(tags):
 def test_the_callback_runs_the_macro_each_button_names():
     tags = [b.macro for b in ribbon.buttons()]
     commands, dialogs = press(tags)
-    assert commands == [f"import addin.macros as crm; crm.{t}()" for t in tags]
+    assert commands == [f"import addin.excel.macros as crm; crm.{t}()" for t in tags]
     assert dialogs == []
 
 
@@ -213,11 +213,11 @@ def test_the_callback_runs_nothing_for_a_tag_the_table_does_not_list(tag):
 
 
 def test_every_button_runs_a_macro_that_exists():
-    if importlib.util.find_spec("addin.macros") is None:
-        pytest.skip("addin.macros has not landed on this branch yet")
-    macros = importlib.import_module("addin.macros")
+    if importlib.util.find_spec("addin.excel.macros") is None:
+        pytest.skip("addin.excel.macros has not landed on this branch yet")
+    macros = importlib.import_module("addin.excel.macros")
     missing = [b.macro for b in ribbon.buttons() if not callable(getattr(macros, b.macro, None))]
-    assert not missing, f"ribbon buttons name macros addin.macros does not have: {missing}"
+    assert not missing, f"ribbon buttons name macros addin.excel.macros does not have: {missing}"
 
 
 def test_xlwings_and_pyopenvba_are_pinned():

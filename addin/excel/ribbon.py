@@ -1,6 +1,6 @@
 """The CRM ribbon tab: the one table of its buttons, and the XML and VBA generated from it.
 
-Each button's ``tag`` is the name of a Python macro in :mod:`addin.macros`; one VBA callback,
+Each button's ``tag`` is the name of a Python macro in :mod:`addin.excel.macros`; one VBA callback,
 ``CRMAction``, runs whichever macro the pressed button's tag names. (The xlwings quickstart
 template's ``RunMain`` runs ``<addin>.main()`` whatever was pressed, so it cannot serve
 several buttons.) Tags are checked to be Python identifiers and listed in the VBA as the only
@@ -24,7 +24,7 @@ CALLBACK = f"{CALLBACK_MODULE}.CRMAction"
 class Button:
     id: str
     label: str
-    macro: str  # the function in addin.macros; the button's tag
+    macro: str  # the function in addin.excel.macros; the button's tag
     image: str  # an Office icon (imageMso)
     tip: str
 
@@ -38,20 +38,20 @@ class Group:
 
 GROUPS: tuple[Group, ...] = (
     Group("crmCustomers", "Customers", (
-        Button("crmTier", "Tier", "tier_customers", "ChartTypeBarInsertGallery",
+        Button("crmTier", "Tier", "tier", "ChartTypeBarInsertGallery",
                "ABC, key-account pyramid, RFM, lifetime value and life-cycle stage of every "
                "customer, on a Tiers sheet."),
-        Button("crmValidate", "Validate", "validate_workbook", "AcceptInvitation",
+        Button("crmValidate", "Validate", "validate", "AcceptInvitation",
                "Check every sheet against the CRM workbook contract; problems are listed on a "
                "Problems sheet with links to the cells."),
     )),
     Group("crmSatisfaction", "Satisfaction", (
-        Button("crmSurvey", "Analyse survey", "analyse_survey", "ChartTypeOtherInsertGallery",
+        Button("crmSurvey", "Analyse survey", "survey", "ChartTypeOtherInsertGallery",
                "CSAT, NPS with its margin of error, expectation gaps, Kano, importance-"
                "performance, drivers and reliability, on a Survey Results sheet."),
     )),
     Group("crmScorecard", "Scorecard", (
-        Button("crmEvaluate", "Evaluate", "evaluate_scorecard", "ConditionalFormattingMenu",
+        Button("crmEvaluate", "Evaluate", "scorecard", "ConditionalFormattingMenu",
                "Balanced-scorecard evaluation: progress, red/amber/green status, roll-up, "
                "AHP weights and trend, on a Scorecard Results sheet."),
     )),

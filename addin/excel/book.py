@@ -1,6 +1,6 @@
 """The book a ribbon macro works on: read the CRM sheets, write result sheets, talk to the user.
 
-Every macro of :mod:`addin.macros` is written against :class:`Book`, which has two
+Every macro of :mod:`addin.excel.macros` is written against :class:`Book`, which has two
 implementations:
 
 * :class:`ExcelBook` wraps the live workbook that pressed the button (``xw.Book.caller()``,

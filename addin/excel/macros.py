@@ -1,11 +1,13 @@
 """The CRM ribbon's macros: thin doors over the workflows the CLI runs.
 
 Each button of the ``CRM`` ribbon tab runs one function here through xlwings' ``RunPython``
-(``import addin.macros; addin.macros.tier_customers()``). A macro is written against the small
-book interface of :mod:`addin.book`, never against xlwings directly, and follows one pattern::
+(``import addin.excel.macros as crm; crm.tier()``). A macro is named after the ``crm-addin``
+command it twins (``validate``, ``tier``, ``survey``, ``scorecard``), never after the routine it
+calls, and is written against the small book interface of :mod:`addin.excel.book`, never
+against xlwings directly, following one pattern::
 
     @macro
-    def tier_customers(book: Book) -> TierReport:
+    def tier(book: Book) -> TierReport:
         report = tier_workbook(book.load())               # the same job as `crm-addin tier`
         where = book.write(report.result_sheets())        # the same result sheet
         book.message(f"... written to {where}")           # a few lines for the user
@@ -14,8 +16,9 @@ book interface of :mod:`addin.book`, never against xlwings directly, and follows
 The :func:`macro` decorator supplies the plumbing shared by every door:
 
 * ``book = book or caller_book()``: from Excel, the workbook that pressed the button (classic
-  xlwings, ``xw.Book.caller()``); from tests and scripts, any :class:`~addin.book.Book`, such as
-  a :class:`~addin.book.FileBook` on an ``.xlsx`` file, so every macro has a headless twin;
+  xlwings, ``xw.Book.caller()``); from tests and scripts, any :class:`~addin.excel.book.Book`,
+  such as a :class:`~addin.excel.book.FileBook` on an ``.xlsx`` file, so every macro has a
+  headless twin;
 * bad input (:class:`~addin.errors.InputError`) becomes a message box that names the sheet, the
   Excel row and the column of each problem (the first five, then a count), never a traceback.
   Anything else is a bug and is raised, which xlwings shows with its traceback.
@@ -41,13 +44,17 @@ from typing import TypeVar
 import pandas as pd
 
 from addin import __version__
-from addin.book import Book, caller_book
 from addin.errors import InputError
+from addin.excel.book import Book, caller_book
 from addin.workbook import ResultTable
 
 T = TypeVar("T")
 MAX_PROBLEM_LINES = 5  # a message box holds about 1,000 characters
 FUNCTIONS_SHEET = "CRM Functions"
+# What a message box calls each action ("Analyse survey stopped: ..."); the macros themselves are
+# named after their CLI twins.
+ACTIONS = {"validate": "Validate workbook", "tier": "Tier customers",
+           "survey": "Analyse survey", "scorecard": "Evaluate scorecard"}
 
 
 def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES) -> str:
@@ -63,7 +70,7 @@ def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES
 
 def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
     """The shared plumbing of a ribbon macro (see the module docstring)."""
-    action = func.__name__.replace("_", " ").capitalize()
+    action = ACTIONS.get(func.__name__, func.__name__.replace("_", " ").capitalize())
 
     @functools.wraps(func)
     def door(book: Book | None = None) -> T | None:
@@ -79,7 +86,7 @@ def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
 
 
 @macro
-def validate_workbook(book: Book):
+def validate(book: Book):
     """Check the workbook against the CRM contract; list every problem on a ``Problems`` sheet
     with a link to its cell, and the duplicate customers (``crm-addin validate``)."""
     report = book.validate()
@@ -101,7 +108,7 @@ def validate_workbook(book: Book):
 
 
 @macro
-def analyse_survey(book: Book):
+def survey(book: Book):
     """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
     from addin.jobs import survey_workbook
 
@@ -112,7 +119,7 @@ def analyse_survey(book: Book):
 
 
 @macro
-def tier_customers(book: Book):
+def tier(book: Book):
     """Tier every customer (ABC, pyramid, RFM, CLV, life cycle) into a ``Tiers`` sheet
     (``crm-addin tier``)."""
     from addin.jobs.tier import tier_workbook
@@ -130,7 +137,7 @@ def tier_customers(book: Book):
 
 
 @macro
-def evaluate_scorecard(book: Book):
+def scorecard(book: Book):
     """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
     scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
     from addin.jobs.scorecard import scorecard_workbook
@@ -278,6 +285,5 @@ def about(book: Book):
     return text
 
 
-__all__ = ["about", "analyse_survey", "email_executives", "evaluate_scorecard",
-           "key_account_reviews", "macro", "problem_message", "reviews_folder",
-           "show_function_reference", "tier_customers", "validate_workbook"]
+__all__ = ["about", "email_executives", "key_account_reviews", "scorecard",
+           "show_function_reference", "survey", "tier", "validate"]
