@@ -95,7 +95,7 @@ def write_results(workbook: Path, sheets: dict, out: Path | None, in_place: bool
 
 def reading_progress() -> contextlib.AbstractContextManager[Callable[[str], None]]:
     """The progress bar of reading a workbook: one step per sheet of the contract."""
-    from addin.workbook.schema import SHEETS
+    from addin.contract.schema import SHEETS
 
     return sheet_progress("Reading sheets", len(SHEETS))
 
@@ -217,7 +217,7 @@ def demo(ctx: click.Context, out: Path) -> None:
     from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
     from addin.jobs.tier import tier_workbook
     from addin.mail import DryRunTransport
-    from addin.reports.context import default_month
+    from addin.reports.month import default_month
     from addin.workbook import default_results_path, write_result_sheets
 
     out.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,9 @@ def _worker(reviews: int, lang: str, jobs: int) -> dict:
     """One measured batch in this process; returns the figures as a dict."""
     from addin.demo import DEMO_AS_OF, demo_workbook_path
     from addin.jobs.report import scorecard_for_month
-    from addin.reports.context import prepare_reports, review_context
+    from addin.reports.month import prepare_reports
     from addin.reports.render import RenderTask, render_batch, review_file_name
+    from addin.reports.review import review_context
     from addin.workbook import load_crm_workbook
 
     wb = load_crm_workbook(demo_workbook_path())

@@ -25,7 +25,7 @@ def main() -> None:
     from addin.demo import demo_workbook_path
     from addin.jobs import validate_workbook
     from addin.workbook import write_result_sheets
-    from addin.workbook.writer import _write_with_openpyxl
+    from addin.workbook.saving import _write_with_openpyxl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)

@@ -17,7 +17,7 @@ from xlwings_fake import IMPL, REAL, FakeBook, xlwings_values
 from addin.errors import InputError
 from addin.excel.book import ExcelBook, FileBook, live_values
 from addin.workbook import ResultTable, load_crm_workbook, load_crm_workbook_from_values
-from addin.workbook.writer import cell_link
+from addin.workbook.results import cell_link
 
 CUSTOMERS = [["customer_id", "name", "region"], ["C1", "Acme", "North"],
              ["C2", "Bolt & Co", "South"], [None, None, None],

@@ -1,4 +1,4 @@
-"""Every coercion rule of addin.workbook.coerce, on values written out by hand."""
+"""Every coercion rule of addin.contract.coerce, on values written out by hand."""
 
 import datetime as dt
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from addin.workbook import coerce
+from addin.contract import coerce
 
 
 def _one(func, value):

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from addin.contract.schema import SHEETS
 from addin.demo import (
     DEMO_AS_OF,
     DEMO_SEED,
@@ -26,7 +27,6 @@ from addin.demo import (
 )
 from addin.workbook import find_duplicate_customers, read_sheet
 from addin.workbook.duplicates import normalise_company_name, normalise_phone
-from addin.workbook.schema import SHEETS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks" / "demo_crm.xlsx"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from addin.cli import cli
-from addin.workbook.schema import contract_markdown
+from addin.contract.schema import contract_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def test_contract_table_matches_the_schema():
     section = re.search(r"<!-- contract:start.*?-->\n(.*?)\n<!-- contract:end -->", README, re.S)
     assert section, "README lost its contract section markers"
     assert section.group(1) == contract_markdown(), (
-        "README's contract table is stale: paste addin.workbook.schema.contract_markdown()")
+        "README's contract table is stale: paste addin.contract.schema.contract_markdown()")
 
 
 def test_two_setup_commands_and_ci_runs_the_test_one():
@@ -46,3 +46,38 @@ def test_function_reference_matches_the_registry():
     assert section, "README lost its functions section markers"
     assert section.group(1) == reference_markdown(), (
         "README's function table is stale: paste `crm-addin excel functions`")
+
+
+def _layout_rows() -> list[tuple[list[str], str]]:
+    section = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        path_cell, what = line.strip("|").split("|", 1)
+        rows.append((re.findall(r"`([^`]+)`", path_cell), what))
+    return rows
+
+
+def test_layout_table_names_only_what_exists():
+    """Every path in the README's Layout table exists, and every file a folder's row names
+    (``name.py``, ``templates/``) is in that folder."""
+    rows = _layout_rows()
+    assert rows
+    for paths, what in rows:
+        for path in paths:
+            assert (ROOT / path).exists(), f"Layout names {path}, which does not exist"
+        folder = ROOT / paths[0]
+        if folder.is_dir():
+            for name in re.findall(r"`([\w./-]+\.(?:py|html|css)|[\w-]+/)`", what):
+                assert (folder / name).exists() or (ROOT / name).exists(), \
+                    f"Layout says {paths[0]} holds {name}, which it does not"
+
+
+def test_layout_table_lists_every_room_of_the_package():
+    """Every package and top-level module of ``addin`` has a row: a new room is documented."""
+    listed = {p.rstrip("/") for paths, _ in _layout_rows() for p in paths}
+    rooms = {f"addin/{p.name}" for p in (ROOT / "addin").iterdir()
+             if (p.is_dir() and (p / "__init__.py").exists())
+             or (p.suffix == ".py" and p.name != "__init__.py")}
+    assert rooms - listed == set(), f"rooms missing from the README's Layout: {rooms - listed}"

@@ -696,7 +696,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 def test_any_results_keep_every_part_and_read_back_as_written(rows):
     """Whatever the data, the user's parts stay byte for byte, nothing becomes a formula, and
     the cells read back as the values written (text without XML-illegal characters)."""
-    from addin.workbook.writer import safe_cell_text
+    from addin.workbook.results import safe_cell_text
 
     frame = pd.DataFrame(rows, columns=["text", "number", "count"])
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,13 +27,11 @@ from addin.reports.actions import (
     next_actions,
     rules_markdown,
 )
-from addin.reports.context import (
-    prepare_reports,
-    report_settings,
-    review_context,
-    summary_context,
-)
 from addin.reports.labels import REPORT_LABELS
+from addin.reports.month import prepare_reports
+from addin.reports.review import review_context
+from addin.reports.settings import report_settings
+from addin.reports.summary import summary_context
 from addin.workbook import load_crm_workbook
 
 ROOT = Path(__file__).resolve().parent.parent

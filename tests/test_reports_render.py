@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from addin.demo import demo_workbook_path
 from addin.jobs.report import report_languages, scorecard_for_month
 from addin.reports import i18n
-from addin.reports.context import prepare_reports, review_context, summary_context
+from addin.reports.month import prepare_reports
 from addin.reports.render import (
     TEMPLATES_DIR,
     Renderer,
@@ -31,6 +31,8 @@ from addin.reports.render import (
     review_file_name,
     safe_name,
 )
+from addin.reports.review import review_context
+from addin.reports.summary import summary_context
 from addin.surveys import nps
 from addin.workbook import load_crm_workbook
 

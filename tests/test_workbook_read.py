@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import write_xlsx
 
+from addin.contract.schema import COLUMN_ALIASES, SHEETS, canonical_column, canonical_sheet
 from addin.errors import InputError
 from addin.workbook import load_crm_workbook, read_sheet, settings_dict
-from addin.workbook.schema import COLUMN_ALIASES, SHEETS, canonical_column, canonical_sheet
 
 
 def book(tmp_path: Path, sheets, name="book.xlsx") -> Path:

@@ -11,7 +11,7 @@ import pytest
 
 from addin.errors import InputError
 from addin.workbook import ResultTable, default_results_path, read_sheet, write_result_sheets
-from addin.workbook.writer import display_width
+from addin.workbook.results import display_width
 
 RESULT = pd.DataFrame({
     "customer_id": ["C1", "C2", "C3"],

@@ -1,7 +1,7 @@
 """The embedded demo workbook: a plausible B2B company, generated deterministically.
 
 ``build_demo_workbook(path)`` writes a CRM workbook that follows the workbook contract
-(DESIGN.md, ``addin.workbook.schema``) for *Northwind Industrial Supply*, a distributor of
+(DESIGN.md, ``addin.contract.schema``) for *Northwind Industrial Supply*, a distributor of
 industrial supplies in China, as of ``DEMO_AS_OF`` (2026-10-31), with 18 months of transactions
 (2025-05-01 .. 2026-10-31). Everything comes from one ``numpy.random.default_rng(seed)``: no
 dependence on the clock, the locale or hash randomisation, and the ``.xlsx`` file itself is

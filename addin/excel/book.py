@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from addin.contract.schema import canonical_sheet
 from addin.jobs.validate import ValidationReport, validate_values, validate_workbook
 from addin.workbook import (
     CRMWorkbook,
@@ -42,20 +43,20 @@ from addin.workbook import (
     load_crm_workbook_from_values,
     write_result_sheets,
 )
-from addin.workbook.schema import canonical_sheet
-from addin.workbook.writer import (
+from addin.workbook.results import (
     CHART_ROWS,
+    FORMULA_START,
     RAG_FILLS,
     RAG_FONTS,
     TABLE_STYLE,
     Chart,
     Rule,
-    _cell_value,
-    _default_format,
-    _table_name,
-    _tables,
-    _unique_headers,
+    cell_value,
+    default_format,
+    result_tables,
     safe_cell_text,
+    table_name,
+    unique_headers,
 )
 
 Sheets = Mapping[str, Sequence[ResultTable]]
@@ -165,7 +166,6 @@ class FileBook(Book):
 # --------------------------------------------------------------------------- the live workbook
 
 
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _as_text_cell(value: str) -> str:
@@ -173,13 +173,13 @@ def _as_text_cell(value: str) -> str:
     from the data stay text instead of becoming a formula; the apostrophe itself is not
     shown."""
     value = safe_cell_text(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _live_cell(value: object) -> object:
     """A data value as Excel can hold it, as the file writer writes it: missing as ``None``,
     numbers, booleans and dates as they are, text kept as text, anything else as its text."""
-    value = _cell_value(value)
+    value = cell_value(value)
     return _as_text_cell(value) if isinstance(value, str) else value
 
 
@@ -214,7 +214,7 @@ def live_values(table: ResultTable) -> pd.DataFrame:
     only formulas written, built from our own targets with quotes escaped)."""
     frame = table.frame
     out: dict[str, object] = {}
-    for i, header in enumerate(_unique_headers(list(frame.columns))):
+    for i, header in enumerate(unique_headers(list(frame.columns))):
         name = frame.columns[i]
         series = frame.iloc[:, i].reset_index(drop=True)
         cells = np.array(series.to_numpy(dtype=object), dtype=object)  # a writable copy
@@ -344,7 +344,7 @@ class ExcelBook(Book):
                 sheet = self._result_sheet(name)
                 taken = self._table_names(name)
                 row = 1
-                for table in _tables(content):
+                for table in result_tables(content):
                     row = self._write_table(sheet, table, row, taken)
                 sheet.autofit("c")
         finally:
@@ -370,11 +370,11 @@ class ExcelBook(Book):
         ncols = frame.shape[1]
         if len(frame) and ncols:
             for c, name in enumerate(frame.columns, start=1):
-                fmt = table.formats.get(str(name)) or _default_format(str(name), frame[name])
+                fmt = table.formats.get(str(name)) or default_format(str(name), frame[name])
                 if fmt:
                     sheet.range((header_row + 1, c), (last, c)).number_format = fmt
             sheet.tables.add(source=sheet.range((header_row, 1), (last, ncols)),
-                             name=_table_name(sheet.name, taken),
+                             name=table_name(sheet.name, taken),
                              table_style_name=TABLE_STYLE)
             index = {str(name): c for c, name in enumerate(frame.columns, start=1)}
             for rule in table.rules:

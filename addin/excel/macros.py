@@ -170,7 +170,7 @@ def key_account_reviews(book: Book):
     (``crm-addin report``). The month is the Settings ``as_of`` month, else the last order's.
     A review that fails is listed and skipped; the others are written."""
     from addin.jobs.report import report_workbook
-    from addin.reports.context import default_month
+    from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)
@@ -199,8 +199,8 @@ def email_executives(book: Book):
     reviews wrote. First asks, showing how many messages go to whom; sends through the Settings
     ``smtp_server``; the send log skips whoever already received the month."""
     from addin.mail import plan, send_monthly_mail, transport_from_settings
-    from addin.reports.context import default_month
     from addin.reports.manifest import MANIFEST_NAME
+    from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)

@@ -13,7 +13,7 @@ lives here rather than in xlwings converters: the same code runs in Excel and in
 
 :func:`column` reads a one-row or one-column range into a Series, :func:`table` a range with a
 header row into a DataFrame, :func:`scalar` one value; the typing rules are those of the workbook
-reader (:mod:`addin.workbook.coerce`), so a value means the same in a cell and on a sheet.
+reader (:mod:`addin.contract.coerce`), so a value means the same in a cell and on a sheet.
 :func:`spill` turns an answer back into a plain 2-D list that spills in Excel 365.
 
 Header rows are detected, not assumed (``header=None``): for numbers, dates and answers, the first
@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from addin.contract import coerce
+from addin.contract.schema import EXCEL_ERRORS, SHEETS, canonical_column, header_key
 from addin.errors import InputError
-from addin.workbook import coerce
-from addin.workbook.schema import EXCEL_ERRORS, SHEETS, canonical_column, header_key
 
 ERROR_PREFIX = "#CRM!"
 MAX_MESSAGE = 250  # Excel shows a long cell text, but a message must be readable in one line

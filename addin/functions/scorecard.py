@@ -8,6 +8,14 @@ from typing import Any
 
 import pandas as pd
 
+from addin.contract.schema import (
+    EXCEL_ERRORS,
+    PERSPECTIVES,
+    POLARITIES,
+    canonical_column,
+    choice_index,
+    header_key,
+)
 from addin.errors import InputError
 from addin.functions.ranges import column, excel_function, rows_of, scalar, spill, table
 from addin.scorecard import (
@@ -17,14 +25,6 @@ from addin.scorecard import (
     judgement_value,
     kpi_progress,
     kpi_status,
-)
-from addin.workbook.schema import (
-    EXCEL_ERRORS,
-    PERSPECTIVES,
-    POLARITIES,
-    canonical_column,
-    choice_index,
-    header_key,
 )
 
 __all__ = ["CRM_AHP", "CRM_BSC", "CRM_KPI_PROGRESS", "CRM_KPI_STATUS"]

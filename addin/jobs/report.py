@@ -1,7 +1,7 @@
 """The month's PDFs of a workbook: what ``crm-addin report`` (and ``crm-addin monthly``) run.
 
 Evaluates the scorecard (when the workbook has one), prepares the month's data once
-(:func:`addin.reports.context.prepare_reports`), renders one review per key account and
+(:func:`addin.reports.month.prepare_reports`), renders one review per key account and
 language and the portfolio summary per language (:func:`addin.reports.render.render_batch`,
 in processes), and writes ``manifest.json`` last (:mod:`addin.reports.manifest`), naming only
 the files that were written: an account whose review failed is reported and left out, the
@@ -16,13 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from addin.reports.context import (
-    ReportData,
-    default_month,
-    prepare_reports,
-    review_context,
-    summary_context,
-)
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -31,6 +24,9 @@ from addin.reports.manifest import (
     check_month,
     write_manifest,
 )
+from addin.reports.month import ReportData, default_month, prepare_reports
+from addin.reports.review import review_context
+from addin.reports.summary import summary_context
 from addin.workbook import CRMWorkbook
 
 

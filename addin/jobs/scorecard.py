@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from addin.contract.schema import header_key
 from addin.errors import InputError, Problem
 from addin.scorecard import (
     DEFAULT_RANDOM_INDEX,
@@ -46,7 +47,6 @@ from addin.scorecard import (
     strategy_map,
 )
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
-from addin.workbook.schema import header_key
 
 SHEET = "Scorecard Results"
 

@@ -21,8 +21,7 @@ from addin.tiering import (
     tier_customers,
     tier_settings,
 )
-from addin.workbook import CRMWorkbook, ResultTable
-from addin.workbook.writer import Chart, Rule
+from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
 SHEET = "Tiers"
 # Columns of the per-customer table, in the order a manager reads them.

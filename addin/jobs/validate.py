@@ -18,8 +18,8 @@ from addin.workbook import (
 )
 from addin.workbook.duplicates import find_duplicate_customers
 from addin.workbook.reader import read_sheet_values_checked
+from addin.workbook.results import cell_link
 from addin.workbook.sources import TABLE_SUFFIXES
-from addin.workbook.writer import cell_link
 
 PROBLEMS_SHEET = "Problems"
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "cell", "problem", "value"]

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from addin.contract.schema import header_key
 from addin.reports.manifest import AccountReport
-from addin.workbook.schema import header_key
 
 _SCOPE_KINDS = {
     header_key(word): kind

@@ -4,7 +4,7 @@ triggered it.
 One table, :data:`ACTION_RULES`, states every rule; :func:`next_actions` applies them to one
 row of measures per account (vectorised) and returns one row per triggered action. The
 thresholds come from the Settings sheet (:class:`ActionThresholds`, read by
-:func:`addin.reports.context.report_settings`).
+:func:`addin.reports.settings.report_settings`).
 
 Rules, most urgent first (the order of :data:`ACTION_RULES`):
 

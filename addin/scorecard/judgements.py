@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from addin.contract.schema import PERSPECTIVES, choice_index, header_key
 from addin.errors import InputError, Problem
 from addin.scorecard.ahp import (
     DEFAULT_RANDOM_INDEX,
@@ -38,7 +39,6 @@ from addin.scorecard.ahp import (
     RITable,
     ahp_weights,
 )
-from addin.workbook.schema import PERSPECTIVES, choice_index, header_key
 
 SHEET = "AHP"
 PERSPECTIVES_MATRIX = "perspectives"

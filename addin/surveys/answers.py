@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from addin.workbook.schema import EXCEL_ERRORS
+from addin.contract.schema import EXCEL_ERRORS
 
 VALID, BLANK, TEXT, OUT_OF_RANGE = 0, 1, 2, 3
 REASONS = {BLANK: "blank", TEXT: "text", OUT_OF_RANGE: "out of range"}

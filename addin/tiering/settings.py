@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from addin.contract import coerce
+from addin.contract.schema import header_key
 from addin.errors import InputError
 from addin.tiering.lifecycle import LifecycleRules
-from addin.workbook import coerce
-from addin.workbook.schema import header_key
 
 SHEET = "Settings"
 _LIST_SPLIT = re.compile(r"\s*[,，;；、]\s*")

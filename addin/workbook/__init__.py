@@ -8,7 +8,7 @@ Public API::
     find_duplicate_customers(customers) -> DataFrame
     write_result_sheets(source, dest, {name: frame})
 
-The contract itself (sheets, columns, aliases, types) is in :mod:`addin.workbook.schema`.
+The contract itself (sheets, columns, aliases, types) is in :mod:`addin.contract.schema`.
 """
 
 from addin.workbook.duplicates import find_duplicate_customers
@@ -20,13 +20,8 @@ from addin.workbook.reader import (
     read_sheet_checked,
     settings_dict,
 )
-from addin.workbook.writer import (
-    Chart,
-    ResultTable,
-    Rule,
-    default_results_path,
-    write_result_sheets,
-)
+from addin.workbook.results import Chart, ResultTable, Rule
+from addin.workbook.saving import default_results_path, write_result_sheets
 
 __all__ = [
     "CRMWorkbook",

@@ -1,6 +1,6 @@
 """Read CRM workbooks into validated, typed DataFrames.
 
-``read_sheet(path, sheet)`` reads one sheet of the contract (see :mod:`addin.workbook.schema`);
+``read_sheet(path, sheet)`` reads one sheet of the contract (see :mod:`addin.contract.schema`);
 ``load_crm_workbook(path)`` reads every contract sheet the workbook has. Both check every cell
 and raise one :class:`~addin.errors.InputError` listing every problem at once.
 
@@ -26,9 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from addin.errors import InputError, Problem, column_letter
-from addin.workbook import coerce
-from addin.workbook.schema import (
+from addin.contract import coerce
+from addin.contract.schema import (
     EXCEL_MAX_ROWS,
     SHEETS,
     SURVEY_PREFIXES,
@@ -40,6 +39,7 @@ from addin.workbook.schema import (
     header_key,
     snake_name,
 )
+from addin.errors import InputError, Problem, column_letter
 from addin.workbook.sources import (
     RawSheet,
     open_workbook,

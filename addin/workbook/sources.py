@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from addin.contract.schema import SHEETS, canonical_column, canonical_sheet
 from addin.errors import InputError, Problem, column_letter
-from addin.workbook.schema import SHEETS, canonical_column, canonical_sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xltx", ".xltm", ".xlam")
 TABLE_SUFFIXES = (".csv", ".txt", ".parquet", ".pq")

@@ -29,7 +29,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from addin.workbook.schema import EXCEL_ERRORS
+from addin.contract.schema import EXCEL_ERRORS
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Microsecond resolution: nanoseconds end in 2262, and ERP exports use 9999-12-31 for "never".

@@ -1,0 +1,238 @@
+"""The plain context of the portfolio summary (``report_templates/summary.html``), cut out of
+the month's :class:`~addin.reports.month.ReportData`; see :mod:`addin.reports.month` for
+where every figure comes from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from addin.reports.actions import ACTION_KEYS
+from addin.reports.month import (
+    SURVEY_MONTHS,
+    ReportData,
+    change,
+    csat_block,
+    nps_block,
+    plain,
+    quarter_scores,
+    ratio,
+    recent_survey,
+    record,
+    records,
+    window_quarters,
+)
+from addin.scorecard import kpi_status
+
+TOP_ACCOUNTS = 20
+AT_RISK_ROWS = 15
+
+def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
+    """The plain context of the portfolio summary (see ``report_templates/summary.html``)."""
+    from addin.tiering import pareto_point, pareto_table
+
+    s = data.settings
+    t = data.tiers
+    value_col = "margin" if s.tiers.tier_by == "margin" and t["margin"].notna().any() \
+        else "revenue"
+    n = len(t)
+    labels = list(s.tiers.pyramid_labels)
+
+    # tier distribution
+    total_value = float(t["revenue"].clip(lower=0).sum())
+    ytd = data.periods["ytd"]["revenue"].reindex(t.index).fillna(0.0)
+    grouped = pd.DataFrame({"tier": t["pyramid_tier"], "revenue": t["revenue"],
+                            "ytd": ytd}).groupby("tier", sort=False).agg(
+        customers=("revenue", "size"), revenue=("revenue", "sum"), ytd=("ytd", "sum"))
+    grouped = grouped.reindex(labels)
+    ytd_total = data.totals["ytd"]["revenue"]
+    tiers_rows = []
+    for label, row in grouped.iterrows():
+        customers = int(row["customers"]) if pd.notna(row["customers"]) else 0
+        revenue, ytd_sum = plain(row["revenue"]) or 0.0, plain(row["ytd"]) or 0.0
+        tiers_rows.append({
+            "tier": label, "key": label in s.tiers.key_account_tiers, "customers": customers,
+            "customer_share": customers / n if n else None, "revenue": revenue,
+            "revenue_share": ratio(revenue, total_value), "ytd": ytd_sum,
+            "ytd_share": ratio(ytd_sum, ytd_total)})
+
+    table = pareto_table(t[value_col])
+    point = pareto_point(t[value_col])
+    top20 = pareto_point(t[value_col], 0.2) if n else None
+    counts = np.unique(np.ceil(np.round(np.arange(1, 101) / 100 * n, 9)).astype(np.int64)) \
+        if n else np.array([], dtype=np.int64)
+    cumulative = table["cumulative_share"].to_numpy()
+    curve = {"x": [0.0, *(counts / n).tolist()] if n else [],
+             "y": [0.0, *cumulative[counts - 1].tolist()] if n else []}
+    pareto = {"customers": point.customers, "n": point.n,
+              "customer_share": plain(point.customer_share),
+              "value_share": plain(point.value_share),
+              "top20_share": plain(top20.value_share) if top20 else None,
+              "value": value_col, "curve": curve}
+
+    # top accounts, by the tiering's rank
+    top = t.sort_values("rank", kind="stable").head(TOP_ACCOUNTS)
+    ytd_ly = data.periods["ytd_ly"]["revenue"]
+    top_rows = []
+    for cid, row in top.iterrows():
+        y = float(ytd.get(cid, 0.0))
+        top_rows.append({
+            "customer_id": cid, "name": plain(row.get("name")) or cid,
+            "region": plain(row.get("region")), "tier": row["pyramid_tier"],
+            "rank": int(row["rank"]), "revenue": float(row["revenue"]),
+            "value_share": plain(row["value_share"]), "ytd": y,
+            "ytd_share": ratio(y, ytd_total),
+            "ytd_change": change(y, float(ytd_ly.get(cid, 0.0))),
+            "rfm_segment": plain(row["rfm_segment"]),
+            "lifecycle_stage": plain(row["lifecycle_stage"])})
+
+    movers = _movers(data)
+    at_risk_all = _at_risk(data)
+    at_risk = at_risk_all[:AT_RISK_ROWS]
+    survey = _summary_survey(data)
+    scorecard = _summary_scorecard(data)
+    key = t["key_account"]
+    headline = {
+        "customers": n, "buyers": int((t["orders"] > 0).sum()),
+        "key_accounts": int(key.sum()),
+        "key_tiers": list(s.tiers.key_account_tiers),
+        "revenue_month": data.totals["month"]["revenue"],
+        "revenue_month_ly": data.totals["month_ly"]["revenue"],
+        "month_change": change(data.totals["month"]["revenue"],
+                                data.totals["month_ly"]["revenue"]),
+        "revenue_ytd": ytd_total, "revenue_ytd_ly": data.totals["ytd_ly"]["revenue"],
+        "ytd_change": change(ytd_total, data.totals["ytd_ly"]["revenue"]),
+        "margin_ytd": data.totals["ytd"]["margin"],
+        "margin_rate_ytd": ratio(data.totals["ytd"]["margin"], ytd_total)
+        if data.totals["ytd"]["margin"] is not None else None,
+        "key_share_ytd": ratio(float(ytd[key].sum()), ytd_total),
+        "at_risk": len(at_risk_all),
+        "nps": survey["nps"]["score"] if survey and survey.get("nps") else None,
+        "nps_moe": survey["nps"]["moe"] if survey and survey.get("nps") else None,
+        "csat": survey["csat"]["score"] if survey and survey.get("csat") else None,
+        "scorecard": scorecard["overall"] if scorecard else None,
+    }
+    return {
+        "kind": "summary", "lang": lang, "currency": s.currency,
+        "company": s.company_for(lang), "month": data.month,
+        "month_start": data.month_start.date(), "as_of": data.as_of.date(),
+        "data_start": data.data_start.date() if data.data_start is not None else None,
+        "last_year_partial": data.last_year_partial, "headline": headline,
+        "tiers": tiers_rows, "pareto": pareto, "top": top_rows, "movers": movers,
+        "at_risk": at_risk, "at_risk_more": len(at_risk_all) - len(at_risk),
+        "survey": survey, "scorecard": scorecard,
+        "monthly_total": {"months": list(data.trend_months),
+                          "revenue": [plain(v) or 0.0 for v in
+                                      data.monthly_total["revenue"]],
+                          "margin": ([plain(v) for v in data.monthly_total["margin"]]
+                                     if data.totals["month"]["margin"] is not None else None)},
+    }
+
+
+def _movers(data: ReportData) -> dict[str, Any]:
+    """Tier changes since the previous month's end: every change into, out of or within
+    the key-account tiers, and a from x to count of all customers."""
+    hist = data.tier_history
+    labels = list(data.settings.tiers.pyramid_labels)
+    key_tiers = set(data.settings.tiers.key_account_tiers)
+    if hist.shape[1] < 2:
+        return {"previous_month": None, "rows": [], "matrix": [], "labels": labels,
+                "changed": 0}
+    previous_month, current_month = hist.columns[-2], hist.columns[-1]
+    before, now = hist[previous_month], hist[current_month]
+    changed = before.notna() & now.notna() & (before != now)
+    level = {label: i for i, label in enumerate(labels)}
+    moved = pd.DataFrame({"before": before[changed], "now": now[changed]})
+    moved["up"] = moved["now"].map(level) < moved["before"].map(level)
+    relevant = moved[moved["before"].isin(key_tiers) | moved["now"].isin(key_tiers)]
+    t = data.tiers.reindex(relevant.index)
+    relevant = relevant.assign(name=t.get("name"), region=t.get("region"),
+                               rank=t["rank"], revenue=t["revenue"])
+    relevant = relevant.sort_values(["up", "rank"], ascending=[False, True], kind="stable")
+    rows = [{"customer_id": cid, **record(r)} for cid, r in
+            relevant[["name", "region", "before", "now", "up", "rank", "revenue"]].iterrows()]
+    for r in rows:
+        r["name"] = r["name"] or r["customer_id"]
+    matrix = pd.crosstab(before[before.notna() & now.notna()],
+                         now[before.notna() & now.notna()]).reindex(
+        index=labels, columns=labels, fill_value=0)
+    return {"previous_month": previous_month, "rows": rows, "labels": labels,
+            "matrix": [{"from": f, "counts": [int(v) for v in matrix.loc[f]]}
+                       for f in labels],
+            "changed": int(changed.sum()), "key_changed": len(rows)}
+
+
+def _at_risk(data: ReportData) -> list[dict[str, Any]]:
+    """Key accounts with at least one next action: most actions first, then the most urgent
+    action (the rule table's order), then by rank."""
+    a = data.actions
+    a = a[a["customer_id"].isin(data.key_accounts)]
+    if a.empty:
+        return []
+    t = data.tiers
+    out = []
+    for cid, part in a.groupby("customer_id", sort=False):
+        out.append({"customer_id": cid, "name": plain(t.at[cid, "name"]) if "name" in t
+                    else cid, "region": plain(t.at[cid, "region"]) if "region" in t else None,
+                    "tier": t.at[cid, "pyramid_tier"], "rank": int(t.at[cid, "rank"]),
+                    "revenue": float(t.at[cid, "revenue"]), "actions": records(part)})
+    urgency = {key: i for i, key in enumerate(ACTION_KEYS)}
+    out.sort(key=lambda r: (-len(r["actions"]), urgency[r["actions"][0]["action"]], r["rank"]))
+    for r in out:
+        r["name"] = r["name"] or r["customer_id"]
+    return out
+
+
+def _summary_survey(data: ReportData) -> dict[str, Any] | None:
+    if data.survey is None or data.survey.empty:
+        return None
+    s = data.settings.survey
+    recent = recent_survey(data.survey, data.as_of)
+    dates = pd.to_datetime(recent["date"])
+    out: dict[str, Any] = {"responses": int(len(recent)),
+                           "start": plain(dates.min()), "end": plain(dates.max()),
+                           "months": SURVEY_MONTHS, "nps": None, "csat": None}
+    if "nps" in recent.columns:
+        out["nps"] = nps_block(recent["nps"], s)
+    if "overall" in recent.columns:
+        out["csat"] = csat_block(recent["overall"], s)
+    by_tier = []
+    for label in data.settings.tiers.pyramid_labels:
+        part = recent[recent["tier"] == label]
+        row = {"tier": label, "responses": int(len(part)), "nps": None, "csat": None}
+        if "nps" in part.columns:
+            row["nps"] = nps_block(part["nps"], s)
+        if "overall" in part.columns:
+            row["csat"] = csat_block(part["overall"], s)
+        by_tier.append(row)
+    out["by_tier"] = by_tier
+    out["quarters"] = quarter_scores(data.survey, window_quarters(data.month), s)
+    return out
+
+
+def _summary_scorecard(data: ReportData) -> dict[str, Any] | None:
+    r = data.scorecard
+    if r is None:
+        return None
+    overall_status = str(kpi_status(pd.Series([r.overall / 100]))[0])
+    perspectives = [{"perspective": p, "score": plain(row["score"]),
+                     "weight": plain(row["weight"]), "status": row["status"],
+                     "kpis": int((r.kpis["perspective"] == p).sum()),
+                     "red": int(((r.kpis["perspective"] == p)
+                                 & (r.kpis["status"] == "red")).sum())}
+                    for p, row in r.perspectives.iterrows()]
+    kpis = r.kpis[r.kpis["status"].isin(["red", "amber"])]
+    cols = [c for c in ("perspective", "kpi", "target", "actual", "unit", "status", "progress")
+            if c in kpis.columns]
+    trend = None
+    if data.scorecard_by_period is not None and not data.scorecard_by_period.empty:
+        bp = data.scorecard_by_period
+        trend = {"periods": [str(p) for p in bp["period"]],
+                 "overall": [plain(v) for v in bp["overall"]]}
+    return {"overall": float(r.overall), "status": overall_status, "period": r.period,
+            "perspectives": perspectives, "weights_source": r.weights_source,
+            "attention": records(kpis[cols].sort_values("status", key=lambda s: s.map(
+                {"red": 0, "amber": 1}), kind="stable")),
+            "notes": list(r.notes), "trend": trend}

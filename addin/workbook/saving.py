@@ -1,0 +1,246 @@
+"""Saving result sheets safely, into a copy of the user's workbook or back into it.
+
+Each result is an Excel table (ListObject) with a header row, number formats by column type
+(dates ``yyyy-mm-dd``, integers ``#,##0``, decimals ``#,##0.00``, shares ``0.0%``), a frozen
+header and column widths fitted to the content (CJK characters count double). A sheet may hold
+several tables one below the other, each under a bold title.
+
+Safety rules:
+
+* The user's workbook is read, never rebuilt: result sheets are added at the package level
+  (:mod:`addin.workbook.package`), so every part already there (charts, pictures, pivot tables,
+  VBA, names, external links) is copied byte for byte. Results go to a copy unless
+  ``in_place=True`` asks to write them back, which first keeps a backup
+  (``book.bak-YYYYmmdd-HHMMSS.xlsx`` beside the workbook).
+* The write is atomic: a temporary file in the destination folder, then a rename, so an
+  interrupted run leaves either the old file or the new one, never half of one.
+* Text from the data is written as text, never as a formula: a value that begins with ``=``,
+  ``+``, ``-`` or ``@`` is stored as a string cell, so ``=HYPERLINK(...)`` in a customer name
+  stays inert. Characters XML cannot hold are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from addin.errors import InputError
+from addin.workbook.results import SheetContent
+from addin.workbook.writer import add_result_sheet
+
+_OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+
+def atomic_save(wb, dest: Path) -> None:
+    """Save an openpyxl workbook to ``dest`` through a temporary file and a rename."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_results_path(source: str | Path) -> Path:
+    """``book.xlsx`` -> ``book_results.xlsx`` beside it (``.xlsm`` keeps its macros suffix)."""
+    source = Path(source)
+    suffix = source.suffix.lower() if source.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    return source.with_name(f"{source.stem}_results{suffix}")
+
+
+_PACKAGE_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def write_result_sheets(
+    dest: str | Path,
+    sheets: Mapping[str, SheetContent],
+    *,
+    source: str | Path | None = None,
+    in_place: bool = False,
+    backup: bool = True,
+) -> Path:
+    """Write ``sheets`` (sheet name -> DataFrame, ResultTable or list of them) to ``dest``.
+
+    With ``source``, ``dest`` is that workbook with the result sheets added (a sheet of the
+    same name, from an earlier run, is replaced where it stands; new ones go last). An .xlsx or
+    .xlsm source is copied part for part, so nothing in it is lost; what could not be kept
+    (encryption, a signature, VBA going to .xlsx, ...) is refused with an InputError naming it.
+    Other sources (.xls, .xlsb, .ods, CSV) give a new workbook holding the result sheets.
+
+    ``dest`` may not be the source, unless ``in_place=True``: then ``dest`` is the user's own
+    .xlsx/.xlsm (``source`` may be omitted or must name the same file), the results are
+    written into it through a temporary file in its folder and an atomic rename, and with
+    ``backup`` the original is first kept as ``<name>.bak-YYYYmmdd-HHMMSS<suffix>`` beside it.
+    A failure at any point leaves the original as it was. Returns ``dest``.
+    """
+    dest = Path(dest)
+    if dest.suffix.lower() not in _PACKAGE_SUFFIXES:
+        raise InputError(f"{dest.name}: result workbooks are written as .xlsx (or .xlsm)")
+    if in_place:
+        if source is not None and Path(source).resolve() != dest.resolve():
+            raise ValueError("in_place writes into dest itself; source must be dest or None")
+        source = dest
+        _check_writable_in_place(dest)
+    elif source is not None:
+        source = Path(source)
+        if source.exists() and dest.exists() and source.resolve() == dest.resolve():
+            raise InputError(
+                f"{dest.name} is the workbook being read; results go to a copy "
+                f"(for example {default_results_path(source).name}), or back into it "
+                "with in-place writing")
+    if source is not None and source.suffix.lower() in _PACKAGE_SUFFIXES:
+        _write_into_package(dest, sheets, source, in_place=in_place, backup=backup)
+        return dest
+    return _write_with_openpyxl(dest, sheets, source)
+
+
+def _write_with_openpyxl(dest: Path, sheets: Mapping[str, SheetContent],
+                         source: Path | None) -> Path:
+    """The workbook rebuilt by openpyxl: for sources that are not OOXML packages (they become
+    a new workbook of result sheets) and templates. Loses what openpyxl does not model."""
+    from openpyxl import Workbook, load_workbook
+
+    if source is not None and source.suffix.lower() in _OPENPYXL_SUFFIXES:
+        keep_vba = source.suffix.lower() in (".xlsm", ".xltm")
+        try:
+            wb = load_workbook(source, keep_vba=keep_vba, keep_links=True)
+        except Exception as exc:
+            raise InputError(f"{source.name} cannot be copied ({type(exc).__name__}: "
+                             f"{str(exc)[:120]})") from exc
+    else:
+        wb = Workbook()
+        wb.remove(wb.active)
+    for name, content in sheets.items():
+        add_result_sheet(wb, name, content)
+    atomic_save(wb, dest)
+    return dest
+
+
+def _check_writable_in_place(path: Path) -> None:
+    if path.suffix.lower() not in _PACKAGE_SUFFIXES:
+        raise InputError(f"{path.name}: results can be written back into .xlsx and .xlsm "
+                         "workbooks only; write them to a copy")
+    if not path.is_file():
+        raise InputError(f"file not found: {path}; check the file name and folder")
+    for lock in (f"~${path.name}", f".~lock.{path.name}#"):
+        if (path.parent / lock).exists():
+            raise InputError(f"{path.name} is open in Excel or LibreOffice ({lock} exists); "
+                             "close it first, or write the results to a copy")
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: Path, *,
+                        in_place: bool, backup: bool) -> None:
+    """Render the result sheets alone with openpyxl, graft them into ``source``'s package, and
+    put the result at ``dest`` atomically (after a backup when writing in place)."""
+    from openpyxl import Workbook
+
+    from addin.workbook.package import graft_sheets, open_source
+
+    before = _file_state(source)
+    fd, rendered = tempfile.mkstemp(prefix="crm-results-", suffix=".xlsx")
+    os.close(fd)
+    rendered = Path(rendered)
+    try:
+        if sheets:
+            wb = Workbook()
+            wb.remove(wb.active)
+            for name, content in sheets.items():
+                add_result_sheet(wb, name, content)
+            wb.save(rendered)
+
+        def write(fh) -> None:
+            if sheets:
+                graft_sheets(source, rendered, fh, macro_dest=dest.suffix.lower() == ".xlsm")
+            else:
+                open_source(source).close()
+                with source.open("rb") as src:
+                    shutil.copyfileobj(src, fh)
+
+        def before_replace() -> Path | None:
+            if not in_place:
+                return None
+            if _file_state(source) != before:
+                raise InputError(f"{source.name} was changed by another program while the "
+                                 "results were being written; nothing was written, run again")
+            return keep_backup(source) if backup else None
+
+        _atomic_write(dest, write, before_replace)
+    finally:
+        rendered.unlink(missing_ok=True)
+
+
+def _atomic_write(dest: Path, write, before_replace) -> None:
+    """``write(file)`` into a temporary file beside ``dest``, flushed to disk, then
+    ``before_replace()`` (which may return a backup it made) and an atomic rename over
+    ``dest``; on any failure the temporary file (and that backup) is removed and ``dest`` is as
+    it was."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if dest.exists():
+            shutil.copymode(dest, tmp)
+        else:  # mkstemp makes the file private; a results workbook is as shareable as any
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        made = before_replace()
+        try:
+            os.replace(tmp, dest)
+        except OSError as exc:
+            if made is not None:
+                made.unlink(missing_ok=True)
+            raise InputError(f"{dest.name} could not be replaced ({exc.strerror or exc}); it "
+                             "may be open in another program. Nothing was changed") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def backup_path(path: Path, when: dt.datetime, n: int = 1) -> Path:
+    """``book.xlsx`` -> ``book.bak-20261123-091500.xlsx`` (``-2``, ``-3`` ... for a second
+    backup within the same second); the suffix stays, so Excel opens the backup as it is."""
+    extra = "" if n == 1 else f"-{n}"
+    return path.with_name(f"{path.stem}.bak-{when:%Y%m%d-%H%M%S}{extra}{path.suffix}")
+
+
+def keep_backup(path: Path) -> Path:
+    """Keep the current ``path`` as a backup beside it (a hard link where the file system has
+    them: instant, and the rename that follows leaves it holding the old file; else a copy)."""
+    when = dt.datetime.now()
+    n = 1
+    while True:
+        target = backup_path(path, when, n)
+        try:
+            os.link(path, target)
+            return target
+        except FileExistsError:
+            n += 1
+        except OSError:
+            try:
+                with path.open("rb") as src, target.open("xb") as out:
+                    try:
+                        shutil.copyfileobj(src, out, 1 << 20)
+                    except BaseException:
+                        target.unlink(missing_ok=True)
+                        raise
+            except FileExistsError:
+                n += 1
+                continue
+            shutil.copystat(path, target)
+            return target
