@@ -79,19 +79,19 @@ class SurveyResults:
             "ties M > O > A > I; Fong's test of the top two)",
             formats={"better": "0.000", "worse": "0.000", "fong_threshold": "0.0"},
             rules=[Rule("better", "databar")]))
-        ipa = r.ipa.attrs
-        split = (f"split at the {ipa['split']}: importance {ipa['importance_split']:.2f}, "
-                 f"performance {ipa['performance_split']:.2f}" if "split" in ipa else "")
+        ipa = r.ipa
+        split = (f"split at the {ipa.split}: importance {ipa.importance_split:.2f}, "
+                 f"performance {ipa.performance_split:.2f}" if not ipa.table.empty else "")
         tables.append(ResultTable(
-            r.ipa, f"Importance-performance ({split})" if split else "Importance-performance",
+            ipa.table, f"Importance-performance ({split})" if split else "Importance-performance",
             chart=Chart("scatter", x="performance", y=["importance"],
                         title="Importance-performance map", x_title="performance (mean)",
                         y_title="importance (mean)")))
-        d = r.drivers.attrs
+        d = r.drivers
         drivers_title = "Key drivers of overall satisfaction (Johnson's relative weights"
-        if d.get("n"):
-            drivers_title += f"; R² = {d['r_squared']:.3f}, n = {d['n']:,}"
-        tables.append(ResultTable(r.drivers, drivers_title + ")",
+        if d.n:
+            drivers_title += f"; R² = {d.r_squared:.3f}, n = {d.n:,}"
+        tables.append(ResultTable(r.drivers.table, drivers_title + ")",
                                   formats={"r": "0.000", "raw_weight": "0.000"},
                                   rules=[Rule("share", "databar")]))
         tables.append(ResultTable(

@@ -14,6 +14,7 @@ from addin.errors import InputError
 from addin.tiering import (
     LIFECYCLE_STAGES,
     RFM_SEGMENTS,
+    CustomerTiers,
     ParetoPoint,
     TierSettings,
     pareto_point,
@@ -40,12 +41,17 @@ class TierReport:
     used, with the summaries the ``Tiers`` sheet shows."""
 
     path: Path | None
-    tiers: pd.DataFrame
+    result: CustomerTiers
     settings: TierSettings
 
     @property
+    def tiers(self) -> pd.DataFrame:
+        """One row per customer (:attr:`CustomerTiers.table`)."""
+        return self.result.table
+
+    @property
     def as_of(self) -> pd.Timestamp | None:
-        return self.tiers.attrs.get("as_of")
+        return self.result.as_of
 
     @property
     def value_column(self) -> str:
@@ -111,8 +117,8 @@ class TierReport:
         t = self.tiers
         point = self.pareto()
         top20 = pareto_point(t[self.value_column], 0.2) if len(t) else None
-        bg = t.attrs.get("bgnbd")
-        gg = t.attrs.get("gamma_gamma")
+        bg = self.result.bgnbd
+        gg = self.result.gamma_gamma
         rows = [
             ("as of", self.as_of.date().isoformat() if self.as_of is not None else ""),
             ("customers", len(t)),
@@ -124,7 +130,7 @@ class TierReport:
             ("top 20% of customers bring", f"{top20.value_share:.1%}" if top20 else ""),
             ("key accounts", int(t["key_account"].sum())),
             ("key-account tiers", ", ".join(self.settings.key_account_tiers)),
-            ("CLV method", t.attrs.get("clv_method", "")),
+            ("CLV method", self.result.clv_method),
             ("CLV horizon (months)", self.settings.clv_months),
             ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else ""),
         ]
@@ -133,8 +139,8 @@ class TierReport:
                          f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}"))
         if gg is not None:
             rows.append(("Gamma-Gamma p, q, v", f"{gg.p:.4g}, {gg.q:.4g}, {gg.v:.4g}"))
-        if t.attrs.get("retention_rate") is not None:
-            rows.append(("yearly retention (margin formula)", t.attrs["retention_rate"]))
+        if self.result.retention_rate is not None:
+            rows.append(("yearly retention (margin formula)", self.result.retention_rate))
         values = [v if not (isinstance(v, float) and math.isnan(v)) else "" for _, v in rows]
         return pd.DataFrame({"measure": [m for m, _ in rows],
                              "value": pd.Series(values, dtype=object)})
@@ -181,5 +187,5 @@ def tier_workbook(wb: CRMWorkbook, as_of: object = None) -> TierReport:
         raise InputError("the workbook has no Transactions sheet; tiering needs the orders "
                          "(customer_id, date, amount)", sheet="Transactions")
     settings = tier_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
-    tiers = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of)
-    return TierReport(path=wb.path, tiers=tiers, settings=settings)
+    result = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of)
+    return TierReport(path=wb.path, result=result, settings=settings)

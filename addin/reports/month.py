@@ -216,7 +216,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     has_margin = "margin" in tx.columns and tx["margin"].notna().any()
     customers_sheet = sheets.get("Customers")
 
-    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of)
+    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of).table
     history_ends = [p.to_timestamp(how="end").normalize() for p in
                     pd.period_range(end=month, periods=HISTORY_MONTHS, freq="M")]
     history = {}
@@ -226,7 +226,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
             history[label] = tiers["pyramid_tier"]
         elif end >= data_start:
             history[label] = tier_customers(customers_sheet, tx, cfg.tiers,
-                                            as_of=end)["pyramid_tier"]
+                                            as_of=end).table["pyramid_tier"]
     tier_history = pd.DataFrame(history).reindex(tiers.index)
 
     key_ids = list(tiers[tiers["key_account"]].sort_values("rank", kind="stable").index)

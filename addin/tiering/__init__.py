@@ -28,7 +28,7 @@ from addin.tiering.clv import (
     fit_gamma_gamma,
     simple_clv,
 )
-from addin.tiering.customers import MODEL_CLV, SIMPLE_CLV, tier_customers
+from addin.tiering.customers import MODEL_CLV, SIMPLE_CLV, CustomerTiers, tier_customers
 from addin.tiering.lifecycle import (
     LIFECYCLE_STAGES,
     RELATIONSHIP_LEVELS,
@@ -46,7 +46,15 @@ from addin.tiering.ranking import (
     pareto_point,
     pareto_table,
 )
-from addin.tiering.rfm import RFM_SEGMENTS, RFMSegment, rfm_scores, rfm_segment, rfm_summary
+from addin.tiering.rfm import (
+    NO_PURCHASE,
+    RFM_SEGMENTS,
+    RFMSegment,
+    rfm_customer_scores,
+    rfm_scores,
+    rfm_segment,
+    rfm_summary,
+)
 from addin.tiering.settings import TierSettings, tier_settings
 
 __all__ = [
@@ -61,6 +69,8 @@ __all__ = [
     "MODEL_CLV",
     "ParetoPoint",
     "RELATIONSHIP_LEVELS",
+    "CustomerTiers",
+    "NO_PURCHASE",
     "RFM_SEGMENTS",
     "RFMSegment",
     "SIMPLE_CLV",
@@ -74,6 +84,7 @@ __all__ = [
     "pareto_point",
     "pareto_table",
     "relationship_level",
+    "rfm_customer_scores",
     "rfm_scores",
     "rfm_segment",
     "rfm_summary",

@@ -315,12 +315,11 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     """One contract sheet of a workbook (or a .csv/.parquet file) as a validated DataFrame.
 
     ``sheet`` is the contract's name or any alias (``"Customers"``, ``"客户"``). Raises
-    :class:`~addin.errors.InputError` listing every bad cell. Warnings (hidden sheet, a sheet
-    at Excel's row limit, a column without a header) are in ``frame.attrs["warnings"]``.
+    :class:`~addin.errors.InputError` listing every bad cell. The warnings (hidden sheet, a
+    sheet at Excel's row limit, a column without a header) come with
+    :func:`read_sheet_checked`.
     """
-    frame, warnings = read_sheet_checked(path, sheet)
-    frame.attrs["warnings"] = [str(w) for w in warnings]
-    return frame
+    return read_sheet_checked(path, sheet)[0]
 
 
 def load_crm_workbook(
