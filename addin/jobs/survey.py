@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin.contract.units import excel_format
 from addin.errors import InputError
 from addin.surveys import SurveyReport, analyse_survey
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule, load_crm_workbook
@@ -62,8 +63,11 @@ class SurveyResults:
         start, end = r.period
         period = (f"{start:%Y-%m-%d} to {end:%Y-%m-%d}" if start is not None and end is not None
                   else "all dates")
-        tables = [ResultTable(r.headline(), "Survey headline",
-                              formats={"value": "#,##0.0##"})]
+        headline = r.headline()
+        # responses, CSAT, NPS, its margin, CES, index (and alpha): a format per row
+        kinds = ["count", "percent", "points", "points", "score", "points", "ratio"]
+        tables = [ResultTable(headline, "Survey headline", formats={
+            "value": [excel_format(k) for k in kinds[:len(headline)]]})]
         if r.groups is not None:
             tables.append(ResultTable(
                 r.groups, f"By {r.by} (NPS of each group against the rest: z-test)",

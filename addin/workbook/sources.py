@@ -177,6 +177,37 @@ class RawSheet:
     total_rows: int  # rows the sheet spans, header included
     hidden: bool = False
     merged_header: list[str] = field(default_factory=list)
+    # (Excel row, 0-based column) of the cells formatted as percentages, where the source
+    # keeps number formats (.xlsx, .xlsm); calamine gives values only
+    percent_cells: frozenset[tuple[int, int]] = frozenset()
+
+
+_LITERAL = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters show as typed
+
+
+def percent_cells(path: Path, sheet: str) -> frozenset[tuple[int, int]]:
+    """The cells of ``sheet`` whose number format is a percentage (``0%``, ``0.0%``), as
+    (Excel row, 0-based column), for an .xlsx or .xlsm file; empty for any other source.
+    Read with openpyxl in read-only mode: styles and this one sheet, not the whole book."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        return frozenset()
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # calamine read it; a format we cannot see is no percentage
+        return frozenset()
+    try:
+        out = set()
+        for row in wb[sheet].iter_rows():
+            for cell in row:
+                fmt = getattr(cell, "number_format", None)
+                if (isinstance(cell.value, (int, float)) and isinstance(fmt, str)
+                        and "%" in _LITERAL.sub("", fmt)):
+                    out.add((cell.row, cell.column - 1))
+        return frozenset(out)
+    finally:
+        wb.close()
 
 
 def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:

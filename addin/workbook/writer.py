@@ -18,8 +18,9 @@ from addin.workbook.results import (
     ResultTable,
     Rule,
     SheetContent,
+    cell_format,
     cell_value,
-    default_format,
+    column_formats,
     display_width,
     result_tables,
     safe_cell_text,
@@ -47,8 +48,7 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
         cell.data_type = "s"
         cell.font = Font(bold=True)
     header_row = row
-    formats = [table.formats.get(str(name)) or default_format(str(name), frame[name])
-               for name in frame.columns]
+    formats = column_formats(table)
     columns = [frame.iloc[:, i].to_numpy(dtype=object) for i in range(frame.shape[1])]
     for r in range(len(frame)):
         row += 1
@@ -59,8 +59,8 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
             cell = ws.cell(row=row, column=c + 1, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text begins with
-            elif formats[c]:
-                cell.number_format = formats[c]
+            elif (fmt := cell_format(formats[c], r)):
+                cell.number_format = fmt
     _add_links(ws, table, header_row)
     if len(frame) and len(headers):
         ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
