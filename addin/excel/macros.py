@@ -110,9 +110,9 @@ def validate(book: Book):
 @macro
 def survey(book: Book):
     """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
-    from addin.jobs import survey_workbook
+    from addin.jobs.survey import READS, survey_workbook
 
-    results = survey_workbook(book.load())
+    results = survey_workbook(book.load(READS))
     where = book.write(results.result_sheets())
     book.message("\n".join([*results.summary_lines(), "", f"Written to {where}."]))
     return results
@@ -122,9 +122,9 @@ def survey(book: Book):
 def tier(book: Book):
     """Tier every customer (ABC, pyramid, RFM, CLV, life cycle) into a ``Tiers`` sheet
     (``crm-addin tier``)."""
-    from addin.jobs.tier import tier_workbook
+    from addin.jobs.tier import READS, tier_workbook
 
-    report = tier_workbook(book.load())
+    report = tier_workbook(book.load(READS))
     counts = report.tiers["pyramid_tier"].value_counts()
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     where = book.write(report.result_sheets())
@@ -140,9 +140,9 @@ def tier(book: Book):
 def scorecard(book: Book):
     """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
     scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
-    from addin.jobs.scorecard import scorecard_workbook
+    from addin.jobs.scorecard import READS, scorecard_workbook
 
-    report = scorecard_workbook(book.load())
+    report = scorecard_workbook(book.load(READS))
     where = book.write(report.result_sheets())
     book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
     return report

@@ -48,6 +48,9 @@ from addin.scorecard import (
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
 SHEET = "Scorecard Results"
+# the contract sheets this job reads: a command checks only these, so a bad cell elsewhere
+# does not stop it
+READS = ("Scorecard", "AHP", "Settings")
 
 
 def _bad_setting(s: SettingValues, key: str, expected: str) -> InputError:
@@ -264,5 +267,5 @@ def scorecard_workbook(wb: CRMWorkbook, period: str | None = None,
     return ScorecardReport(wb.path, result, trend, pd.DataFrame(rows), ahp, strategy)
 
 
-__all__ = ["SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
+__all__ = ["READS", "SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
            "random_index_table", "scorecard_workbook", "year_end_month"]
