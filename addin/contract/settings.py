@@ -10,8 +10,9 @@ and a value is read by the same rules whichever feature reads it.
   spaces, ``_`` and ``-``, after NFKC folding; the Chinese alias and the listed aliases work too.
   A key the registry does not know is a warning naming its row and the closest known key.
 * **Values** follow the contract's coercion rules (:mod:`addin.contract.coerce`): thousands
-  separators are read (``1,000`` is 1000), numbers stored as text are numbers, dates may be date
-  cells or ISO/Chinese date text. A blank value takes the default.
+  separators are read (``1,000`` is 1000), numbers stored as text are numbers (full-width
+  digits too), dates may be date cells or ISO/Chinese date text. A blank value takes the
+  default.
 * **Shares** (``kind="share"``) are fractions: ``0.8``, or ``80%`` (a percent cell or the text
   ``80%``, both 0.8). ``80`` is not a share and is refused. A percent sign on any other number
   (days, months, scale points) is refused.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -286,6 +288,8 @@ def convert(s: Setting, raw: object) -> Any:
         if got is None:
             raise ValueError(s.expected())
         return got == "yes" if kind == "yes/no" else got
+    if kind in ("share", "number", "whole", "numbers", "date") and isinstance(raw, str):
+        raw = unicodedata.normalize("NFKC", raw)  # full-width digits from a Chinese IME
     if kind in ("share", "number", "whole"):
         if kind != "share" and _has_percent(raw):
             raise ValueError(s.expected() + " (no % sign: it is not a share)")
