@@ -179,6 +179,18 @@ def test_a_macro_checks_only_the_sheets_it_reads(make_xlsx):
     assert book.written and not book.messages[0][1]
 
 
+def test_a_misspelt_setting_is_named_in_the_message_with_the_closest_key(make_xlsx):
+    rows = [["perspective", "objective", "kpi", "weight", "target", "actual"],
+            ["Financial", "Grow", "Revenue", 1, 100, 75]]
+    settings = [["key", "value"], ["currency", "EUR"], ["fiscal_year_strat", 4]]
+    book = FileBook(make_xlsx({"Scorecard": rows, "Settings": settings}))
+    assert macros.scorecard(book) is not None
+    [(text, error)] = book.messages
+    assert not error and ("- sheet 'Settings', row 3, column 'key': unknown setting "
+                          "`fiscal_year_strat` on row 3: did you mean `fiscal_year_start`?"
+                          ) in text.splitlines()
+
+
 def test_a_bad_scorecard_setting_is_a_message_naming_its_row(make_xlsx):
     rows = [["perspective", "objective", "kpi", "weight", "target", "actual"],
             ["Financial", "Grow", "Revenue", 1, 100, 75]]
