@@ -112,7 +112,18 @@ def read_workbook(workbook: Path, **options) -> CRMWorkbook:
     from addin.workbook import load_crm_workbook
 
     with reading_progress() as progress:
-        return load_crm_workbook(workbook, progress=progress, **options)
+        wb = load_crm_workbook(workbook, progress=progress, **options)
+    echo_warnings(wb.warnings, only_sheet=wb.names.get("Settings", "Settings"))
+    return wb
+
+
+def echo_warnings(warnings, only_sheet: str | None = None) -> None:
+    """Print warnings on stderr (those of ``only_sheet`` alone, when given: a command shows
+    the Settings warnings, such as an unknown key and the known key it is probably meant to
+    be; ``validate`` lists every warning)."""
+    for problem in warnings:
+        if only_sheet is None or problem.sheet == only_sheet:
+            click.echo(f"warning: {problem}", err=True)
 
 
 def write_report(workbook: Path, report, out: Path | None, in_place: bool, sheet: str) -> None:
@@ -330,8 +341,8 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     Writes a Survey Results sheet into a copy of WORKBOOK. Answers that are blank, text
     ("N/A") or off the scale are left out of every number and listed on the sheet.
     """
-    from addin.jobs import survey_workbook
-    wb = read_workbook(workbook)
+    from addin.jobs.survey import READS, survey_workbook
+    wb = read_workbook(workbook, sheets=READS)
     write_report(workbook, survey_workbook(wb, by=by), out, in_place, "Survey Results")
 
 
@@ -355,8 +366,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     Writes a Tiers sheet (summary, customers and revenue per class, tier, segment and stage,
     the Pareto curve with a chart, one row per customer) into a copy of the workbook.
     """
-    from addin.jobs.tier import tier_workbook
-    wb = read_workbook(workbook, transactions=transactions)
+    from addin.jobs.tier import READS, tier_workbook
+    wb = read_workbook(workbook, transactions=transactions, sheets=READS)
     report = tier_workbook(wb, as_of=as_of)
     t = report.tiers
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
@@ -386,8 +397,8 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
 
     Writes a Scorecard Results sheet into a copy of WORKBOOK (or into it, with --in-place).
     """
-    from addin.jobs.scorecard import scorecard_workbook
-    wb = read_workbook(workbook)
+    from addin.jobs.scorecard import READS, scorecard_workbook
+    wb = read_workbook(workbook, sheets=READS)
     write_report(workbook, scorecard_workbook(wb, period=period), out, in_place,
                  "Scorecard Results")
 
@@ -464,10 +475,16 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
     when any recipient failed, 2 on bad input.
     """
+    from addin.contract.settings import settings_warnings
     from addin.reports.manifest import check_month
+    from addin.workbook import read_sheet_checked
 
     check_month(month)
     transport = mail_transport(**options)
+    try:
+        echo_warnings(settings_warnings(*read_sheet_checked(workbook, "Settings")[:1]))
+    except InputError:
+        pass  # run_mail reports a missing or unreadable Settings sheet with the rest
     if run_mail(workbook, reports, month, transport, options["max_size"]):
         sys.exit(EXIT_NOT_ALL_SENT)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from addin.contract.settings import read_settings
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -59,7 +60,8 @@ def report_languages(wb: CRMWorkbook, languages: Sequence[str] | None = None) ->
         if dist is not None and "language" in dist.columns:
             out = [normalise_language(v) for v in dist["language"].dropna()]
         if not out:
-            out = [normalise_language(wb.settings.get("report_language") or "en")]
+            out = [read_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
+                   .get("report_language")]
     return list(dict.fromkeys(out))
 
 
