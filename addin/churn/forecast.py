@@ -92,23 +92,30 @@ def fit_models(log: pd.DataFrame, as_of: object = None, setting: str = "as_of") 
     return ModelFit(buyers, bg, gg, end)
 
 
-def customer_forecast(fit: ModelFit, months: int) -> pd.DataFrame:
-    """Expected revenue of each customer in each forecast month: one row per customer
-    (``customer_id`` index), columns ``month_1`` .. ``month_<months>`` (see the module
-    formula), then ``expected_purchases`` and ``expected_revenue`` over the whole horizon and
-    ``expected_value`` E[M] per purchase."""
+def _monthly(fit: ModelFit, months: int, period: float) -> tuple[np.ndarray, np.ndarray]:
+    """Expected purchases of each customer in each month (customers x months) and E[M]."""
     s = fit.summary
     x, t_x, T = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     value = np.asarray(fit.gamma_gamma.expected_average_value(
         x, s["monetary_value"].to_numpy(dtype=float)), dtype=float)
     cumulative = np.column_stack([np.zeros(len(s))] + [
-        np.asarray(fit.bgnbd.expected_purchases(m * DAYS_PER_MONTH, x, t_x, T), dtype=float)
+        np.asarray(fit.bgnbd.expected_purchases(m * period, x, t_x, T), dtype=float)
         for m in range(1, months + 1)])
-    purchases = np.diff(cumulative, axis=1)
-    out = pd.DataFrame(purchases * value[:, None], index=s.index,
-                       columns=[f"month_{m}" for m in range(1, months + 1)])
-    out["expected_purchases"] = cumulative[:, -1]
-    out["expected_revenue"] = out[[f"month_{m}" for m in range(1, months + 1)]].sum(axis=1)
+    return np.diff(cumulative, axis=1), value
+
+
+def customer_forecast(fit: ModelFit, months: int, period: float = DAYS_PER_MONTH
+                      ) -> pd.DataFrame:
+    """Expected revenue of each customer in each forecast month: one row per customer
+    (``customer_id`` index), columns ``month_1`` .. ``month_<months>`` (see the module
+    formula), then ``expected_purchases`` and ``expected_revenue`` over the whole horizon and
+    ``expected_value`` E[M] per purchase. ``period`` is a month's length in the summary's time
+    unit (days: 30.4375; a summary in weeks, such as CDNOW's, needs 365.25 / 12 / 7)."""
+    purchases, value = _monthly(fit, months, period)
+    columns = [f"month_{m}" for m in range(1, months + 1)]
+    out = pd.DataFrame(purchases * value[:, None], index=fit.summary.index, columns=columns)
+    out["expected_purchases"] = purchases.sum(axis=1)
+    out["expected_revenue"] = out[columns].sum(axis=1)
     out["expected_value"] = value
     return out
 
@@ -151,16 +158,11 @@ def portfolio_forecast(fit: ModelFit, months: int, *, interval: bool = True) -> 
     (``YYYY-MM``), ``expected_purchases``, ``expected_revenue`` (the sum of
     :func:`customer_forecast`'s column) and its 95 % interval ``revenue_low`` ..
     ``revenue_high``."""
-    per_customer = customer_forecast(fit, months)
-    columns = [f"month_{m}" for m in range(1, months + 1)]
-    revenue = per_customer[columns].sum(axis=0).to_numpy()
-    s = fit.summary
-    x, t_x, T = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    cumulative = np.array([0.0] + [float(np.sum(fit.bgnbd.expected_purchases(
-        m * DAYS_PER_MONTH, x, t_x, T))) for m in range(1, months + 1)])
+    purchases, value = _monthly(fit, months, DAYS_PER_MONTH)
+    revenue = (purchases * value[:, None]).sum(axis=0)
     out = pd.DataFrame({"month": np.arange(1, months + 1, dtype=np.int64),
                         "period": month_labels(fit.as_of, months),
-                        "expected_purchases": np.diff(cumulative),
+                        "expected_purchases": purchases.sum(axis=0),
                         "expected_revenue": revenue})
     if interval:
         sd = np.sqrt(_simulated_variance(fit, months))
