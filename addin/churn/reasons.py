@@ -163,7 +163,7 @@ def holm(p: np.ndarray) -> np.ndarray:
 def compare_factors(factors: pd.DataFrame, lost: pd.Series) -> pd.DataFrame:
     """One row per factor: ``factor``, ``label``, ``test``, ``lost_n`` and ``retained_n``
     (accounts with a value), ``lost_value`` and ``retained_value`` (share with the factor, or
-    median), ``effect`` (odds ratio or rank-biserial correlation), ``effect_low`` ..
+    mean), ``effect`` (odds ratio or rank-biserial correlation), ``effect_low`` ..
     ``effect_high`` (the odds ratio's interval), ``p_value``, ``p_holm``, ``significant`` and
     ``conclusion`` (the plain-language line, or why there is none)."""
     is_lost = lost.reindex(factors.index).fillna(False).astype(bool)
@@ -184,7 +184,7 @@ def compare_factors(factors: pd.DataFrame, lost: pd.Series) -> pd.DataFrame:
         else:
             row["test"] = "Mann-Whitney U"
             if len(a) and len(b):
-                row["lost_value"], row["retained_value"] = float(a.median()), float(b.median())
+                row["lost_value"], row["retained_value"] = float(a.mean()), float(b.mean())
         if len(a) >= MIN_GROUP and len(b) >= MIN_GROUP:
             if binary:
                 table = np.array([[int((a > 0).sum()), int((a <= 0).sum())],
@@ -216,7 +216,7 @@ def _conclusion(r) -> str:
     if r.factor in BINARY:
         return (f"accounts with {r.label} were lost with {r.effect:.1f} times the odds "
                 f"(95 % CI {r.effect_low:.1f}-{r.effect_high:.1f}, p = {r.p_value:.3g})")
-    return (f"lost accounts had a median {r.label} of {r.lost_value:.3g} against "
+    return (f"lost accounts had a mean {r.label} of {r.lost_value:.3g} against "
             f"{r.retained_value:.3g} for retained ones (rank-biserial {r.effect:+.2f}, "
             f"p = {r.p_value:.3g})")
 
