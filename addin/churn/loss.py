@@ -189,6 +189,17 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     return out[list(ACCOUNT_COLUMNS)]
 
 
+ACCOUNT_TABLE = ("customer_id", "orders", "first_purchase", "last_purchase", "recency_days",
+                 "usual_gap_days", "gap_source", "overdue_gaps", "prob_alive", "lost",
+                 "at_risk", "loss_date", "revenue_12m")
+
+
+def account_table(accounts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`lost_accounts` as the ``Churn`` sheet and ``CRM_CHURN`` show it: the id as the
+    first column, then the loss test's inputs and verdict (:data:`ACCOUNT_TABLE`)."""
+    return accounts.reset_index()[list(ACCOUNT_TABLE)]
+
+
 def _revenue_before(days: pd.DataFrame, until: pd.Series, span: int = 365) -> np.ndarray:
     """Per customer of ``until``'s index: net purchase-day revenue in [until - span, until)."""
     edge = days["customer_id"].map(until).to_numpy(dtype="datetime64[ns]")

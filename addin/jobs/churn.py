@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from addin.churn.history import clean_log
-from addin.churn.loss import LossRule, churn_by, churn_rates, lost_accounts
+from addin.churn.loss import LossRule, account_table, churn_by, churn_rates, lost_accounts
 from addin.churn.reasons import (
     account_factors,
     compare_factors,
@@ -27,16 +27,6 @@ RETENTION_SHEET = "Retention"
 CHURN_SHEET = "Churn"
 GROUPS = {"segment": "segment", "region": "region", "tier": "pyramid_tier",
           "account manager": "account_manager"}
-ACCOUNT_TABLE = ("customer_id", "orders", "first_purchase", "last_purchase", "recency_days",
-                 "usual_gap_days", "gap_source", "overdue_gaps", "prob_alive", "lost",
-                 "at_risk", "loss_date", "revenue_12m")
-
-
-def account_table(accounts: pd.DataFrame) -> pd.DataFrame:
-    """The per-account loss table as the sheet and ``CRM_CHURN`` show it."""
-    return accounts.reset_index()[list(ACCOUNT_TABLE)]
-
-
 def matrix_table(cells: pd.DataFrame, value: str) -> ResultTable:
     wide = retention_matrix(cells, value)
     months = [c for c in wide.columns if str(c).startswith("m") and str(c)[1:].isdigit()]

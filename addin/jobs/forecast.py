@@ -133,6 +133,7 @@ def forecast_workbook(wb: CRMWorkbook, as_of: object = None, months: int | None 
     end = pd.Timestamp(as_of) if as_of is not None else (
         cfg.as_of if cfg.as_of is not None else pd.Timestamp(log["day"].max()))
     log = log[log["day"] <= np.datetime64(end.date(), "D")]
+    months_table = backtest(log, end, cfg.holdout_months)  # first: it checks holdout_months
     fit = fit_models(log, end)
     line = portfolio_forecast(fit, horizon)
     last = complete_month_end(end)
@@ -141,7 +142,6 @@ def forecast_workbook(wb: CRMWorkbook, as_of: object = None, months: int | None 
     per = customer_forecast(fit, horizon)
     customers = per[["expected_purchases", "expected_value", "expected_revenue"]].sort_values(
         "expected_revenue", ascending=False, kind="stable").reset_index()
-    months_table = backtest(log, end, cfg.holdout_months)
     return ForecastReport(wb.path, end, cfg, line, baseline, customers, months_table,
                           backtest_errors(months_table),
                           plan_gap(float(line["expected_revenue"].sum()), cfg.revenue_plan))
