@@ -191,3 +191,20 @@ def test_functions_are_registered_and_bad_input_is_one_line():
     assert CRM_FORECAST(ids, dates, amounts, 48).startswith("#CRM! months")
     assert CRM_RETENTION(ids, dates, [["amount"], [10], ["x"]]).startswith("#CRM! amounts")
     assert not math.isnan(len(CRM_RETENTION(ids, dates, amounts)))
+
+
+def test_ribbon_macros_write_the_same_sheets(book, tmp_path):
+    from addin.excel import macros, ribbon
+    from addin.excel.book import FileBook
+
+    assert {"churn", "forecast"} <= {b.macro for b in ribbon.buttons()}
+    path, _ = book
+    copy = tmp_path / "ribbon.xlsx"
+    copy.write_bytes(path.read_bytes())
+    fb = FileBook(copy)
+    assert macros.churn(fb) is not None
+    assert macros.forecast(fb) is not None
+    written = openpyxl.load_workbook(fb.written[-1])
+    assert {"Retention", "Churn", "Forecast"} <= set(written.sheetnames)
+    assert [error for _, error in fb.messages] == [False, False]
+    assert "accounts as of 2025-12-31" in fb.messages[0][0]
