@@ -229,7 +229,9 @@ def logistic_regression(factors: pd.DataFrame, lost: pd.Series,
     Returns one row per factor (``factor``, ``label``, ``odds_ratio``, ``or_low``, ``or_high``
     (95 % Wald), ``p_value``, ``per``: "yes vs no" or "1 SD" and the SD) and a note: empty
     when fitted, else why not ("too few to conclude: ...")."""
-    import statsmodels.api as sm  # heavy: only when used
+    # heavy: only when used, and the model alone (statsmodels.api imports much more)
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.tools import add_constant
 
     columns = ["factor", "label", "odds_ratio", "or_low", "or_high", "p_value", "per"]
     usable = [c for c in factors.columns if factors[c].notna().mean() > 0.5
@@ -259,13 +261,13 @@ def logistic_regression(factors: pd.DataFrame, lost: pd.Series,
         t = tiers.reindex(X.index).astype(str)
         if t.nunique() > 1:
             X = X.join(pd.get_dummies(t, prefix="tier", drop_first=True, dtype=float))
-    X = sm.add_constant(X, has_constant="add")
+    X = add_constant(X, has_constant="add")
     try:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = sm.Logit(y, X).fit(disp=0, maxiter=200)
+            result = Logit(y, X).fit(disp=0, maxiter=200)
         ci = result.conf_int()
     except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
         return pd.DataFrame(columns=columns), f"the regression could not be fitted: {exc}"
