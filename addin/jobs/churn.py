@@ -4,6 +4,7 @@ Reads Customers, Transactions, Complaints, Contacts, Survey and Settings; return
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,16 +180,28 @@ def churn_workbook(wb: CRMWorkbook, as_of: object = None, by: str | None = None
     """The churn analysis of a loaded workbook as of ``as_of`` (default: the ``as_of``
     setting, else the last order). ``by`` (segment, region or tier) splits the cohorts.
     Bad settings or too little history raise InputError naming the setting or sheet."""
-    settings_sheet = wb.get("Settings")
-    sheet_name = wb.names.get("Settings", "Settings")
+    return churn_analysis(wb.sheets, as_of, by, names=wb.names, path=wb.path)
+
+
+def churn_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
+                   by: str | None = None, *, names: Mapping[str, str] | None = None,
+                   path: Path | None = None, tiers: pd.DataFrame | None = None) -> ChurnReport:
+    """:func:`churn_workbook` on the contract sheets (``CRMWorkbook.sheets``); ``names`` maps
+    contract names to the workbook's own sheet names (for messages); ``tiers`` reuses a
+    :func:`~addin.tiering.tier_customers` table computed as of the same day with the same
+    loss rule (the reports have one)."""
+    names = names or {}
+    settings_sheet = sheets.get("Settings")
+    sheet_name = names.get("Settings", "Settings")
     tier_cfg = tier_settings(settings_sheet, sheet_name)
     cfg = churn_settings(settings_sheet, sheet_name)
     rule = LossRule.from_settings(cfg)
-    log = clean_log(wb.get("Transactions"), wb.names.get("Transactions", "Transactions"))
+    log = clean_log(sheets.get("Transactions"), names.get("Transactions", "Transactions"))
     end = pd.Timestamp(as_of) if as_of is not None else (
         cfg.as_of if cfg.as_of is not None else pd.Timestamp(log["day"].max()))
-    tiers = tier_customers(wb.get("Customers"), wb.get("Transactions"), tier_cfg, as_of=end,
-                           loss=rule)
+    if tiers is None:
+        tiers = tier_customers(sheets.get("Customers"), sheets.get("Transactions"), tier_cfg,
+                               as_of=end, loss=rule)
     accounts = lost_accounts(log, end, rule, tiers["prob_alive"])
     groups = None
     if by is not None:
@@ -201,9 +214,9 @@ def churn_workbook(wb: CRMWorkbook, as_of: object = None, by: str | None = None
                 and tiers[column].notna().any()}
 
     reference = accounts["loss_date"].where(accounts["lost"], end)
-    factors = account_factors(reference, complaints=wb.get("Complaints"),
-                              contacts=wb.get("Contacts"), survey=wb.get("Survey"), log=log,
-                              window=cfg.reason_window_days)
+    factors = account_factors(reference, complaints=sheets.get("Complaints"),
+                              contacts=sheets.get("Contacts"), survey=sheets.get("Survey"),
+                              log=log, window=cfg.reason_window_days)
     # compare within the tiers that lost accounts: retained accounts of other tiers are left out
     tier = tiers["pyramid_tier"].reindex(accounts.index)
     lost_tiers = set(tier[accounts["lost"]])
@@ -211,5 +224,5 @@ def churn_workbook(wb: CRMWorkbook, as_of: object = None, by: str | None = None
     comparison = compare_factors(factors[same], accounts.loc[same, "lost"])
     regression, note = logistic_regression(factors[same], accounts.loc[same, "lost"], tier[same])
     winback = winback_list(accounts, tiers, factors, tier_cfg.key_account_tiers)
-    return ChurnReport(wb.path, end, cfg, tiers, accounts, cohorts, periods, by_group, factors,
+    return ChurnReport(path, end, cfg, tiers, accounts, cohorts, periods, by_group, factors,
                        comparison, regression, note, winback, by, tier_cfg.key_account_tiers)

@@ -3,6 +3,7 @@ both run. Reads Transactions and Settings; returns the ``Forecast`` result sheet
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,10 +127,17 @@ def forecast_workbook(wb: CRMWorkbook, as_of: object = None, months: int | None 
     """The revenue forecast of a loaded workbook as of ``as_of`` (default: the ``as_of``
     setting, else the last order) over ``months`` (default: ``forecast_months``). Too little
     history or a holdout longer than the history raise InputError naming the setting."""
-    settings_sheet = wb.get("Settings")
-    cfg = churn_settings(settings_sheet, wb.names.get("Settings", "Settings"))
+    return forecast_analysis(wb.sheets, as_of, months, names=wb.names, path=wb.path)
+
+
+def forecast_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
+                      months: int | None = None, *, names: Mapping[str, str] | None = None,
+                      path: Path | None = None) -> ForecastReport:
+    """:func:`forecast_workbook` on the contract sheets (``CRMWorkbook.sheets``)."""
+    names = names or {}
+    cfg = churn_settings(sheets.get("Settings"), names.get("Settings", "Settings"))
     horizon = months or cfg.forecast_months
-    log = clean_log(wb.get("Transactions"), wb.names.get("Transactions", "Transactions"))
+    log = clean_log(sheets.get("Transactions"), names.get("Transactions", "Transactions"))
     end = pd.Timestamp(as_of) if as_of is not None else (
         cfg.as_of if cfg.as_of is not None else pd.Timestamp(log["day"].max()))
     log = log[log["day"] <= np.datetime64(end.date(), "D")]
@@ -142,6 +150,6 @@ def forecast_workbook(wb: CRMWorkbook, as_of: object = None, months: int | None 
     per = customer_forecast(fit, horizon)
     customers = per[["expected_purchases", "expected_value", "expected_revenue"]].sort_values(
         "expected_revenue", ascending=False, kind="stable").reset_index()
-    return ForecastReport(wb.path, end, cfg, line, baseline, customers, months_table,
+    return ForecastReport(path, end, cfg, line, baseline, customers, months_table,
                           backtest_errors(months_table),
                           plan_gap(float(line["expected_revenue"].sum()), cfg.revenue_plan))
