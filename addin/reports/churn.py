@@ -141,19 +141,17 @@ def churn_sections(churn: Any, forecast: Any, notes: list[str]) -> dict[str, Any
             "forecast": forecast_section(forecast), "notes": list(notes)}
 
 
-def headline_line(sections: dict[str, Any]) -> dict[str, Any] | None:
-    """The monthly email's headline on churn and forecast: the latest churn rate, the lost
-    key accounts to win back and their value, the forecast of the next months (None when
-    neither analysis ran)."""
+def headline_line(sections: dict[str, Any]) -> dict[str, float | None]:
+    """The monthly email's headline numbers on churn and forecast (manifest keys of
+    :data:`addin.reports.manifest.PORTFOLIO_HEADLINES`): the latest churn rate, the key
+    accounts to win back and their value at stake, the forecast of the next months and its
+    gap to the plan; None where an analysis did not run."""
     c, f = sections.get("churn"), sections.get("forecast")
-    if c is None and f is None:
-        return None
-    return {"churn_rate": c["rate"] if c else None, "period": c["period"] if c else None,
-            "winback": c["winback_count"] if c else None,
+    return {"churn_rate": c["rate"] if c else None,
+            "winback_accounts": c["winback_count"] if c else None,
             "winback_value": c["winback_total"] if c else None,
-            "forecast": f["model_total"] if f else None,
-            "months": len(f["months"]) if f else None,
-            "plan_gap": f["plan"]["gap_share"] if f and f["plan"] else None}
+            "revenue_forecast": f["model_total"] if f else None,
+            "forecast_vs_plan": f["plan"]["gap_share"] if f and f["plan"] else None}
 
 
 CHURN_LABELS: dict[str, dict[str, str]] = {
@@ -203,7 +201,6 @@ CHURN_LABELS: dict[str, dict[str, str]] = {
     "factor_payment_delay_days": {"en": "payment delay (days)", "zh": "付款延迟（天）"},
     "winback_title": {"en": "Key accounts to win back ({count}, {value} at stake)",
                       "zh": "需挽回的重点客户（{count}家，潜在损失{value}）"},
-    "winback_value": {"en": "Value at stake", "zh": "潜在损失"},
     "winback_silent": {"en": "Days without an order", "zh": "未下单天数"},
     "winback_status": {"en": "Status", "zh": "状态"},
     "winback_status_lost": {"en": "lost", "zh": "已流失"},
