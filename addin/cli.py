@@ -380,6 +380,65 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     click.echo(f"Tiers sheet written to {dest}")
 
 
+# --- churn and forecast (issue 17: who left, why, win-back, cohort retention, forecast) -------
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Analyse as of this date (YYYY-MM-DD), ignoring later orders; default: the "
+                   "as_of setting, else the last order date.")
+@click.option("--by", type=click.Choice(["segment", "region", "tier"]),
+              help="Split the retention cohorts by segment, region or pyramid tier.")
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@reports_bad_input
+def churn(workbook: Path, out: Path | None, in_place: bool, as_of, by: str | None,
+          transactions: Path | None) -> None:
+    """Who was lost, when and why in WORKBOOK: acquisition-month cohort retention, the loss
+    rule (Settings loss_rule, loss_gap_factor, alive_threshold), churn rates per period and per
+    segment, region, tier and account manager with Wilson intervals, lost against retained
+    accounts on complaints, surveys, contacts and order trend (tests, odds ratios, logistic
+    regression), and the win-back list of key accounts.
+
+    Writes the Retention and Churn sheets into a copy of the workbook.
+    """
+    from addin.jobs.churn import churn_workbook
+    wb = read_workbook(workbook, transactions=transactions)
+    report = churn_workbook(wb, as_of=as_of, by=by)
+    for line in report.summary_lines():
+        click.echo(line)
+    dest = write_results(workbook, report.result_sheets(), out, in_place)
+    click.echo(f"Retention and Churn sheets written to {dest}")
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Forecast from this date (YYYY-MM-DD); default: the as_of setting, else "
+                   "the last order date.")
+@click.option("--months", type=click.IntRange(1, 36),
+              help="Forecast horizon in months (default: the forecast_months setting, 12).")
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@reports_bad_input
+def forecast(workbook: Path, out: Path | None, in_place: bool, as_of, months: int | None,
+             transactions: Path | None) -> None:
+    """Forecast the revenue of WORKBOOK's customers: BG/NBD x Gamma-Gamma per customer summed
+    by month with a 95 % interval, beside an exponential-smoothing baseline on monthly totals;
+    both backtested on the last holdout_months (MAPE, bias); forecast vs the revenue_plan
+    setting.
+
+    Writes the Forecast sheet into a copy of the workbook.
+    """
+    from addin.jobs.forecast import forecast_workbook
+    wb = read_workbook(workbook, transactions=transactions)
+    report = forecast_workbook(wb, as_of=as_of, months=months)
+    write_report(workbook, report, out, in_place, "Forecast")
+
+
 # --- scorecard (issue 5: balanced-scorecard evaluation) ---------------------------------------
 
 

@@ -54,7 +54,8 @@ FUNCTIONS_SHEET = "CRM Functions"
 # What a message box calls each action ("Analyse survey stopped: ..."); the macros themselves are
 # named after their CLI twins.
 ACTIONS = {"validate": "Validate workbook", "tier": "Tier customers",
-           "survey": "Analyse survey", "scorecard": "Evaluate scorecard"}
+           "survey": "Analyse survey", "scorecard": "Evaluate scorecard",
+           "churn": "Analyse churn", "forecast": "Forecast revenue"}
 
 
 def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES) -> str:
@@ -158,6 +159,30 @@ def scorecard(book: Book):
     where = book.write(report.result_sheets())
     book.message("\n".join([*report.summary_lines(), *settings_notes(wb), "",
                             f"Written to {where}."]))
+    return report
+
+
+@macro
+def churn(book: Book):
+    """Cohort retention, who was lost and why, and the win-back list into ``Retention`` and
+    ``Churn`` sheets (``crm-addin churn``)."""
+    from addin.jobs.churn import churn_workbook
+
+    report = churn_workbook(book.load())
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
+    return report
+
+
+@macro
+def forecast(book: Book):
+    """The revenue forecast (BG/NBD x Gamma-Gamma and an exponential-smoothing baseline, both
+    backtested) into a ``Forecast`` sheet (``crm-addin forecast``)."""
+    from addin.jobs.forecast import forecast_workbook
+
+    report = forecast_workbook(book.load())
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
     return report
 
 
@@ -298,5 +323,5 @@ def about(book: Book):
     return text
 
 
-__all__ = ["about", "email_executives", "key_account_reviews", "scorecard",
-           "show_function_reference", "survey", "tier", "validate"]
+__all__ = ["about", "churn", "email_executives", "forecast", "key_account_reviews",
+           "scorecard", "show_function_reference", "survey", "tier", "validate"]

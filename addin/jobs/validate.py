@@ -199,7 +199,10 @@ def command_problems(wb: CRMWorkbook) -> list[Problem]:
     settings = read_settings(frame, wb.names.get("Settings", "Settings"))
     problems: list[Problem] = []
     _collect(problems, lambda: settings.values(*FEATURES))  # every key's type and range
+    from addin.churn.settings import churn_settings
+
     for check in (lambda: tier_settings(settings), lambda: SurveySettings.from_settings(settings),
+                  lambda: churn_settings(settings),
                   lambda: report_settings(settings),
                   lambda: perspective_weights(settings, random_index_table(settings))):
         _collect(problems, check)
