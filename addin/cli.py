@@ -534,9 +534,12 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
                          accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+    if outcome.manifest.files():
+        click.echo(f"Manifest: {out / 'manifest.json'}")
+    if outcome.failed:  # what rendered is there; the run is not complete
+        sys.exit(EXIT_NOT_ALL_SENT)
     if not outcome.manifest.files():
         sys.exit(1)
-    click.echo(f"Manifest: {out / 'manifest.json'}")
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from addin.contract.limits import bound_strings, ellipsis
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -141,7 +142,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         ctx["created"] = created
         name = summary_file_name(month, lang)
         summary_files[lang] = name
-        tasks.append(RenderTask(name, ctx, f"summary ({lang})"))
+        tasks.append(RenderTask(name, bound_strings(ctx), f"summary ({lang})"))
     review_files: dict[str, dict[str, str]] = {}
     contexts: dict[str, dict[str, Any]] = {}
     used: set[str] = set(summary_files.values())
@@ -156,10 +157,12 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                 name, n = f"{stem}-{n}.pdf", n + 1
             used.add(name)
             review_files.setdefault(cid, {})[lang] = name
-            tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
+            tasks.append(RenderTask(name, bound_strings(ctx),
+                                    f"{cid} {ellipsis(str(ctx['account']['name']))} ({lang})"))
     if on_ready:
         on_ready(len(tasks))
-    result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
+    result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant,
+                          seconds=data.settings.review_time_limit)
     written = set(result.written)
 
     # The manifest names complete sets only: the languages whose summary was written, and the

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from addin.contract import coerce
+from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.schema import header_key
 from addin.errors import InputError
 from addin.reports.actions import ActionThresholds
@@ -36,6 +37,8 @@ class ReportSettings:
     | ``complaint_target_days`` | 14 | days within which a complaint should be resolved |
     | ``spend_decline_share`` | 0.25 | revenue drop that makes a next action |
     | ``single_contact_staff`` | 1 | at most this many staff in 6 months is a single point |
+    | ``review_time_limit`` | 60 | seconds one review (or summary) may take to render before it |
+    |  |  | is stopped and reported as skipped |
 
     plus the tiering keys (:func:`addin.tiering.tier_settings`) and the survey keys
     (:class:`addin.surveys.SurveySettings`).
@@ -48,6 +51,7 @@ class ReportSettings:
     actions: ActionThresholds = field(default_factory=ActionThresholds)
     tiers: TierSettings = field(default_factory=TierSettings)
     survey: SurveySettings = field(default_factory=SurveySettings)
+    review_time_limit: float = REVIEW_SECONDS
 
     def company_for(self, lang: str) -> str:
         return (self.company_zh or self.company) if lang == "zh" else self.company
@@ -117,6 +121,8 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
                                         lambda v: v.is_integer() and v >= 0)),
     )
     company = text("company_name")
+    limit = number("review_time_limit", REVIEW_SECONDS, "a number of seconds > 0",
+                   lambda v: v > 0)
     return ReportSettings(company=company, company_zh=text("company_name_zh") or company,
                           currency=currency, fiscal_year_start=int(fiscal), actions=actions,
-                          tiers=tiers, survey=survey)
+                          tiers=tiers, survey=survey, review_time_limit=limit)

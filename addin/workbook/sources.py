@@ -94,10 +94,23 @@ def _is_encrypted_ole(path: Path) -> bool:
     return False
 
 
+class CheckedBook:
+    """A calamine workbook with what :func:`addin.workbook.guard.inspect_package` found
+    (``sparse``: the sheets to read cell by cell); everything else is the workbook's."""
+
+    def __init__(self, book, sparse: set[str]) -> None:
+        self._book, self.sparse = book, sparse
+
+    def __getattr__(self, name: str):
+        return getattr(self._book, name)
+
+
 def open_workbook(path: Path):
     import zipfile
 
     import python_calamine as pc
+
+    from addin.workbook.guard import inspect_package
 
     kind = sniff(path)
     suffix = path.suffix.lower()
@@ -107,8 +120,9 @@ def open_workbook(path: Path):
     password = (f"{path.name} is password-protected (encrypted); remove the password in Excel "
                 "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, "
                 "and read that copy")
+    sparse = inspect_package(path).sparse if kind == "zip" else set()
     try:
-        return pc.CalamineWorkbook.from_path(str(path))
+        return CheckedBook(pc.CalamineWorkbook.from_path(str(path)), sparse)
     except pc.PasswordError as exc:
         raise InputError(password) from exc
     except Exception as exc:  # calamine raises several types for damaged packages
@@ -181,6 +195,8 @@ class RawSheet:
 
 def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
     file = Path(str(book.path or "the workbook"))
+    if name in getattr(book, "sparse", ()):
+        return raw_from_sparse(file, name, hidden)
     try:
         sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
@@ -195,6 +211,39 @@ def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
         if r0 == 0 and (c1 > c0 or r1 > r0):
             merged.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
     return raw_from_rows(name, rows, hidden=hidden, merged_header=merged)
+
+
+def raw_from_sparse(path: Path, name: str, hidden: bool) -> RawSheet:
+    """A sheet whose used range is far larger than its data, read cell by cell
+    (:func:`addin.workbook.guard.read_sparse_rows`): one column per position up to the last
+    column holding a value, indexed by the Excel rows that hold one."""
+    from addin.workbook.guard import read_sparse_rows
+
+    try:
+        header, body = read_sparse_rows(path, name)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path.name} is damaged: this sheet cannot be read; open the file in "
+                         "Excel, let Excel repair it, and save it again", sheet=name) from exc
+    rows = sorted(body)
+    width = max([len(header)] + [max(cells) + 1 for cells in body.values()])
+    named = len(header)
+    header = header + [""] * (width - named)
+    index = pd.Index(rows, name="row", dtype="int64")
+    filled: dict[int, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for col, value in body[row].items():
+            if col not in filled:
+                filled[col] = np.full(len(rows), None, dtype=object)
+            filled[col][i] = value
+    # blank positions share one column; past the header it is float NaN, whose blank test
+    # is cheap, as there may be 16,000 of them before a stray cell in column XFD
+    blank = pd.Series(np.full(len(rows), None, dtype=object), index=index)
+    far = pd.Series(np.full(len(rows), np.nan), index=index)
+    columns = [pd.Series(filled[c], index=index) if c in filled
+               else blank if c < named else far for c in range(width)]
+    return RawSheet(name, header, columns, max(rows, default=1), hidden)
 
 
 def raw_from_rows(name: str, rows: Sequence[Sequence[object]], *, hidden: bool = False,
@@ -293,6 +342,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     last: Exception | None = None
     for encoding in ("utf-8-sig", "gb18030"):  # Excel's Chinese CSV exports are GB18030
         try:
+            _check_csv_header(path, encoding)
             headers = pd.read_csv(path, encoding=encoding, nrows=0, engine="c").columns
             return pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[""],
                                dtype={h: str for h in headers if as_text(h)},
@@ -311,3 +361,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
                              sheet=path.name, row=line) from exc
     raise InputError(f"{path.name} is neither UTF-8 nor GB18030 text; save it again as "
                      "CSV UTF-8") from last
+
+
+def _check_csv_header(path: Path, encoding: str) -> None:
+    """Duplicated header names, each reported once, before pandas renames them one by one
+    (``a.1``, ``a.2``, ...: quadratic in their number, 71 s for 64,000 copies)."""
+    import csv
+    from collections import Counter
+
+    from addin.contract.limits import MAX_LISTED, ellipsis
+
+    with path.open(encoding=encoding, newline="") as fh:
+        try:
+            header = next(csv.reader(fh), [])
+        except csv.Error:  # a field over csv's limit: pandas reads it and says what is wrong
+            return
+    counts = Counter(h.strip() for h in header if h.strip())
+    dups = [(name, n) for name, n in counts.items() if n > 1]
+    if not dups:
+        return
+    shown = "; ".join(f"{ellipsis(name, 40)!r} {n:,} times" for name, n in dups[:MAX_LISTED])
+    more = f"; and {len(dups) - MAX_LISTED:,} more names" if len(dups) > MAX_LISTED else ""
+    raise InputError(f"the header line repeats column names ({shown}{more}); give each "
+                     "column its own name", sheet=path.name, row=1)
