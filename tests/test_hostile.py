@@ -253,3 +253,62 @@ def test_64000_duplicate_csv_headers_are_reported_once_and_fast(small_book, tmp_
     text = str(err.value)
     assert "'amount' 64,000 times" in text
     assert len(text) < 400
+
+
+# --- row 12: kill -9 during an in-place write ---------------------------------------------------
+
+_SLOW_WRITER = """
+import sys, time
+import pandas as pd
+import addin.workbook.package as package
+from addin.workbook import write_result_sheets
+
+def stuck(source, rendered, out, **kwargs):
+    out.write(b"PK half a workbook")
+    out.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+package.graft_sheets = stuck
+write_result_sheets(sys.argv[1], {"Tiers": pd.DataFrame({"a": [1]})}, in_place=True)
+"""
+
+
+def test_a_killed_in_place_write_leaves_nothing_after_the_next_run(small_book, tmp_path,
+                                                                   monkeypatch):
+    # before: a partial copy beside the workbook and another in the temp folder, forever
+    import os
+    import shutil
+    import signal
+    import tempfile
+
+    import pandas as pd
+
+    from addin.workbook import write_result_sheets
+
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(small_book, book)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(book)],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        assert child.stdout.readline().strip() == "writing"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    beside = list(tmp_path.glob(".book.*"))
+    rendered = list(temp.glob("crm-results-*"))
+    assert beside and rendered  # what the killed run left behind
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    write_result_sheets(book, {"Tiers": pd.DataFrame({"a": [2]})}, in_place=True)
+    assert not any(p.exists() for p in beside + rendered)
+    assert list(tmp_path.glob(".book.*")) == [] and list(temp.glob("crm-results-*")) == []
+    assert "Tiers" in load_sheet_names(book)
+
+
+def load_sheet_names(book: Path) -> list[str]:
+    import python_calamine as pc
+
+    return pc.CalamineWorkbook.from_path(str(book)).sheet_names
