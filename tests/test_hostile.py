@@ -312,3 +312,40 @@ def load_sheet_names(book: Path) -> list[str]:
     import python_calamine as pc
 
     return pc.CalamineWorkbook.from_path(str(book)).sheet_names
+
+
+# --- row 13: old and odd workbooks get the right diagnosis --------------------------------------
+
+
+def test_an_xor_protected_xls_is_password_protected(soffice, make_xlsx, tmp_path):
+    # before: calamine read the obfuscated bytes ("damaged", or garbage values)
+    from xls_helpers import xor_protected_xls
+
+    xls = soffice.convert(make_xlsx(crm_rows()), "xls", tmp_path / "xls")
+    locked = xor_protected_xls(xls, tmp_path / "locked.xls")
+    proc = run("validate", locked)
+    assert proc.returncode == 2 and no_traceback(proc), proc.stderr
+    assert "locked.xls is password-protected" in proc.stderr
+    assert run("validate", xls).returncode == 0  # the same file without FILEPASS reads
+
+
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_excel_2_to_4_files_are_asked_to_be_saved_as_xlsx(tmp_path, version):
+    # before: "not an Excel workbook"
+    from xls_helpers import biff4_worksheet
+
+    old = biff4_worksheet(tmp_path / "old.xls", version)
+    with pytest.raises(InputError, match="an Excel version before 97.*save it as .xlsx"):
+        load_crm_workbook(old)
+
+
+def test_macro_and_dialog_sheets_are_skipped_with_a_warning(small_book, tmp_path):
+    # before: "damaged: its workbook parts cannot be read" (calamine: unrecognized sheet type)
+    from hostile_helpers import add_macro_and_dialog_sheets
+
+    book = add_macro_and_dialog_sheets(small_book, tmp_path / "macros.xlsx")
+    wb = load_crm_workbook(book)
+    assert len(wb["Customers"]) == 3
+    warnings = [str(w) for w in wb.warnings]
+    assert "sheet 'Macro1': the sheet is an Excel 4.0 macro sheet; it was skipped" in warnings
+    assert "sheet 'Dialog1': the sheet is an Excel 5.0 dialog sheet; it was skipped" in warnings

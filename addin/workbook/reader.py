@@ -354,8 +354,10 @@ def load_crm_workbook(
         def raw(name: str) -> RawSheet:
             return raw_from_calamine(book, name, hidden=not visible.get(name, True))
 
-        return _load(path, book.sheet_names, raw, transactions=transactions,
-                     progress=progress)
+        wb = _load(path, book.sheet_names, raw, transactions=transactions,
+                   progress=progress)
+        wb.warnings[:0] = getattr(book, "warnings", [])  # sheets skipped on opening
+        return wb
     finally:
         book.close()
 

@@ -57,6 +57,11 @@ def sniff(path: Path) -> str:
     if not head:
         raise InputError(f"{path.name} is an empty file (0 bytes), not a workbook; "
                          "save or export it again")
+    if head[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04") and head[2:4] in (
+            b"\x04\x00", b"\x06\x00", b"\x08\x00"):  # the BOF record of BIFF2, 3 or 4
+        raise InputError(f"{path.name} is an Excel version before 97 (an Excel 2.x-4.0 file), "
+                         "which cannot be read; open it in Excel or LibreOffice and save it "
+                         "as .xlsx")
     text = None
     if b"\x00" not in head:
         for encoding in ("utf-8-sig", "gb18030"):
@@ -98,8 +103,12 @@ class CheckedBook:
     """A calamine workbook with what :func:`addin.workbook.guard.inspect_package` found
     (``sparse``: the sheets to read cell by cell); everything else is the workbook's."""
 
-    def __init__(self, book, sparse: set[str]) -> None:
+    def __init__(self, book, sparse: set[str], path: Path | None = None,
+                 warnings: list[Problem] | None = None) -> None:
         self._book, self.sparse = book, sparse
+        self.warnings = warnings or []
+        if path is not None:
+            self.path = str(path)
 
     def __getattr__(self, name: str):
         return getattr(self._book, name)
@@ -121,12 +130,24 @@ def open_workbook(path: Path):
                 "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, "
                 "and read that copy")
     sparse = inspect_package(path).sparse if kind == "zip" else set()
+    if kind == "ole" and _has_filepass(path):  # calamine reads XOR-obfuscated bytes as data
+        raise InputError(password)
     try:
         return CheckedBook(pc.CalamineWorkbook.from_path(str(path)), sparse)
     except pc.PasswordError as exc:
         raise InputError(password) from exc
     except Exception as exc:  # calamine raises several types for damaged packages
         failure = exc
+    if kind == "zip":
+        skipped = _without_macro_sheets(path)
+        if skipped is not None:
+            data, warnings = skipped
+            try:
+                book = pc.CalamineWorkbook.from_filelike(data)
+            except Exception:  # noqa: BLE001  damaged besides: diagnosed below
+                pass
+            else:
+                return CheckedBook(book, sparse, path, warnings)
     # Only now look closer, so a readable file never pays for these checks. The messages name
     # the file and what to do; calamine's own text is kept as the exception's cause.
     if kind == "ole":
@@ -161,6 +182,75 @@ def open_workbook(path: Path):
                          f"{path.stem}{actual}") from failure
     raise InputError(f"{path.name} is damaged: its workbook parts cannot be read; open it in "
                      "Excel, let Excel repair it, and save it again") from failure
+
+
+_MACRO_KINDS = {"xlMacrosheet": "an Excel 4.0 macro sheet",
+                "xlIntlMacrosheet": "an Excel 4.0 macro sheet",
+                "dialogsheet": "an Excel 5.0 dialog sheet"}
+
+
+def _without_macro_sheets(path: Path):
+    """The package without its Excel 4.0 macro and dialog sheets (which calamine does not
+    read, and the contract has no use for), in memory, with a warning for each; None when it
+    has none."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        rels_name = "xl/_rels/workbook.xml.rels"
+        if "xl/workbook.xml" not in names or rels_name not in names:
+            return None
+        rels = zf.read(rels_name).decode("utf-8", "replace")
+        odd = {m.group(2): _MACRO_KINDS[m.group(1)] for m in re.finditer(
+            r'<Relationship\b(?=[^>]*\bType="[^"]*/(xlMacrosheet|xlIntlMacrosheet|dialogsheet)")'
+            r'[^>]*\bId="([^"]+)"', rels)}
+        odd.update({m.group(1): _MACRO_KINDS[m.group(2)] for m in re.finditer(
+            r'<Relationship\b[^>]*\bId="([^"]+)"[^>]*\bType="[^"]*/'
+            r'(xlMacrosheet|xlIntlMacrosheet|dialogsheet)"', rels)})
+        if not odd:
+            return None
+        workbook = zf.read("xl/workbook.xml").decode("utf-8")
+        warnings = []
+
+        def drop(m: re.Match) -> str:
+            rid = re.search(r'\bid="([^"]+)"', m.group(0))
+            if rid is None or rid.group(1) not in odd:
+                return m.group(0)
+            name = re.search(r'\bname="([^"]*)"', m.group(0))
+            sheet = name.group(1) if name else "?"
+            warnings.append(Problem(f"the sheet is {odd[rid.group(1)]}; it was skipped",
+                                    sheet=sheet, severity="warning"))
+            return ""
+
+        workbook = re.sub(r"<(?:\w+:)?sheet\b[^>]*/>", drop, workbook)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zf.infolist():
+                if info.filename.startswith(("xl/macrosheets/", "xl/dialogsheets/")):
+                    continue
+                data = workbook.encode() if info.filename == "xl/workbook.xml" \
+                    else zf.read(info)
+                zout.writestr(info.filename, data, compresslevel=1)
+    out.seek(0)
+    return out, warnings
+
+
+def _has_filepass(path: Path) -> bool:
+    """A BIFF5/BIFF8 workbook stream whose BOF record is followed by FILEPASS (0x002F): the
+    file is encrypted or XOR-obfuscated ([MS-XLS] 2.4.117). Streams start on a sector
+    boundary (512 bytes at least), so only those offsets are looked at."""
+    with path.open("rb") as fh:
+        offset = 0
+        while block := fh.read(1 << 20):
+            for i in range(0, len(block) - 32, 512):
+                if block[i:i + 2] == b"\x09\x08" and block[i + 2] in (8, 16) and \
+                        block[i + 3] == 0:
+                    after = i + 4 + block[i + 2]
+                    if block[after:after + 2] == b"\x2f\x00":
+                        return True
+            offset += len(block)
+    return False
 
 
 def resolve_sheets(names: Iterable[str], file: str) -> dict[str, str]:
