@@ -495,6 +495,8 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
         outcome = report_workbook(wb, out, month=month, languages=languages or None,
                                   accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
                                   on_ready=ready, progress=lambda label: bar[0](label))
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for label, error in outcome.failed.items():
         click.echo(f"error: {label}: {error}; skipped", err=True)
     manifest = outcome.manifest

@@ -349,3 +349,35 @@ def test_macro_and_dialog_sheets_are_skipped_with_a_warning(small_book, tmp_path
     warnings = [str(w) for w in wb.warnings]
     assert "sheet 'Macro1': the sheet is an Excel 4.0 macro sheet; it was skipped" in warnings
     assert "sheet 'Dialog1': the sheet is an Excel 5.0 dialog sheet; it was skipped" in warnings
+
+
+# --- the rest of the list ----------------------------------------------------------------
+
+
+def test_a_header_only_scorecard_is_an_empty_scorecard_in_the_report(make_xlsx, tmp_path):
+    # before: "the Scorecard sheet has no KPIs" stopped report
+    rows = crm_rows()
+    rows["Scorecard"] = [["perspective", "objective", "kpi", "weight", "target", "actual"]]
+    result = CliRunner().invoke(cli, ["report", str(make_xlsx(rows)), "--out",
+                                      str(tmp_path / "r"), "--lang", "en", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 reviews of 1 accounts and 1 portfolio summaries" in result.output
+
+
+def test_a_month_far_beyond_today_without_as_of_is_a_warning(make_xlsx):
+    import datetime as dt
+
+    from addin.jobs.report import future_month_warning
+    from addin.reports.month import default_month
+
+    rows = crm_rows()
+    rows["Settings"] = [r for r in rows["Settings"] if r[0] != "as_of"]
+    rows["Transactions"].append(["B", dt.datetime(9999, 12, 31), 10, 1])
+    wb = load_crm_workbook(make_xlsx(rows))
+    month = default_month(wb.sheets)
+    assert month == "9999-12"
+    [warning] = future_month_warning(wb, month, today=dt.date(2026, 12, 7))
+    assert "9999-12" in warning and "after today (2026-12-07)" in warning
+    assert future_month_warning(wb, "2027-01", today=dt.date(2026, 12, 7)) == []
+    with_as_of = load_crm_workbook(make_xlsx(crm_rows(), name="as_of.xlsx"))
+    assert future_month_warning(with_as_of, "9999-12", today=dt.date(2026, 12, 7)) == []

@@ -43,6 +43,7 @@ class ReportOutcome:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     data: ReportData | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -68,8 +69,8 @@ def scorecard_for_month(wb: CRMWorkbook, month: str) -> tuple[Any, Any]:
     """The evaluated scorecard for the summary: the month's own column when the Scorecard
     sheet has one (``2026-10``), else its ``actual`` column; with the overall score per
     month. ``(None, None)`` without a Scorecard sheet."""
-    if wb.get("Scorecard") is None:
-        return None, None
+    if wb.get("Scorecard") is None or wb["Scorecard"].empty:
+        return None, None  # a header-only sheet is an empty scorecard: no section
     from addin.jobs.scorecard import scorecard_workbook
     from addin.scorecard import period_columns
 
@@ -106,6 +107,27 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
         attention=[_attention(a) for a in ctx["actions"]])
 
 
+FUTURE_DAYS = 31
+
+
+def future_month_warning(wb: CRMWorkbook, month: str,
+                         today: dt.date | None = None) -> list[str]:
+    """A warning when the report month, taken from the last transaction because Settings has
+    no as_of date, lies more than ``FUTURE_DAYS`` days beyond today: one mistyped date
+    (9999-12-31) would otherwise move the whole report there in silence."""
+    from addin.tiering import tier_settings
+
+    if tier_settings(wb.get("Settings")).as_of is not None:
+        return []  # the month the user set
+    today = today or dt.date.today()
+    start = dt.date(int(month[:4]), int(month[5:7]), 1)
+    if (start - today).days <= FUTURE_DAYS:
+        return []
+    return [f"the report month {month} comes from the last transaction date, which is after "
+            f"today ({today.isoformat()}); give --month or an as_of date in Settings if that "
+            "date is a typing error"]
+
+
 def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                     languages: Sequence[str] | None = None,
                     accounts: Sequence[str] | None = None, jobs: int = 1,
@@ -129,7 +151,10 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     if month is not None:
         check_month(month)
     langs = report_languages(wb, languages)
-    month = month or default_month(wb.sheets)
+    warnings = []
+    if month is None:
+        month = default_month(wb.sheets)
+        warnings.extend(future_month_warning(wb, month))
     scorecard, by_period = scorecard_for_month(wb, month)
     data = prepare_reports(wb.sheets, month, accounts=list(accounts) if accounts else None,
                            scorecard=scorecard, scorecard_by_period=by_period)
@@ -186,7 +211,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     if done:
         write_manifest(out, manifest)
     return ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
-                         seconds=result.seconds, data=data)
+                         seconds=result.seconds, data=data, warnings=warnings)
 
 
 __all__ = ["ReportOutcome", "report_languages", "report_workbook", "scorecard_for_month"]
