@@ -381,3 +381,16 @@ def test_a_month_far_beyond_today_without_as_of_is_a_warning(make_xlsx):
     assert future_month_warning(wb, "2027-01", today=dt.date(2026, 12, 7)) == []
     with_as_of = load_crm_workbook(make_xlsx(crm_rows(), name="as_of.xlsx"))
     assert future_month_warning(with_as_of, "9999-12", today=dt.date(2026, 12, 7)) == []
+
+
+def test_a_huge_number_formatted_as_a_date_is_bad_input_not_a_rust_panic(make_xlsx):
+    # found by the fuzz test: calamine panics (TimeDelta out of bounds), a BaseException
+    import openpyxl
+
+    book = make_xlsx(crm_rows())
+    wb = openpyxl.load_workbook(book)
+    wb["Customers"]["I2"].value = 1.7e308
+    wb["Customers"]["I2"].number_format = "yyyy-mm-dd"
+    wb.save(book)
+    with pytest.raises(InputError, match=r"row 2, column 'since' \(I\): expected a date"):
+        load_crm_workbook(book)

@@ -296,6 +296,17 @@ def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
     except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
         raise InputError(f"{file.name} is damaged: this sheet cannot be read; open the file in "
                          "Excel, let Excel repair it, and save it again", sheet=name) from exc
+    except BaseException as exc:  # a Rust panic (pyo3's PanicException is no Exception)
+        if type(exc).__name__ != "PanicException":
+            raise
+        # calamine panics on a cell it cannot convert (1.7e308 formatted as a date): the
+        # streaming reader turns that cell into an error value, which validation names
+        if file.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam") and \
+                file.is_file():
+            return raw_from_sparse(file, name, hidden)
+        raise InputError(f"{file.name}: a cell of this sheet holds a value that cannot be read "
+                         "(a date beyond the year 9999?); correct it in Excel and save again",
+                         sheet=name) from None
     merged = []
     for (r0, c0), (r1, c1) in (ranges or []):
         if r0 == 0 and (c1 > c0 or r1 > r0):
