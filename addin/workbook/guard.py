@@ -190,6 +190,7 @@ def read_sparse_rows(path: Path, sheet: str) -> tuple[list[object], dict[int, di
     below it that hold a value. Memory follows the cells present, not the used range."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.utils.datetime import from_excel
     from openpyxl.worksheet._reader import WorkSheetParser
 
     # openpyxl's own load_workbook(read_only=True) would parse every sheet to size it
@@ -203,12 +204,21 @@ def read_sparse_rows(path: Path, sheet: str) -> tuple[list[object], dict[int, di
         wb = reader.wb
         header: dict[int, object] = {}
         body: dict[int, dict[int, object]] = {}
+        dates, times = wb._date_formats, wb._timedelta_formats
+
+        def value(cell: dict) -> object:
+            v = cell["value"]
+            if cell["style_id"] in dates and isinstance(v, (int, float)):
+                try:  # a serial out of range stays a number, which validation names
+                    return from_excel(v, wb.epoch, timedelta=cell["style_id"] in times)
+                except (OverflowError, ValueError):
+                    return v
+            return v
+
         with reader.archive.open(target) as src:
-            parser = WorkSheetParser(src, reader.shared_strings, data_only=True, epoch=wb.epoch,
-                                     date_formats=wb._date_formats,
-                                     timedelta_formats=wb._timedelta_formats)
+            parser = WorkSheetParser(src, reader.shared_strings, data_only=True, epoch=wb.epoch)
             for row, cells in parser.parse():
-                values = {c["column"] - 1: c["value"] for c in cells
+                values = {c["column"] - 1: value(c) for c in cells
                           if c["value"] is not None and c["value"] != ""}
                 if row == 1:
                     header = values
