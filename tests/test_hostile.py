@@ -394,3 +394,24 @@ def test_a_huge_number_formatted_as_a_date_is_bad_input_not_a_rust_panic(make_xl
     wb.save(book)
     with pytest.raises(InputError, match=r"row 2, column 'since' \(I\): expected a date"):
         load_crm_workbook(book)
+
+
+def test_an_xlsb_whose_workbook_part_has_an_unusual_path_is_read(tmp_path):
+    # before: "damaged or not a workbook: the zip archive holds no workbook parts"
+    import pyxlsbwriter
+
+    plain = tmp_path / "plain.xlsb"
+    with pyxlsbwriter.XlsbWriter(str(plain)) as writer:
+        writer.add_sheet("Customers")
+        writer.write_sheet([["customer_id", "name"], ["A", "Alpha"], ["B", "Beta"]])
+    odd = tmp_path / "odd.xlsb"
+    moves = {"xl/workbook.bin": "xl/book.bin", "xl/_rels/workbook.bin.rels":
+             "xl/_rels/book.bin.rels"}
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(odd, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"xl/workbook.bin", b"xl/book.bin")
+            zout.writestr(moves.get(info.filename, info.filename), data)
+    frame = read_sheet(odd, "Customers")
+    assert list(frame["name"]) == ["Alpha", "Beta"]

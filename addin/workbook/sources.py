@@ -139,15 +139,16 @@ def open_workbook(path: Path):
     except Exception as exc:  # calamine raises several types for damaged packages
         failure = exc
     if kind == "zip":
-        skipped = _without_macro_sheets(path)
-        if skipped is not None:
-            data, warnings = skipped
+        for rewrite in (_without_macro_sheets, _main_part_renamed):
+            rewritten = rewrite(path)
+            if rewritten is None:
+                continue
+            data, warnings = rewritten
             try:
                 book = pc.CalamineWorkbook.from_filelike(data)
             except Exception:  # noqa: BLE001  damaged besides: diagnosed below
-                pass
-            else:
-                return CheckedBook(book, sparse, path, warnings)
+                continue
+            return CheckedBook(book, sparse, path, warnings)
     # Only now look closer, so a readable file never pays for these checks. The messages name
     # the file and what to do; calamine's own text is kept as the exception's cause.
     if kind == "ole":
@@ -234,6 +235,44 @@ def _without_macro_sheets(path: Path):
                 zout.writestr(info.filename, data, compresslevel=1)
     out.seek(0)
     return out, warnings
+
+
+def _main_part_renamed(path: Path):
+    """The package with its workbook part moved to where calamine looks for it
+    (``xl/workbook.bin`` or ``.xml``), in memory; None unless the package names another part
+    of the ``xl/`` folder as its workbook (Excel follows the relationship, calamine does not).
+    """
+    import io
+    import posixpath
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "_rels/.rels" not in names:
+            return None
+        rels = zf.read("_rels/.rels").decode("utf-8", "replace")
+        tags = [t for t in re.findall(r"<Relationship\b[^>]*>", rels)
+                if re.search(r'Type="[^"]*/officeDocument"', t)]
+        target = re.search(r'Target="/?([^"]+)"', tags[0]) if tags else None
+        if target is None:
+            return None
+        main = target.group(1)
+        folder, ext = posixpath.dirname(main), posixpath.splitext(main)[1]
+        usual = f"xl/workbook{ext}"
+        if folder != "xl" or ext not in (".bin", ".xml") or main == usual or \
+                main not in names or usual in names:
+            return None
+        moves = {main: usual, f"xl/_rels/{posixpath.basename(main)}.rels":
+                 f"xl/_rels/workbook{ext}.rels"}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zf.infolist():
+                data = zf.read(info)
+                if info.filename in ("_rels/.rels", "[Content_Types].xml"):
+                    data = data.replace(main.encode(), usual.encode())
+                zout.writestr(moves.get(info.filename, info.filename), data, compresslevel=1)
+    out.seek(0)
+    return out, []
 
 
 def _has_filepass(path: Path) -> bool:
