@@ -403,6 +403,9 @@ def mail_options(func: Callable) -> Callable:
         click.option("--max-size", type=click.FloatRange(min=0.1), default=10.0,
                      show_default=True, metavar="MB",
                      help="Split messages that would be larger (1 MB = 1,000,000 bytes)."),
+        click.option("--resend-in-doubt", is_flag=True,
+                     help="Send again the messages the send log lists as in doubt (the "
+                          "server may have them), with their logged Message-ID."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -429,18 +432,31 @@ def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None
         raise click.UsageError(str(exc)) from exc
 
 
-def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float) -> int:
+def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float,
+             resend_in_doubt: bool = False) -> int:
     """Mail the month through ``transport``, print a line per recipient; returns how many
-    recipients failed (and says so on stderr)."""
-    from addin.mail import send_monthly_mail
+    recipients failed or are in doubt (and says so on stderr). Another send of the month
+    running, or a transport that cannot start, is one line on stderr and counts as all
+    failed."""
+    from addin.mail import MailSetupError, SendBusy, send_monthly_mail
 
-    outcomes = send_monthly_mail(workbook, reports, month, transport,
-                                 max_bytes=int(max_size * 1_000_000),
-                                 on_outcome=lambda o: click.echo(o.line()))
+    try:
+        outcomes = send_monthly_mail(workbook, reports, month, transport,
+                                     max_bytes=int(max_size * 1_000_000),
+                                     resend_in_doubt=resend_in_doubt,
+                                     on_outcome=lambda o: click.echo(o.line()))
+    except (SendBusy, MailSetupError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
     failed = sum(o.status == "failed" for o in outcomes)
+    doubt = sum(o.status == "in doubt" for o in outcomes)
     if failed:
         click.echo(f"{failed} of {len(outcomes)} recipients failed", err=True)
-    return failed
+    if doubt:
+        click.echo(f"{doubt} of {len(outcomes)} recipients have a message in doubt: not "
+                   "re-sent; see above, then use --resend-in-doubt if it did not arrive",
+                   err=True)
+    return failed + doubt
 
 
 @cli.command()
@@ -455,14 +471,18 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     with the portfolio summary and the reviews of the key accounts in their scope.
 
     Prints one line per recipient (sent, skipped because already sent, failed and why).
-    A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
-    when any recipient failed, 2 on bad input.
+    A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks; a message
+    that may have reached the server without its answer reaching us is listed as in doubt and
+    sent again only with --resend-in-doubt. One send of a month runs at a time. Exits 3 when
+    any recipient failed or is in doubt (or another send of the month is running), 2 on bad
+    input.
     """
     from addin.reports.manifest import check_month
 
     check_month(month)
     transport = mail_transport(**options)
-    if run_mail(workbook, reports, month, transport, options["max_size"]):
+    if run_mail(workbook, reports, month, transport, options["max_size"],
+                options["resend_in_doubt"]):
         sys.exit(EXIT_NOT_ALL_SENT)
 
 # --- report and monthly (issue 6: PDF reviews, the portfolio summary, the monthly email) ------
@@ -566,7 +586,8 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
     if not outcome.manifest.files():
         transport.close()
         sys.exit(1)
-    failed = run_mail(workbook, out, month, transport, options["max_size"])
+    failed = run_mail(workbook, out, month, transport, options["max_size"],
+                      options["resend_in_doubt"])
     if failed or outcome.failed:
         sys.exit(EXIT_NOT_ALL_SENT)
 

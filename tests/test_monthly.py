@@ -3,6 +3,7 @@ worked by hand (report_helpers), against a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -66,7 +67,8 @@ def test_monthly_renders_then_mails_each_executive_their_scope_once(workbook, sm
     assert sorted(_attachments(inbox.messages("board@example.com")[0])) == [
         "2026-10_portfolio-summary_en.pdf"]
     assert len(inbox.received) == 3
-    assert len((reports / LOG_NAME).read_text().splitlines()) == 3
+    log = (reports / LOG_NAME).read_text().splitlines()
+    assert [json.loads(line)["state"] for line in log] == ["sending", "sent"] * 3
 
     # the same command again (cron retried, or someone ran it twice): it renders again but
     # the send log stops every message from going a second time

@@ -222,7 +222,7 @@ def email_executives(book: Book):
         return []
     total = sum(p.to_send for p in going)
     lines = [f"Send the {month} reports to {_plural(len(going), 'executive')} "
-             f"({_plural(total, 'message')}) through {transport.host}:{transport.port}?", ""]
+             f"({_plural(total, 'message')}) through {transport.where()}?", ""]
     lines += [f"- {p.recipient}: {_plural(p.to_send, 'message')}, "
               f"{_plural(p.attachments, 'PDF')}" for p in going]
     if done:
