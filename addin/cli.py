@@ -391,10 +391,17 @@ EXIT_NOT_ALL_SENT = 3
 def mail_options(func: Callable) -> Callable:
     """The sending options of ``mail`` (and of ``monthly``, which renders and then mails)."""
     options = [
+        click.option("--transport", type=click.Choice(["smtp", "graph", "outlook", "eml"]),
+                     help="How to send (default: Settings mail_transport, else smtp when a "
+                          "server is named, eml with --dry-run)."),
         click.option("--smtp", "smtp_address", metavar="HOST:PORT",
-                     help="The SMTP server (required unless --dry-run)."),
-        click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS."),
-        click.option("--user", help="Log in as this user (needs --password-env)."),
+                     help="The SMTP server (default: Settings smtp_server)."),
+        click.option("--starttls", is_flag=True, default=None,
+                     help="Upgrade the connection with STARTTLS."),
+        click.option("--auth", type=click.Choice(["password", "xoauth2"]),
+                     help="SMTP login: a password (--user, --password-env) or an OAuth2 token "
+                          "(XOAUTH2, from the Settings ms_* or google_key_file keys)."),
+        click.option("--user", help="Log in as this user (password: needs --password-env)."),
         click.option("--password-env", metavar="VAR",
                      help="Name of the environment variable holding the password."),
         click.option("--dry-run", type=click.Path(file_okay=False, path_type=Path),
@@ -412,24 +419,33 @@ def mail_options(func: Callable) -> Callable:
     return func
 
 
-def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None,
+def mail_transport(workbook: Path, *, transport: str | None, smtp_address: str | None,
+                   starttls: bool | None, auth: str | None, user: str | None,
                    password_env: str | None, dry_run: Path | None, **_ignored):
-    """The transport the sending options ask for, checked before anything is rendered or
-    sent: a ``DryRunTransport`` for ``--dry-run``, else an ``SMTPTransport`` (not yet
-    connected)."""
-    from addin.mail import DryRunTransport, smtp_transport
+    """The transport the sending options and WORKBOOK's Settings ask for, checked before
+    anything is rendered or sent (:func:`addin.mail.choose_transport`); an OAuth2 token is
+    fetched now, so missing consent or a wrong secret stops here, in one line, exit 2."""
+    from addin.mail import MailSetupError, choose_transport
+    from addin.workbook import read_sheet
+    from addin.workbook.reader import settings_dict
 
-    if dry_run is None and smtp_address is None:
-        raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
-    if (user is None) != (password_env is None):
+    if auth != "xoauth2" and (user is None) != (password_env is None):
         raise click.UsageError("--user and --password-env go together")
-    if dry_run is not None:
-        return DryRunTransport(dry_run)
+    # --smtp on the command line brings its own --starttls; a server from Settings brings
+    # Settings smtp_starttls unless --starttls says otherwise
+    starttls = True if starttls else (False if smtp_address else None)
+    settings = settings_dict(read_sheet(workbook, "Settings"))
     try:
-        return smtp_transport(smtp_address, starttls=starttls, user=user,
-                              password_env=password_env)
+        chosen = choose_transport(settings, transport=transport, auth=auth,
+                                  smtp_address=smtp_address, starttls=starttls, user=user,
+                                  password_env=password_env, dry_run=dry_run)
+        chosen.check()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    except MailSetupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return chosen
 
 
 def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float,
@@ -480,7 +496,7 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     from addin.reports.manifest import check_month
 
     check_month(month)
-    transport = mail_transport(**options)
+    transport = mail_transport(workbook, **options)
     if run_mail(workbook, reports, month, transport, options["max_size"],
                 options["resend_in_doubt"]):
         sys.exit(EXIT_NOT_ALL_SENT)
@@ -580,7 +596,7 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
     from addin.reports.manifest import check_month
 
     check_month(month)
-    transport = mail_transport(**options)
+    transport = mail_transport(workbook, **options)
     out = out if out is not None else workbook.parent / "reports" / month
     outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
     if not outcome.manifest.files():

@@ -444,7 +444,7 @@ def test_cli_prints_a_line_per_recipient_and_exits_3_on_failure(workbook, report
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give --smtp HOST:PORT, or --dry-run DIR"),
+    ([], "give --smtp HOST:PORT, --transport graph|outlook, or --dry-run DIR"),
     (["--smtp", "mailhost"], "expected HOST:PORT"),
     (["--smtp", "mail.example.com:25", "--user", "crm"], "--user and --password-env go together"),
     (["--smtp", "mail.example.com:25", "--user", "crm", "--password-env", "NO_SUCH_VAR_X"],

@@ -92,7 +92,7 @@ def test_a_refused_recipient_exits_3_and_the_others_still_get_theirs(workbook, s
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give --smtp HOST:PORT, or --dry-run DIR"),
+    ([], "give --smtp HOST:PORT, --transport graph|outlook, or --dry-run DIR"),
     (["--smtp", "mailhost"], "expected HOST:PORT"),
     (["--smtp", "mail.example.com:25", "--user", "crm", "--password-env", "NO_SUCH_VAR_X"],
      "NO_SUCH_VAR_X is not set"),

@@ -25,6 +25,7 @@ Modules: :mod:`~addin.mail.recipients` (the Distribution sheet), :mod:`~addin.ma
 :mod:`~addin.mail.smtp` (transports) and :mod:`~addin.mail.monthly` (plan and send).
 """
 
+from addin.mail.choose import choose_transport, transport_from_settings
 from addin.mail.compose import (
     DEFAULT_MAX_BYTES,
     Attachment,
@@ -46,7 +47,6 @@ from addin.mail.smtp import (
     classify,
     parse_smtp_address,
     smtp_transport,
-    transport_from_settings,
 )
 from addin.mail.transport import (
     DryRunTransport,
@@ -64,5 +64,5 @@ __all__ = [
     "RecipientFailed", "ServerFailed", "Outcome", "send_monthly_mail", "Planned", "plan",
     "LOCAL_HOSTS", "PASSWORD_ENV", "parse_smtp_address", "smtp_transport",
     "transport_from_settings", "InDoubt", "MailSetupError", "Transport", "SendBusy",
-    "month_lock",
+    "month_lock", "choose_transport",
 ]

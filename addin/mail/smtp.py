@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 
-from addin.errors import InputError
 from addin.mail.transport import (
     DryRunTransport,
     InDoubt,
@@ -269,32 +268,3 @@ def smtp_transport(address: str, *, starttls: bool = False, user: str | None = N
         if not starttls and host not in LOCAL_HOSTS:
             raise ValueError("the password would be sent unencrypted: use STARTTLS")
     return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
-
-
-def transport_from_settings(settings: Mapping[str, str],
-                            environ: Mapping[str, str] | None = None) -> SMTPTransport:
-    """The SMTP server of the Settings sheet, for the ribbon's Email executives button:
-    ``smtp_server`` (HOST:PORT, required), ``smtp_starttls`` (yes/no, default yes),
-    ``smtp_user`` (optional) and ``smtp_password_env``, the environment variable holding the
-    password (default ``CRM_SMTP_PASSWORD``; a password is never kept in the workbook).
-    InputError names the Settings key."""
-    def bad(key: str, what: str, value: str | None = None) -> InputError:
-        return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
-                          has_value=bool(value))
-
-    address = (settings.get("smtp_server") or "").strip()
-    if not address:
-        raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
-                         "smtp.example.com:587", sheet="Settings", column="key")
-    flag = (settings.get("smtp_starttls") or "yes").strip().lower()
-    if flag not in _YES:
-        raise bad("smtp_starttls", "expected yes or no", flag)
-    user = (settings.get("smtp_user") or "").strip() or None
-    password_env = (settings.get("smtp_password_env") or "").strip() or None
-    try:
-        return smtp_transport(address, starttls=_YES[flag], user=user,
-                              password_env=password_env, environ=environ)
-    except ValueError as exc:
-        key = "smtp_server" if "HOST:PORT" in str(exc) else \
-            "smtp_starttls" if "STARTTLS" in str(exc) else "smtp_password_env"
-        raise bad(key, str(exc), settings.get(key)) from exc
