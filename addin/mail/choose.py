@@ -53,6 +53,11 @@ AUTHS = ("password", "xoauth2")
 SECRET_ENV = "CRM_MS_CLIENT_SECRET"
 
 
+def current_platform() -> str:
+    """``sys.platform`` (the seam the ribbon tests set to ``win32`` or ``darwin``)."""
+    return sys.platform
+
+
 def _bad(key: str, what: str, value: str | None = None) -> InputError:
     return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
                       has_value=bool(value))
@@ -98,12 +103,13 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
                      starttls: bool | None = None, user: str | None = None,
                      password_env: str | None = None, dry_run: Path | None = None,
                      eml_folder: Path | None = None, environ: Mapping[str, str] | None = None,
-                     platform: str = sys.platform, ribbon: bool = False,
+                     platform: str | None = None, ribbon: bool = False,
                      dispatch: Callable | None = None):
     """The transport the options (CLI) and the Settings sheet ask for, not yet connected.
     Options win over settings. InputError names the Settings key, ValueError the option;
     MailSetupError says what an OAuth2 set-up lacks. Nothing is sent."""
     environ = os.environ if environ is None else environ
+    platform = platform or current_platform()
     name = transport or ("eml" if dry_run is not None else None) or \
         _setting(settings, "mail_transport")
     address = smtp_address or _setting(settings, "smtp_server")
@@ -176,7 +182,7 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
 
 def transport_from_settings(settings: Mapping[str, str],
                             environ: Mapping[str, str] | None = None, *,
-                            platform: str = sys.platform, eml_folder: Path | None = None,
+                            platform: str | None = None, eml_folder: Path | None = None,
                             dispatch: Callable | None = None):
     """The ribbon's transport (Email executives): the Settings sheet only. With no server and
     no ``mail_transport``, the user's own Outlook on Windows and ``.eml`` files in
