@@ -237,6 +237,7 @@ class OAuthInbox(Inbox):
         super().__init__()
         self.cloud, self.user = cloud, user
         self.revoked: set[str] = set()
+        self.passwords: dict[str, str] = {}  # login -> password this server still takes
         self.logins: list[tuple[str, str, bool]] = []
         self.password_answer = "550 5.7.30 Basic authentication is not supported for " \
                                "Client Submission"
@@ -260,6 +261,9 @@ class OAuthInbox(Inbox):
 @contextlib.contextmanager
 def oauth_smtp(inbox: OAuthInbox) -> Iterator[int]:
     def password(server, session, envelope, mechanism, data):
+        login, secret = data.login.decode(), data.password.decode()
+        if inbox.passwords.get(login) == secret:
+            return AuthResult(success=True, auth_data=data)
         return AuthResult(success=False, handled=False, message=inbox.password_answer)
 
     class AuthController(Controller):
