@@ -129,3 +129,30 @@ def test_on_a_mac_the_button_writes_eml_files_and_opens_their_folder(book, monke
     assert len(files) == 5
     msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert msg["Subject"] and list(msg.iter_attachments())
+
+
+def test_a_message_left_sending_by_a_crash_is_listed_in_doubt_never_resent(book, windows,
+                                                                          monkeypatch):
+    app, _ = windows
+    from outlook_fake import FakeMailItem
+
+    sent = FakeMailItem.Send
+
+    def crash_on_wang(item):
+        if "wang@example.com" in item.Recipients.entries[0].Name:
+            raise KeyboardInterrupt  # Excel killed while Outlook took Wang's message
+        sent(item)
+
+    monkeypatch.setattr(FakeMailItem, "Send", crash_on_wang)
+    with pytest.raises(KeyboardInterrupt):
+        macros.email_executives(FileBook(book))
+    monkeypatch.setattr(FakeMailItem, "Send", sent)
+    ribbon = FileBook(book)
+    outcomes = macros.email_executives(ribbon)
+    question = ribbon.questions[0]
+    assert question.splitlines()[0].startswith("Send the 2026-10 reports to 3 executives")
+    assert ("王丽华 <wang@example.com>: 1 message in doubt (the server may have it), not "
+            "re-sent") in question
+    assert [o.status for o in outcomes] == ["skipped", "in doubt", "sent", "sent", "sent"]
+    handed = [item.Recipients.entries[0].Name for item in app.items if item.state == "sent"]
+    assert len(handed) == 4 and not any("wang@" in name for name in handed)

@@ -227,13 +227,20 @@ def email_executives(book: Book):
         return None
     planned = plan(wb, folder, month)
     going = [p for p in planned if p.to_send]
-    done = [p for p in planned if p.messages and not p.to_send]
+    done = [p for p in planned if p.messages and not p.to_send and not p.in_doubt]
+    doubt = [p for p in planned if p.in_doubt]
     too_large = [p for p in planned if not p.messages]
+    # a message in doubt may already be in the mailbox: the button never re-sends it (the
+    # CLI's --resend-in-doubt does, after someone checked)
+    doubt_lines = [f"\n{p.recipient}: {_plural(p.in_doubt, 'message')} in doubt (the server "
+                   "may have it), not re-sent; check their mailbox, then use crm-addin mail "
+                   "--resend-in-doubt if it did not arrive" for p in doubt]
     if not going:
         book.message(f"Nothing to send: {_plural(len(done), 'executive')} already received the "
                      f"{month} reports (send log {folder.name}/mail_log.jsonl)."
                      + "".join(f"\n{p.recipient}: a PDF is over the size limit"
-                               for p in too_large), error=bool(too_large))
+                               for p in too_large) + "".join(doubt_lines),
+                     error=bool(too_large or doubt))
         return []
     total = sum(p.to_send for p in going)
     lines = [f"Send the {month} reports to {_plural(len(going), 'executive')} "
@@ -245,6 +252,8 @@ def email_executives(book: Book):
     if too_large:
         lines += ["", "Not sent, a PDF is over the size limit: "
                   + ", ".join(str(p.recipient) for p in too_large)]
+    if doubt:
+        lines += ["", *(line.lstrip("\n") for line in doubt_lines)]
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None
