@@ -122,7 +122,7 @@ def _setup_logging() -> None:
     # warnings; make them visible.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
-    for name in ("weasyprint", "fontTools", "addin.reports"):
+    for name in ("weasyprint", "fontTools", "addin.reports", "addin.mail"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.WARNING)
         logger.addHandler(handler)

@@ -153,7 +153,8 @@ def test_two_mail_runs_at_once_deliver_each_message_once(workbook, reports, unlu
         assert len(inbox.messages(address)) == 1, address
 
 
-def test_kill_9_after_the_server_accepted_before_the_log_said_sent(workbook, reports, unlucky):
+def test_kill_9_after_the_server_accepted_before_the_log_said_sent(workbook, reports, unlucky,
+                                                                   caplog):
     inbox, port = unlucky
     run = _cli("mail", str(workbook), "--reports", str(reports), "--month", MONTH,
                "--smtp", f"127.0.0.1:{port}")
@@ -168,6 +169,7 @@ def test_kill_9_after_the_server_accepted_before_the_log_said_sent(workbook, rep
     # the re-run (the lock of the dead process taken over) sends Ann and Board, not Sam
     outcomes = send_monthly_mail(workbook, reports, MONTH, _transport(port)[0])
     assert [o.status for o in outcomes] == ["skipped", "skipped", "in doubt", "sent", "sent"]
+    assert f"took over the {MONTH} send lock of pid {run.pid} (since " in caplog.text
     (message_id,) = inbox.ids("sam@example.com")
     assert message_id in outcomes[2].line() and "sending since" in outcomes[2].line()
     assert len(inbox.received) == 5
