@@ -156,3 +156,18 @@ def test_a_message_left_sending_by_a_crash_is_listed_in_doubt_never_resent(book,
     assert [o.status for o in outcomes] == ["skipped", "in doubt", "sent", "sent", "sent"]
     handed = [item.Recipients.entries[0].Name for item in app.items if item.state == "sent"]
     assert len(handed) == 4 and not any("wang@" in name for name in handed)
+
+
+def test_cli_transport_outlook_off_windows_is_one_line(book):
+    from click.testing import CliRunner
+
+    from addin.cli import cli
+
+    reports = book.parent / macros.REVIEWS_FOLDER / MONTH
+    result = CliRunner().invoke(cli, ["mail", str(book), "--reports", str(reports), "--month",
+                                      MONTH, "--transport", "outlook"])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: Outlook can be used on Windows only: name an SMTP "
+                                     "server (Settings smtp_server) or use mail_transport = "
+                                     "graph or eml")
+    assert not (reports / LOG_NAME).exists()
