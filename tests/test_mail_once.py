@@ -38,8 +38,17 @@ class Unlucky(Inbox):
         self.lose: dict[str, str] = {}
         self.late_by = 2.0
         self.kill: dict[str, int] = {}
+        self.kill_at_mail: dict[int, int] = {}  # n -> pid: kill it at the nth MAIL FROM
+        self.mails = 0
         self.gate: threading.Event | None = None
         self.waiting = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mails += 1
+        if self.mails in self.kill_at_mail:  # killed before its message went anywhere
+            os.kill(self.kill_at_mail.pop(self.mails), signal.SIGKILL)
+            await asyncio.sleep(0.5)
+        return await super().handle_MAIL(server, session, envelope, address, mail_options)
 
     async def handle_DATA(self, server, session, envelope):
         if self.gate is not None and not self.waiting.is_set():
@@ -173,6 +182,29 @@ def test_kill_9_after_the_server_accepted_before_the_log_said_sent(workbook, rep
     (message_id,) = inbox.ids("sam@example.com")
     assert message_id in outcomes[2].line() and "sending since" in outcomes[2].line()
     assert len(inbox.received) == 5
+
+
+def test_kill_9_before_the_message_reached_the_server_is_in_doubt_too(workbook, reports,
+                                                                      unlucky):
+    """Killed between the log's "sending" and DATA: nothing reached the server, but the next
+    run cannot know that, so the message is listed, and goes once when told to."""
+    inbox, port = unlucky
+    run = _cli("mail", str(workbook), "--reports", str(reports), "--month", MONTH,
+               "--smtp", f"127.0.0.1:{port}")
+    inbox.kill_at_mail[3] = run.pid  # the third message (Sam's), at MAIL FROM
+    try:
+        run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == -signal.SIGKILL
+    assert inbox.messages("sam@example.com") == [] and len(inbox.received) == 2
+    outcomes = send_monthly_mail(workbook, reports, MONTH, _transport(port)[0])
+    assert [o.status for o in outcomes] == ["skipped", "skipped", "in doubt", "sent", "sent"]
+    told = send_monthly_mail(workbook, reports, MONTH, _transport(port)[0],
+                             resend_in_doubt=True)
+    assert [o.status for o in told] == ["skipped", "skipped", "sent", "skipped", "skipped"]
+    assert len(inbox.messages("sam@example.com")) == 1 and len(inbox.received) == 5
 
 
 def test_a_second_send_of_the_month_in_this_process_tree_stops_with_who_holds_it(reports):
