@@ -25,13 +25,13 @@ ENV = {"CRM_MS_CLIENT_SECRET": CLIENT_SECRET, "CRM_SMTP_PASSWORD": "pw-Kx81"}
 
 
 def _demo(folder, cloud) -> str:
-    """The demo workbook with VIP, the top 0.2 % of customers, the only key-account tier (so it
+    """The demo workbook with VIP, the top 0.05 % of customers, the only key-account tier (so it
     renders in seconds) and the stand-ins' addresses in Settings."""
     tables = demo_tables()
     header, rows = tables["Settings"]
     rows = [[k, "VIP" if k == "key_account_tiers" else v] for k, v in rows
             if k != "pyramid_shares"]
-    rows += [["pyramid_shares", "0.002,0.038,0.16,0.80"]]
+    rows += [["pyramid_shares", "0.0005,0.0395,0.16,0.80"]]
     rows += [["ms_tenant_id", TENANT], ["ms_client_id", CLIENT_ID],
              ["ms_authority", cloud.base], ["graph_url", f"{cloud.base}/v1.0"]]
     tables["Settings"] = (header, rows)
