@@ -20,6 +20,7 @@ from addin.errors import InputError
 from addin.mail.recipients import (
     MAX_HEADER_LINE,
     Recipient,
+    header_name,
     header_problem,
     longest_header_line,
     name_problem,
@@ -74,7 +75,7 @@ class Sender:
 
     def address(self, lang: str) -> Address:
         name = (self.name_zh if lang == "zh" and self.name_zh else self.name) or ""
-        return Address(display_name=name, addr_spec=self.email)
+        return Address(display_name=header_name(name), addr_spec=self.email)
 
 
 @dataclass
