@@ -36,21 +36,20 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from addin.contract.settings import SettingValues, read_settings
 from addin.errors import InputError
 from addin.mail.oauth import (
     GOOGLE_MAIL_SCOPE,
-    MS_AUTHORITY,
     MS_GRAPH_SCOPE,
     MS_SMTP_SCOPE,
     GoogleToken,
     MicrosoftToken,
 )
-from addin.mail.smtp import _YES, LOCAL_HOSTS, parse_smtp_address, smtp_transport
+from addin.mail.smtp import LOCAL_HOSTS, parse_smtp_address, smtp_transport
 from addin.mail.transport import DryRunTransport, MailSetupError
 
 TRANSPORTS = ("smtp", "graph", "outlook", "eml")
 AUTHS = ("password", "xoauth2")
-SECRET_ENV = "CRM_MS_CLIENT_SECRET"
 
 
 def current_platform() -> str:
@@ -58,47 +57,42 @@ def current_platform() -> str:
     return sys.platform
 
 
-def _bad(key: str, what: str, value: str | None = None) -> InputError:
-    return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
-                      has_value=bool(value))
+def _bad(s: SettingValues, key: str, what: str) -> InputError:
+    value = s.text(key) or None
+    return InputError(f"{key}: {what}", sheet=s.sheet, row=s.row(key),
+                      column="value" if value else "key", value=value, has_value=bool(value))
 
 
-def _setting(settings: Mapping[str, str], key: str) -> str | None:
-    return (settings.get(key) or "").strip() or None
+def _setting(s: SettingValues, key: str) -> str | None:
+    return s.text(key) or None
 
 
-def microsoft_token(settings: Mapping[str, str], user: str, scope: str,
-                    environ: Mapping[str, str], permission: str) -> MicrosoftToken:
+def microsoft_token(s: SettingValues, user: str, scope: str, environ: Mapping[str, str],
+                    permission: str) -> MicrosoftToken:
     """MSAL client credentials from the Settings ``ms_*`` keys (module docstring)."""
-    secret_env = _setting(settings, "ms_client_secret_env") or SECRET_ENV
-    cert = _setting(settings, "ms_certificate_file")
-    password_env = _setting(settings, "ms_certificate_password_env")
+    secret_env = s.get("ms_client_secret_env")
+    cert = _setting(s, "ms_certificate_file")
+    password_env = _setting(s, "ms_certificate_password_env")
     return MicrosoftToken(
-        tenant_id=_setting(settings, "ms_tenant_id") or "",
-        client_id=_setting(settings, "ms_client_id") or "", user=user, scope=scope,
-        secret=None if cert else environ.get(secret_env) or None,
+        tenant_id=s.text("ms_tenant_id"), client_id=s.text("ms_client_id"), user=user,
+        scope=scope, secret=None if cert else environ.get(secret_env) or None,
         certificate=Path(cert) if cert else None,
         certificate_password=environ.get(password_env) if password_env else None,
-        authority=_setting(settings, "ms_authority") or MS_AUTHORITY,
-        secret_env=secret_env, permission=permission)
+        authority=s.get("ms_authority"), secret_env=secret_env, permission=permission)
 
 
-def _oauth_source(settings: Mapping[str, str], host: str, user: str,
-                  environ: Mapping[str, str]):
-    provider = _setting(settings, "oauth_provider") or (
+def _oauth_source(s: SettingValues, host: str, user: str, environ: Mapping[str, str]):
+    provider = s.get("oauth_provider") or (
         "google" if host.endswith(("gmail.com", "googlemail.com", "google.com")) else
         "microsoft")
     if provider == "google":
-        key = _setting(settings, "google_key_file") or environ.get(
-            "GOOGLE_APPLICATION_CREDENTIALS")
+        key = _setting(s, "google_key_file") or environ.get("GOOGLE_APPLICATION_CREDENTIALS")
         return GoogleToken(key_file=Path(key) if key else None, user=user,
                            scope=GOOGLE_MAIL_SCOPE)
-    if provider != "microsoft":
-        raise _bad("oauth_provider", "microsoft or google", provider)
-    return microsoft_token(settings, user, MS_SMTP_SCOPE, environ, "SMTP.SendAsApp")
+    return microsoft_token(s, user, MS_SMTP_SCOPE, environ, "SMTP.SendAsApp")
 
 
-def choose_transport(settings: Mapping[str, str], *, transport: str | None = None,
+def choose_transport(settings, *, transport: str | None = None,
                      auth: str | None = None, smtp_address: str | None = None,
                      starttls: bool | None = None, user: str | None = None,
                      password_env: str | None = None, dry_run: Path | None = None,
@@ -106,13 +100,15 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
                      platform: str | None = None, ribbon: bool = False,
                      dispatch: Callable | None = None):
     """The transport the options (CLI) and the Settings sheet ask for, not yet connected.
-    Options win over settings. InputError names the Settings key, ValueError the option;
-    MailSetupError says what an OAuth2 set-up lacks. Nothing is sent."""
+    Options win over settings. ``settings`` is what the one Settings reader reads
+    (:func:`addin.contract.settings.read_settings`). InputError names the Settings key and
+    row, ValueError the option; MailSetupError says what an OAuth2 set-up lacks. Nothing is
+    sent."""
+    s = read_settings(settings)
     environ = os.environ if environ is None else environ
     platform = platform or current_platform()
-    name = transport or ("eml" if dry_run is not None else None) or \
-        _setting(settings, "mail_transport")
-    address = smtp_address or _setting(settings, "smtp_server")
+    name = transport or ("eml" if dry_run is not None else None) or s.get("mail_transport")
+    address = smtp_address or _setting(s, "smtp_server")
     if name is None:
         if address:
             name = "smtp"
@@ -127,10 +123,7 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
         else:
             raise ValueError("give --smtp HOST:PORT, --transport graph|outlook, or --dry-run "
                              "DIR to write .eml files")
-    name = name.strip().lower()
-    if name not in TRANSPORTS:
-        raise _bad("mail_transport", f"one of {', '.join(TRANSPORTS)}", name)
-    sender = _setting(settings, "sender_email") or ""
+    sender = s.text("sender_email")
     if name == "eml":
         folder = dry_run or eml_folder
         if folder is None:
@@ -139,33 +132,24 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
     if name == "graph":
         from addin.mail.graph import GraphTransport
 
-        token = microsoft_token(settings, sender, MS_GRAPH_SCOPE, environ, "Mail.Send")
-        return GraphTransport(_setting(settings, "graph_url") or GraphTransport.URL, token)
+        token = microsoft_token(s, sender, MS_GRAPH_SCOPE, environ, "Mail.Send")
+        return GraphTransport(s.get("graph_url"), token)
     if name == "outlook":
         from addin.mail.outlook import OutlookTransport
 
-        mode = (_setting(settings, "outlook_mode") or "send").lower()
-        if mode not in ("send", "display"):
-            raise _bad("outlook_mode", "send or display", mode)
-        return OutlookTransport(display=mode == "display", dispatch=dispatch,
+        return OutlookTransport(display=s.get("outlook_mode") == "display", dispatch=dispatch,
                                 platform=platform)
     # SMTP
     if not address:
         raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
                          "smtp.example.com:587", sheet="Settings", column="key")
     if starttls is None:
-        flag = (_setting(settings, "smtp_starttls") or "yes").lower()
-        if flag not in _YES:
-            raise _bad("smtp_starttls", "expected yes or no", flag)
-        starttls = _YES[flag]
-    auth = (auth or _setting(settings, "smtp_auth") or "password").lower()
-    if auth not in AUTHS:
-        raise _bad("smtp_auth", "password or xoauth2", auth)
-    user = user or _setting(settings, "smtp_user")
+        starttls = s.get("smtp_starttls")
+    auth = auth or s.get("smtp_auth")
+    user = user or _setting(s, "smtp_user")
     if auth == "password":
         return smtp_transport(address, starttls=starttls, user=user,
-                              password_env=password_env or _setting(settings,
-                                                                    "smtp_password_env"),
+                              password_env=password_env or s.get("smtp_password_env"),
                               environ=environ)
     host, port = parse_smtp_address(address)
     if not starttls and host not in LOCAL_HOSTS:
@@ -174,19 +158,18 @@ def choose_transport(settings: Mapping[str, str], *, transport: str | None = Non
     if not user:
         raise MailSetupError("XOAUTH2 needs the mailbox to send as: Settings smtp_user or "
                              "sender_email")
-    source = _oauth_source(settings, host, user, environ)
+    source = _oauth_source(s, host, user, environ)
     transport_ = smtp_transport(address, starttls=starttls)
     transport_.user, transport_.oauth = user, source
     return transport_
 
 
-def transport_from_settings(settings: Mapping[str, str],
-                            environ: Mapping[str, str] | None = None, *,
+def transport_from_settings(settings, environ: Mapping[str, str] | None = None, *,
                             platform: str | None = None, eml_folder: Path | None = None,
                             dispatch: Callable | None = None):
     """The ribbon's transport (Email executives): the Settings sheet only. With no server and
     no ``mail_transport``, the user's own Outlook on Windows and ``.eml`` files in
-    ``eml_folder`` on a Mac. InputError names the Settings key."""
+    ``eml_folder`` on a Mac. InputError names the Settings key and row."""
     try:
         return choose_transport(settings, environ=environ, platform=platform, ribbon=True,
                                 eml_folder=eml_folder, dispatch=dispatch)
@@ -194,4 +177,4 @@ def transport_from_settings(settings: Mapping[str, str],
         text = str(exc)
         key = "smtp_server" if "HOST:PORT" in text else \
             "smtp_starttls" if "STARTTLS" in text else "smtp_password_env"
-        raise _bad(key, text, settings.get(key)) from exc
+        raise _bad(read_settings(settings), key, text) from exc
