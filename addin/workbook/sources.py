@@ -336,21 +336,22 @@ def percent_cells(path: Path, sheet: str) -> frozenset[tuple[int, int]]:
         return frozenset()
     import openpyxl
 
+    wb = None
+    out = set()
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # calamine read it; a format we cannot see is no percentage
-        return frozenset()
-    try:
-        out = set()
         for row in wb[sheet].iter_rows():
             for cell in row:
                 fmt = getattr(cell, "number_format", None)
                 if (isinstance(cell.value, (int, float)) and isinstance(fmt, str)
                         and "%" in _LITERAL.sub("", fmt)):
                     out.add((cell.row, cell.column - 1))
-        return frozenset(out)
+    except Exception:  # calamine reads the values and reports damage; formats are a hint
+        return frozenset()
     finally:
-        wb.close()
+        if wb is not None:
+            wb.close()
+    return frozenset(out)
 
 
 def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
