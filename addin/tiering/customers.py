@@ -8,9 +8,11 @@ import pandas as pd
 
 from addin.tiering.clv import (
     DAYS_PER_MONTH,
+    NO_DROP_OUT,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_nbd,
     simple_clv,
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
@@ -22,6 +24,7 @@ _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use th
 _MIN_FIT_REPEATERS = 10
 _DESCRIPTIVE = ("name", "region", "segment", "account_manager")
 MODEL_CLV = "BG/NBD + Gamma-Gamma"
+NBD_CLV = "NBD + Gamma-Gamma"
 SIMPLE_CLV = "margin formula"
 
 
@@ -76,7 +79,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     * ``prob_alive`` and ``expected_purchases`` (purchase days in the next ``clv_months``)
       from a BG/NBD fit on the customers who bought, and ``clv``: with the BG/NBD and a
       Gamma-Gamma fit, the discounted gross margin of the next ``clv_months`` months
-      (:func:`customer_lifetime_value`, margin = the customer's own margin rate); with fewer
+      (:func:`customer_lifetime_value`, margin = the customer's own margin rate); when the
+      BG/NBD shows no drop-out (its a runs to 0, so it is not identified), the same with the
+      NBD (:func:`fit_nbd`: prob_alive 1, purchases at the posterior rate); with fewer
       than 20 buyers or 10 repeat buyers, or a fit that fails, :func:`simple_clv` on the
       yearly margin (margin x 365.25 / tenure, the tenure at least a year), the
       ``retention_rate`` setting or the measured yearly retention, and the yearly discount
@@ -90,7 +95,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
 
     Customers without purchases have ``orders`` 0, revenue 0 and missing model columns.
     ``DataFrame.attrs`` holds ``as_of`` (the date used), ``clv_method``, ``bgnbd`` and
-    ``gamma_gamma`` (the fits, or None) and ``retention_rate`` (margin formula only).
+    ``gamma_gamma`` (the fits, or None), ``retention_rate`` (margin formula only) and
+    ``clv_note``: why the margin formula was used (too few buyers, a fit that failed, or a fit
+    on a bound such as a -> 0 when no customer is seen to drop out), empty otherwise.
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
     """
     cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
@@ -167,6 +174,37 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     return out
 
 
+def _fit_models(b: pd.DataFrame) -> tuple:
+    """The purchase model and the Gamma-Gamma fit on the buyers, the method's name, and a note
+    for the user (empty when all went to plan): the BG/NBD; the NBD when the BG/NBD shows no
+    drop-out (its a runs to 0: the drop-out process is not identified, and the NBD is its
+    limit); None when a fit failed or sits on another bound, a Gamma-Gamma q <= 1 (infinite
+    mean spend), or a = 1 (where the BG/NBD's E[Y(t)] is singular)."""
+    try:
+        model = fit_bgnbd(b["frequency"], b["recency"], b["T"])
+    except ValueError as exc:
+        return None, None, SIMPLE_CLV, f"BG/NBD not fitted: {exc}"
+    method, note = MODEL_CLV, ""
+    if not model.converged and NO_DROP_OUT in model.problem:
+        note = f"BG/NBD: {model.problem}; purchases by the NBD (nobody drops out) instead"
+        model, method = fit_nbd(b["frequency"], b["recency"], b["T"]), NBD_CLV
+    if not model.converged:
+        return None, None, SIMPLE_CLV, f"{method} not usable: {model.problem}"
+    if method == MODEL_CLV and abs(model.a - 1) <= 1e-9:
+        return None, None, SIMPLE_CLV, ("BG/NBD not usable: a = 1, where its expected "
+                                        "purchases are singular")
+    try:
+        gg = fit_gamma_gamma(b["frequency"], b["monetary_value"])
+    except ValueError as exc:
+        return None, None, SIMPLE_CLV, f"Gamma-Gamma not fitted: {exc}"
+    if not gg.converged:
+        return None, None, SIMPLE_CLV, f"Gamma-Gamma not usable: {gg.problem}"
+    if gg.q <= 1:
+        return None, None, SIMPLE_CLV, (f"Gamma-Gamma not usable: q = {gg.q:.3g} <= 1 (mean "
+                                        "spend not finite)")
+    return model, gg, method, note
+
+
 def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSettings,
                     end_day: np.datetime64 | None) -> dict:
     """Add ``prob_alive``, ``expected_purchases``, ``clv``, ``clv_method`` to ``frame`` (in
@@ -178,22 +216,22 @@ def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSe
     frame["clv"] = np.nan
     frame["clv_method"] = None
     info: dict = {"bgnbd": None, "gamma_gamma": None, "clv_method": SIMPLE_CLV,
-                  "retention_rate": None}
+                  "retention_rate": None, "clv_note": ""}
     if not buyers.any():
         return info
     revenue = frame["revenue"].to_numpy(dtype=float)
     margin = frame["margin"].to_numpy(dtype=float, na_value=np.nan)
     rates = _margin_rates(revenue, margin)
     bg = gg = None
+    method = SIMPLE_CLV
     if len(b) >= _MIN_FIT_CUSTOMERS and (b["frequency"] > 0).sum() >= _MIN_FIT_REPEATERS:
-        try:
-            bg = fit_bgnbd(b["frequency"], b["recency"], b["T"])
-            gg = fit_gamma_gamma(b["frequency"], b["monetary_value"])
-        except ValueError:
-            bg = gg = None
-        if bg is not None and gg is not None and not (
-                bg.converged and gg.converged and gg.q > 1 and abs(bg.a - 1) > 1e-9):
-            bg = gg = None
+        bg, gg, method, note = _fit_models(b)
+        if note and bg is None:
+            note += f"; CLV by the {SIMPLE_CLV} instead"
+        info["clv_note"] = note
+    else:
+        info["clv_note"] = (f"fewer than {_MIN_FIT_CUSTOMERS} buyers or "
+                            f"{_MIN_FIT_REPEATERS} repeat buyers: CLV by the {SIMPLE_CLV}")
     if bg is not None:
         alive = bg.prob_alive(b["frequency"], b["recency"], b["T"])
         horizon = cfg.clv_months * DAYS_PER_MONTH
@@ -205,8 +243,8 @@ def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSe
         frame.loc[buyers, "prob_alive"] = np.asarray(alive)
         frame.loc[buyers, "expected_purchases"] = np.asarray(expected)
         frame.loc[buyers, "clv"] = np.asarray(clv)
-        frame.loc[buyers, "clv_method"] = MODEL_CLV
-        info.update(bgnbd=bg, gamma_gamma=gg, clv_method=MODEL_CLV)
+        frame.loc[buyers, "clv_method"] = method
+        info.update(bgnbd=bg, gamma_gamma=gg, clv_method=method)
         return info
     retention = cfg.retention_rate
     if retention is None and end_day is not None:
