@@ -152,17 +152,23 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     fd, rendered = tempfile.mkstemp(prefix="crm-results-", suffix=".xlsx")
     os.close(fd)
     rendered = Path(rendered)
+    streams: dict[str, list] = {}
     try:
         if sheets:
             wb = Workbook()
             wb.remove(wb.active)
             for name, content in sheets.items():
-                add_result_sheet(wb, name, content)
+                streamed: list = []
+                add_result_sheet(wb, name, content, streamed)
+                if streamed:  # large tables: rendered as skeletons, their rows streamed
+                    streams[wb.worksheets[-1].title] = streamed
             wb.save(rendered)
+            del wb
 
         def write(fh) -> None:
             if sheets:
-                graft_sheets(source, rendered, fh, macro_dest=dest.suffix.lower() == ".xlsm")
+                graft_sheets(source, rendered, fh, macro_dest=dest.suffix.lower() == ".xlsm",
+                             streams=streams)
             else:
                 open_source(source).close()
                 with source.open("rb") as src:

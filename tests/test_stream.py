@@ -1,0 +1,146 @@
+"""Large result tables streamed into the package: the same cells, formats, table, conditional
+formats and chart as openpyxl writes them, read back with openpyxl and LibreOffice."""
+
+import datetime as dt
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from addin.workbook import Chart, ResultTable, Rule, stream, write_result_sheets
+
+N = 2_600  # above STREAM_ROWS, so the Customers table is streamed
+
+
+def _frame(n: int = N) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    revenue = np.round(rng.lognormal(6, 1, n), 2)
+    revenue[3] = np.nan
+    dates = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, n),
+                                                                   unit="D"))
+    dates[5] = pd.NaT
+    names = np.array([f"Customer {i}" for i in range(n)], dtype=object)
+    names[:4] = ['=HYPERLINK("http://x/","y")', "上海华信 & <Co>", " padded ", None]
+    return pd.DataFrame({
+        "customer_id": [f"C{i:05d}" for i in range(n)],
+        "name": names,
+        "revenue": revenue,
+        "orders": rng.integers(1, 40, n).astype("int64"),
+        "value_share": revenue / np.nansum(revenue),
+        "last_purchase": dates.astype("datetime64[us]"),
+        "key_account": rng.random(n) < 0.05,
+        "mixed": pd.Series([1.5, "text", None, dt.date(2025, 3, 1)] * (n // 4)
+                           + [None] * (n % 4), dtype=object),
+    })
+
+
+def _sheets(frame: pd.DataFrame) -> dict:
+    curve = pd.DataFrame({"share": [0.0, 0.5, 1.0], "value": [0.0, 0.8, 1.0]})
+    return {"Tiers": [
+        ResultTable(pd.DataFrame({"measure": ["customers"], "value": [len(frame)]}), "Headline"),
+        ResultTable(curve, "Pareto curve", chart=Chart("line", "share", ["value"], "Pareto")),
+        ResultTable(frame, "Customers", formats={"value_share": "0.00%"},
+                    rules=[Rule("value_share", "databar")]),
+    ]}
+
+
+@pytest.fixture
+def source(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Customers"
+    wb.active.append(["customer_id", "name"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_streamed_rows_are_the_cells_openpyxl_writes(tmp_path, source, monkeypatch):
+    frame = _frame()
+    ours = write_result_sheets(tmp_path / "streamed.xlsx", _sheets(frame), source=source)
+    monkeypatch.setattr("addin.workbook.writer.STREAM_ROWS", 10**9)  # all through openpyxl
+    theirs = write_result_sheets(tmp_path / "openpyxl.xlsx", _sheets(frame), source=source)
+    with zipfile.ZipFile(ours) as z:
+        sheet = next(n for n in z.namelist() if n.startswith("xl/worksheets/sheet")
+                     and n.endswith(".xml") and b"Pareto" in z.read(n))
+        xml = z.read(sheet)
+    assert xml.count(b"<row ") > N  # every row is there, written by the streamer
+    a = openpyxl.load_workbook(ours)["Tiers"]
+    b = openpyxl.load_workbook(theirs)["Tiers"]
+    assert a.max_row == b.max_row and a.max_column == b.max_column
+    for row_a, row_b in zip(a.iter_rows(), b.iter_rows(), strict=True):
+        for ca, cb in zip(row_a, row_b, strict=True):
+            assert ca.data_type == cb.data_type, ca.coordinate
+            if isinstance(cb.value, float):  # openpyxl rounds to 16 digits; ours round-trip
+                assert ca.value == pytest.approx(cb.value, rel=1e-15), ca.coordinate
+            else:
+                assert ca.value == cb.value, ca.coordinate
+            if ca.value is not None:
+                assert ca.number_format == cb.number_format, ca.coordinate
+    assert dict(a.tables.items()) == dict(b.tables.items())
+    assert [str(cf.sqref) for cf in a.conditional_formatting] == \
+        [str(cf.sqref) for cf in b.conditional_formatting]
+    # spot checks against the frame itself
+    # headline: title 1, header 2, row 3; curve: title 5, header 6, its chart to row 22;
+    # Customers: title 24, header 25, rows from 26
+    first = 26
+    assert a.cell(first - 1, 1).value == "customer_id"
+    assert a.cell(first, 2).value == '=HYPERLINK("http://x/","y")' and \
+        a.cell(first, 2).data_type == "s"
+    assert a.cell(first + 1, 2).value == "上海华信 & <Co>"
+    assert a.cell(first + 2, 2).value == " padded "
+    assert a.cell(first + 3, 3).value is None  # NaN: no cell
+    assert a.cell(first + 5, 6).value is None  # NaT: no cell
+    assert a.cell(first, 6).value == frame["last_purchase"][0].to_pydatetime()
+    assert a.cell(first, 6).number_format == "yyyy-mm-dd"
+    assert a.cell(first, 5).number_format == "0.00%"
+    assert a.cell(first + N - 1, 1).value == f"C{N - 1:05d}"
+    assert a.cell(first + 7, 5).value == frame["value_share"][7]  # every digit kept
+
+
+def test_a_100000_row_sheet_is_written_in_bounded_memory(tmp_path, source):
+    # the streamed part never holds the sheet: peak memory of the write stays near the
+    # frame's own size (measured in a child process, so this test's own heap does not count)
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import resource, sys
+        sys.path.insert(0, {str(__file__.rsplit('/', 1)[0])!r})
+        from test_stream import _frame, _sheets
+        from addin.workbook import write_result_sheets
+        from pathlib import Path
+        frame = _frame(100_000)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        write_result_sheets(Path({str(tmp_path / 'big.xlsx')!r}), _sheets(frame),
+                            source=Path({str(source)!r}))
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(before, after)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    before, after = (int(v) for v in out.stdout.split())
+    assert (after - before) / 1024 < 150, (before, after)  # MB; openpyxl took 4 GB at 100k
+    wb = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)
+    assert wb["Tiers"].max_row == 26 + 100_000 - 1
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_a_streamed_sheet_with_its_formats_and_chart(tmp_path, source,
+                                                                         soffice):
+    dest = write_result_sheets(tmp_path / "out.xlsx", _sheets(_frame()), source=source)
+    csv = soffice.to_csv(dest, sheet="Tiers")
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("customer_id")))
+    first = lines[header + 1].split(",")
+    assert first[0] == "C00000"
+    assert len(lines) >= header + 1 + N
+    frame = _frame()
+    row = next(line for line in lines[header + 1:] if line.startswith("C00010,"))
+    assert frame["last_purchase"][10].strftime("%Y-%m-%d") in row  # date format applied
+    assert f"{frame['value_share'][10]:.2%}" in row  # the column's own percent format
+    pdf = soffice.convert(dest, "pdf", tmp_path / "pdf")
+    assert pdf.stat().st_size > 0
+    assert stream.STREAM_ROWS < N
