@@ -144,3 +144,23 @@ def test_libreoffice_opens_a_streamed_sheet_with_its_formats_and_chart(tmp_path,
     pdf = soffice.convert(dest, "pdf", tmp_path / "pdf")
     assert pdf.stat().st_size > 0
     assert stream.STREAM_ROWS < N
+
+
+def test_a_table_longer_than_a_sheet_spills_to_parquet_beside_the_workbook(tmp_path, source,
+                                                                          monkeypatch):
+    # a sheet of 3,000 rows (Excel's 1,048,576, scaled down): headline 3 rows, a blank row,
+    # then Customers' title and header, so 3000 - 4 - 2 = 2,994 of the 5,000 rows fit
+    monkeypatch.setattr("addin.workbook.saving.SHEET_ROWS", 3_000)
+    frame = _frame(5_000).drop(columns="mixed")
+    sheets = {"Tiers": [
+        ResultTable(pd.DataFrame({"measure": ["customers"], "value": [5_000]}), "Headline"),
+        ResultTable(frame, "Customers")]}
+    dest = write_result_sheets(tmp_path / "out.xlsx", sheets, source=source)
+    spilled = pd.read_parquet(tmp_path / "out_Tiers.parquet")
+    pd.testing.assert_frame_equal(spilled, frame, check_dtype=False)
+    ws = openpyxl.load_workbook(dest, read_only=True)["Tiers"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert len(rows) == 3_000
+    assert rows[4][0] == ("Customers: the first 2,994 of 5,000 rows (more than a sheet holds); "
+                          "all 5,000 rows are in out_Tiers.parquet beside this workbook")
+    assert rows[-1][0] == frame["customer_id"][2_993]

@@ -163,6 +163,9 @@ def write_package(src: Package, changed: dict[str, bytes], removed: set[str],
             if isinstance(data, bytes):
                 zout.writestr(zinfo, data)
                 continue
+            # a streamed part is the bulk of the file: the fastest deflate level (3x
+            # faster than the default, the file some 15 % larger)
+            zinfo._compresslevel = 1  # a property over compress_level from Python 3.13
             with zout.open(zinfo, "w", force_zip64=True) as dst:
                 for chunk in data:
                     dst.write(chunk)

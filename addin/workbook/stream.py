@@ -110,7 +110,22 @@ def _column_cells(series: pd.Series, letter: str, rows: range, style: str,
             for v, good, whole, r in zip(numbers.tolist(), ok.tolist(), integral.tolist(), rows,
                                          strict=True)
         ]
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return _text_cells(series, letter, rows)
     return _object_cells(series.to_numpy(dtype=object), letter, rows, style, date_style)
+
+
+def _text_cells(series: pd.Series, letter: str, rows: range) -> list[str]:
+    """A column of text only (ids, classes, segments): each distinct text is cleaned and
+    escaped once, as result columns repeat a few labels over many rows."""
+    codes, uniques = pd.factorize(series)
+    tails = []
+    for text in np.asarray(uniques, dtype=object):
+        clean = cell_value(text)
+        tails.append(_text_cell("", clean).replace('<c r=""', "", 1) if clean else None)
+    head = f'<c r="{letter}'
+    return [head + f'{r}"{tails[c]}' if c >= 0 and tails[c] is not None else ""
+            for c, r in zip(codes.tolist(), rows, strict=True)]
 
 
 def _rows_xml(table: StreamedTable, styles: dict[str, str]) -> Iterator[bytes]:
