@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from addin.workbook.results import cell_value
+from addin.workbook.results import _ILLEGAL_XML, cell_value
 
 STREAM_ROWS = 2_000  # tables longer than this are streamed (shorter ones: openpyxl as before)
 CHUNK_ROWS = 4_096
@@ -87,12 +87,16 @@ def _object_cells(values: np.ndarray, letter: str, rows: range, style: str,
     return out
 
 
-def _column_cells(series: pd.Series, letter: str, rows: range, style: str,
+def _column_cells(series: pd.Series, letter: str, rows: list[str], style: str,
                   date_style: str) -> list[str]:
-    """The cells of one column for ``rows`` ("" where the value is blank)."""
+    """The cells of one column for the ``rows`` (their numbers as text; "" where the value is
+    blank). Typed columns are converted in whole arrays; only the cell strings are built one
+    by one."""
     dtype = series.dtype
+    head = f'<c r="{letter}'
     if pd.api.types.is_bool_dtype(dtype) and not series.hasnans:
-        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
+        true, false = '" t="b"><v>1</v></c>', '" t="b"><v>0</v></c>'
+        return [head + r + (true if v else false)
                 for v, r in zip(series.to_numpy(dtype=bool).tolist(), rows, strict=True)]
     if pd.api.types.is_datetime64_any_dtype(dtype) or (
             pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
@@ -102,30 +106,36 @@ def _column_cells(series: pd.Series, letter: str, rows: range, style: str,
             numbers = np.where(np.isnat(stamps), np.nan, _serials(stamps))
         else:
             numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        out = [""] * len(numbers)
+        mid, tail = f'"{style}><v>', "</v></c>"
         ok = np.isfinite(numbers)
-        integral = ok & (np.abs(numbers) < 1e15) & (numbers == np.round(numbers))
-        return [
-            (f'<c r="{letter}{r}"{style}><v>{int(v) if whole else repr(v)}</v></c>'
-             if good else "")
-            for v, good, whole, r in zip(numbers.tolist(), ok.tolist(), integral.tolist(), rows,
-                                         strict=True)
-        ]
+        whole = ok & (np.abs(numbers) < 1e15) & (numbers == np.round(numbers))
+        at = np.flatnonzero(whole)
+        for i, text in zip(at.tolist(), map(str, numbers[at].astype(np.int64).tolist()),
+                           strict=True):
+            out[i] = head + rows[i] + mid + text + tail
+        at = np.flatnonzero(ok & ~whole)
+        for i, text in zip(at.tolist(), map(repr, numbers[at].tolist()), strict=True):
+            out[i] = head + rows[i] + mid + text + tail
+        return out
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        return _text_cells(series, letter, rows)
-    return _object_cells(series.to_numpy(dtype=object), letter, rows, style, date_style)
+        return _text_cells(series, head, rows)
+    return _object_cells(series.to_numpy(dtype=object), letter, range(int(rows[0]),
+                         int(rows[0]) + len(rows)), style, date_style)
 
 
-def _text_cells(series: pd.Series, letter: str, rows: range) -> list[str]:
-    """A column of text only (ids, classes, segments): each distinct text is cleaned and
-    escaped once, as result columns repeat a few labels over many rows."""
-    codes, uniques = pd.factorize(series)
-    tails = []
-    for text in np.asarray(uniques, dtype=object):
-        clean = cell_value(text)
-        tails.append(_text_cell("", clean).replace('<c r=""', "", 1) if clean else None)
-    head = f'<c r="{letter}'
-    return [head + f'{r}"{tails[c]}' if c >= 0 and tails[c] is not None else ""
-            for c, r in zip(codes.tolist(), rows, strict=True)]
+def _text_cells(series: pd.Series, head: str, rows: list[str]) -> list[str]:
+    """A column of text only (ids, classes, segments), cleaned with whole-column string
+    operations: characters XML cannot hold removed, ``&<>`` escaped only where present."""
+    text = series.astype("string").str.replace(_ILLEGAL_XML.pattern, "", regex=True)
+    special = text.str.contains("[&<>]", regex=True).fillna(False).to_numpy(dtype=bool)
+    padded = (text != text.str.strip()).fillna(False).to_numpy(dtype=bool)
+    values = text.to_numpy(dtype=object, na_value=None)
+    for i in np.flatnonzero(special):
+        values[i] = escape(values[i])
+    mid, mid_padded = '" t="inlineStr"><is><t>', '" t="inlineStr"><is><t xml:space="preserve">'
+    return [head + r + (mid_padded if p else mid) + v + "</t></is></c>" if v else ""
+            for v, p, r in zip(values.tolist(), padded.tolist(), rows, strict=True)]
 
 
 def _rows_xml(table: StreamedTable, styles: dict[str, str]) -> Iterator[bytes]:
@@ -133,13 +143,14 @@ def _rows_xml(table: StreamedTable, styles: dict[str, str]) -> Iterator[bytes]:
     n = len(frame)
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
-        rows = range(table.first_row + start, table.first_row + stop)
+        numbers = range(table.first_row + start, table.first_row + stop)
+        rows = list(map(str, numbers))
         columns = [_column_cells(frame.iloc[start:stop, c], letter, rows,
                                  "" if letter in table.date_only else styles.get(letter, ""),
                                  styles.get(letter, ""))
                    for c, letter in enumerate(table.letters)]
         yield "".join(f'<row r="{r}">{"".join(cells)}</row>'
-                      for r, *cells in zip(rows, *columns, strict=True)).encode("utf-8")
+                      for r, *cells in zip(numbers, *columns, strict=True)).encode("utf-8")
 
 
 def splice_rows(sheet_xml: bytes, tables: list[StreamedTable]) -> Iterator[bytes]:
