@@ -164,3 +164,23 @@ def test_a_table_longer_than_a_sheet_spills_to_parquet_beside_the_workbook(tmp_p
     assert rows[4][0] == ("Customers: the first 2,994 of 5,000 rows (more than a sheet holds); "
                           "all 5,000 rows are in out_Tiers.parquet beside this workbook")
     assert rows[-1][0] == frame["customer_id"][2_993]
+
+
+def test_an_error_while_making_rows_reaches_the_writer_and_no_thread_is_left():
+    import threading
+
+    def rows():
+        yield b"<row/>"
+        raise ValueError("bad cell")
+
+    got = []
+    with pytest.raises(ValueError, match="bad cell"):
+        for chunk in stream._ahead(rows()):
+            got.append(chunk)
+    assert got == [b"<row/>"]
+    # a consumer that stops early does not leave the maker blocked on a full queue
+    endless = (b"x" for _ in iter(int, 1))
+    for i, _ in enumerate(stream._ahead(endless)):
+        if i == 5:
+            break
+    assert not [t for t in threading.enumerate() if t.name == "stream-rows"]

@@ -87,70 +87,117 @@ def _object_cells(values: np.ndarray, letter: str, rows: range, style: str,
     return out
 
 
-def _column_cells(series: pd.Series, letter: str, rows: list[str], style: str,
-                  date_style: str) -> list[str]:
-    """The cells of one column for the ``rows`` (their numbers as text; "" where the value is
-    blank). Typed columns are converted in whole arrays; only the cell strings are built one
-    by one."""
+def _join(*parts):
+    """Element-wise concatenation of string arrays and scalars (null where any part is)."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _column_cells(series: pd.Series, letter: str, rows, style: str, date_style: str):
+    """The cells of one column as an Arrow string array, "" where the value is blank. Typed
+    columns are converted whole in Arrow's C kernels (numbers as the shortest text that reads
+    back as the same double); only object columns of mixed types go value by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     dtype = series.dtype
     head = f'<c r="{letter}'
     if pd.api.types.is_bool_dtype(dtype) and not series.hasnans:
-        true, false = '" t="b"><v>1</v></c>', '" t="b"><v>0</v></c>'
-        return [head + r + (true if v else false)
-                for v, r in zip(series.to_numpy(dtype=bool).tolist(), rows, strict=True)]
+        flags = pa.array(series.to_numpy(dtype=bool))
+        return _join(head, rows, pc.if_else(flags, '" t="b"><v>1</v></c>',
+                                            '" t="b"><v>0</v></c>'))
     if pd.api.types.is_datetime64_any_dtype(dtype) or (
             pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
         if pd.api.types.is_datetime64_any_dtype(dtype):
             raw = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
             stamps = raw.to_numpy(dtype="datetime64[us]")
-            numbers = np.where(np.isnat(stamps), np.nan, _serials(stamps))
+            values = np.where(np.isnat(stamps), np.nan, _serials(stamps))
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iu":
+            values = series.to_numpy()
         else:
-            numbers = series.to_numpy(dtype=float, na_value=np.nan)
-        out = [""] * len(numbers)
-        mid, tail = f'"{style}><v>', "</v></c>"
-        ok = np.isfinite(numbers)
-        whole = ok & (np.abs(numbers) < 1e15) & (numbers == np.round(numbers))
-        at = np.flatnonzero(whole)
-        for i, text in zip(at.tolist(), map(str, numbers[at].astype(np.int64).tolist()),
-                           strict=True):
-            out[i] = head + rows[i] + mid + text + tail
-        at = np.flatnonzero(ok & ~whole)
-        for i, text in zip(at.tolist(), map(repr, numbers[at].tolist()), strict=True):
-            out[i] = head + rows[i] + mid + text + tail
-        return out
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        blank = ~np.isfinite(values) if values.dtype.kind == "f" else None
+        text = pc.cast(pa.array(values, mask=blank), pa.string())
+        return pc.fill_null(_join(head, rows, f'"{style}><v>', text, "</v></c>"), "")
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        return _text_cells(series, head, rows)
-    return _object_cells(series.to_numpy(dtype=object), letter, range(int(rows[0]),
-                         int(rows[0]) + len(rows)), style, date_style)
-
-
-def _text_cells(series: pd.Series, head: str, rows: list[str]) -> list[str]:
-    """A column of text only (ids, classes, segments), cleaned with whole-column string
-    operations: characters XML cannot hold removed, ``&<>`` escaped only where present."""
-    text = series.astype("string").str.replace(_ILLEGAL_XML.pattern, "", regex=True)
-    special = text.str.contains("[&<>]", regex=True).fillna(False).to_numpy(dtype=bool)
-    padded = (text != text.str.strip()).fillna(False).to_numpy(dtype=bool)
-    values = text.to_numpy(dtype=object, na_value=None)
-    for i in np.flatnonzero(special):
-        values[i] = escape(values[i])
-    mid, mid_padded = '" t="inlineStr"><is><t>', '" t="inlineStr"><is><t xml:space="preserve">'
-    return [head + r + (mid_padded if p else mid) + v + "</t></is></c>" if v else ""
-            for v, p, r in zip(values.tolist(), padded.tolist(), rows, strict=True)]
+        text = pa.array(series.astype(object).where(series.notna(), None).to_numpy(),
+                        type=pa.string())
+        text = pc.replace_substring_regex(text, _ILLEGAL_XML.pattern, "")
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            text = pc.replace_substring(text, char, entity)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        padded = pc.not_equal(text, pc.utf8_trim_whitespace(text))
+        mid = pc.if_else(padded, '" t="inlineStr"><is><t xml:space="preserve">',
+                         '" t="inlineStr"><is><t>')
+        return pc.fill_null(_join(head, rows, mid, text, "</t></is></c>"), "")
+    first = int(rows[0].as_py())
+    return pa.array(_object_cells(series.to_numpy(dtype=object), letter,
+                                  range(first, first + len(series)), style, date_style),
+                    type=pa.string())
 
 
 def _rows_xml(table: StreamedTable, styles: dict[str, str]) -> Iterator[bytes]:
-    frame = table.frame
+    import pyarrow as pa
+
+    frame = table.frame.copy(deep=False)
+    frame.attrs = {}  # pandas deep-copies attrs into every slice (a fitted model, say)
+    series = [frame.iloc[:, c] for c in range(frame.shape[1])]
     n = len(frame)
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
-        numbers = range(table.first_row + start, table.first_row + stop)
-        rows = list(map(str, numbers))
-        columns = [_column_cells(frame.iloc[start:stop, c], letter, rows,
+        rows = pa.array(np.arange(table.first_row + start, table.first_row + stop)
+                        .astype(str).astype(object), type=pa.string())
+        columns = [_column_cells(series[c].iloc[start:stop], letter, rows,
                                  "" if letter in table.date_only else styles.get(letter, ""),
                                  styles.get(letter, ""))
                    for c, letter in enumerate(table.letters)]
-        yield "".join(f'<row r="{r}">{"".join(cells)}</row>'
-                      for r, *cells in zip(numbers, *columns, strict=True)).encode("utf-8")
+        xml = _join('<row r="', rows, '">', *columns, "</row>")
+        # a string array without nulls: its data buffer is the rows one after the other
+        offsets = np.frombuffer(xml.buffers()[1], dtype=np.int32)[
+            xml.offset:xml.offset + len(xml) + 1]
+        yield xml.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+
+
+def _ahead(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """The chunks, made in a second thread while the caller compresses the previous ones:
+    Arrow's kernels and zlib both release the GIL, so on two cores the two overlap. At most
+    ``depth`` chunks wait, so memory stays bounded; an error in the maker is raised here."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():  # the consumer may have gone: never block for good
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    maker = threading.Thread(target=make, name="stream-rows", daemon=True)
+    maker.start()
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        maker.join()
 
 
 def splice_rows(sheet_xml: bytes, tables: list[StreamedTable]) -> Iterator[bytes]:
@@ -175,6 +222,6 @@ def splice_rows(sheet_xml: bytes, tables: list[StreamedTable]) -> Iterator[bytes
                                         else "")
                   for m in _CELL_STYLE.finditer(template)}
         yield sheet_xml[position:start]
-        yield from _rows_xml(table, styles)
+        yield from _ahead(_rows_xml(table, styles))
         position = end
     yield sheet_xml[position:]
