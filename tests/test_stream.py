@@ -184,3 +184,53 @@ def test_an_error_while_making_rows_reaches_the_writer_and_no_thread_is_left():
         if i == 5:
             break
     assert not [t for t in threading.enumerate() if t.name == "stream-rows"]
+
+
+def _tiers_log(customers: int) -> pd.DataFrame:
+    """A log of about 4 orders a customer over two years (seeded); customers buy at rates
+    spread by a gamma mix, as in the tiering bench, so the BG/NBD has a heterogeneity to fit."""
+    rng = np.random.default_rng(3)
+    n = customers * 4
+    weight = rng.gamma(0.8, 1.0, customers)
+    who = np.concatenate([np.arange(customers),
+                          rng.choice(customers, size=n - customers, p=weight / weight.sum())])
+    return pd.DataFrame({
+        "customer_id": [f"K{c:05d}" for c in who],
+        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+        "amount": np.round(rng.lognormal(5, 1, n), 2),
+    })
+
+
+@pytest.mark.libreoffice
+def test_the_tiers_sheet_of_a_streamed_size_opens_in_libreoffice_with_formats_and_chart(
+        tmp_path, source, soffice):
+    from addin.jobs.tier import TierReport
+    from addin.tiering import tier_customers, tier_settings
+
+    tiers = tier_customers(None, _tiers_log(3_000), None)
+    report = TierReport(None, tiers, tier_settings(None))
+    sheets = report.result_sheets()
+    customers = next(t for t in sheets["Tiers"] if t.title == "Customers")
+    assert len(customers.frame) > stream.STREAM_ROWS  # the customer rows are streamed
+    dest = write_result_sheets(tmp_path / "tiers.xlsx", sheets, source=source)
+    import csv
+
+    text = soffice.to_csv(dest, sheet="Tiers").read_text(encoding="utf-8")
+    lines = list(csv.reader(text.splitlines()))
+    header = next(i for i, line in enumerate(lines) if line and line[0] == "customer_id")
+    table = report.customers_table()
+    assert len(lines) - header - 1 >= len(table)
+    first = next(line for line in lines[header + 1:] if line and line[0] == "K00000")
+    cells = dict(zip(lines[header], first, strict=False))
+    row = table.set_index("customer_id").loc["K00000"]
+    assert cells["last_purchase"] == row["last_purchase"].strftime("%Y-%m-%d")  # date format
+    assert report.tiers.attrs["clv_method"] != "margin formula"
+    assert cells["prob_alive"] == f"{row['prob_alive']:.1%}"  # the sheet's percent format
+    assert cells["value_share"] == f"{row['value_share']:.1%}"
+    assert cells["pyramid_tier"] == row["pyramid_tier"]
+    # LibreOffice keeps the Pareto chart as a chart object when it saves the sheet as .ods
+    ods = soffice.convert(dest, "ods", tmp_path / "ods")
+    with zipfile.ZipFile(ods) as z:
+        charts = [n for n in z.namelist() if n.startswith("Object") and n.endswith("content.xml")
+                  and b"<chart:chart" in z.read(n)]
+    assert charts

@@ -189,7 +189,8 @@ def _fit_models(b: pd.DataFrame) -> tuple:
         note = f"BG/NBD: {model.problem}; purchases by the NBD (nobody drops out) instead"
         model, method = fit_nbd(b["frequency"], b["recency"], b["T"]), NBD_CLV
     if not model.converged:
-        return None, None, SIMPLE_CLV, f"{method} not usable: {model.problem}"
+        name = "BG/NBD" if method == MODEL_CLV else "NBD"
+        return None, None, SIMPLE_CLV, f"{name} not usable: {model.problem}"
     if method == MODEL_CLV and abs(model.a - 1) <= 1e-9:
         return None, None, SIMPLE_CLV, ("BG/NBD not usable: a = 1, where its expected "
                                         "purchases are singular")
