@@ -182,6 +182,9 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
+    import os
+
+    say(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     sizes = [(args.rows, args.customers)] + ([(10_000_000, 1_000_000)] if args.big else [])
     with tempfile.TemporaryDirectory() as tmp:
         say("| work | ours | anchor | ratio |")
@@ -216,6 +219,7 @@ def main() -> None:
             f"write_only {theirs['seconds']:.1f} s, {theirs['peak_mb']:.0f} MB peak "
             f"({theirs['peak_mb'] - theirs['before_mb']:.0f} MB above the loaded tables) | "
             f"{theirs['seconds'] / ours['seconds']:.1f}x faster |")
+    say(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

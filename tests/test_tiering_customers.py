@@ -15,6 +15,7 @@ from addin.tiering import (
     LifecycleRules,
     TierSettings,
     lifecycle_stage,
+    pyramid_as_of,
     relationship_level,
     tier_customers,
     tier_settings,
@@ -274,3 +275,24 @@ def test_tier_customers_of_an_empty_log():
     empty = TRANSACTIONS.iloc[:0]
     t = tier_customers(CUSTOMERS, empty, None)
     assert len(t) == 5 and (t["revenue"] == 0).all() and (t["abc_class"] == "C").all()
+
+
+@pytest.mark.parametrize("tier_by", ["revenue", "margin"])
+def test_pyramid_as_of_is_tier_customers_pyramid_at_each_month_end(tier_by):
+    # the report's tier history takes the pyramid alone at twelve month-ends; it must be the
+    # column tier_customers gives, population (Customers first, then ids seen by then) included
+    rng = np.random.default_rng(8)
+    n = 600
+    tx = pd.DataFrame({
+        "customer_id": [f"c{i:03d}" for i in rng.integers(0, 60, n)],
+        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        "amount": np.round(rng.lognormal(5, 1, n), 2),
+    })
+    tx["margin"] = np.round(tx["amount"] * rng.uniform(0.1, 0.5, n), 2)
+    customers = pd.DataFrame({"customer_id": ["c005", "zz-prospect", "c001"],
+                              "name": ["E", "P", "A"]})
+    for end in ("2025-03-31", "2025-06-30", "2025-12-31"):
+        settings = {"tier_by": tier_by}
+        full = tier_customers(customers, tx, settings, as_of=end)["pyramid_tier"]
+        alone = pyramid_as_of(customers, tx, settings, as_of=end)
+        pd.testing.assert_series_equal(alone, full, check_names=False)

@@ -12,7 +12,8 @@ Pure routines over pandas objects (no Excel, no files); every door (Excel functi
   (:mod:`.simulate`: customers drawn from known models, for tests and benchmarks);
 * ``lifecycle_stage`` with ``LifecycleRules``, ``relationship_level`` with Kotler's
   ``RELATIONSHIP_LEVELS`` (:mod:`.lifecycle`);
-* ``tier_customers``: one row per customer with all of the above (:mod:`.customers`), its
+* ``tier_customers``: one row per customer with all of the above, and ``pyramid_as_of``, its
+  pyramid tiers alone (:mod:`.customers`), its
   Settings keys read by ``tier_settings`` (:mod:`.settings`).
 
 "Recency" means two things and keeps two names: ``recency_days`` is RFM's days since the last
@@ -31,7 +32,13 @@ from addin.tiering.clv import (
     fit_nbd,
     simple_clv,
 )
-from addin.tiering.customers import MODEL_CLV, NBD_CLV, SIMPLE_CLV, tier_customers
+from addin.tiering.customers import (
+    MODEL_CLV,
+    NBD_CLV,
+    SIMPLE_CLV,
+    pyramid_as_of,
+    tier_customers,
+)
 from addin.tiering.lifecycle import (
     LIFECYCLE_STAGES,
     RELATIONSHIP_LEVELS,
@@ -80,6 +87,7 @@ __all__ = [
     "lifecycle_stage",
     "pareto_point",
     "pareto_table",
+    "pyramid_as_of",
     "relationship_level",
     "rfm_scores",
     "rfm_segment",

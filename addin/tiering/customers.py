@@ -101,35 +101,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
     """
     cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
-    end = as_of if as_of is not None else cfg.as_of
-    if end is None and len(transactions) and transactions["date"].notna().any():
-        end = transactions["date"].max()
-    summary = rfm_summary(transactions, as_of=end) if end is not None else rfm_summary(
-        transactions)
-    end_day = as_day(end) if end is not None else None
-
-    ids: list = []
-    extra = pd.DataFrame()
-    if customers is not None:
-        if "customer_id" not in customers.columns:
-            raise ValueError("customers need a customer_id column")
-        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
-        ids = list(listed["customer_id"])
-        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
-        extra = listed.set_index("customer_id")[keep]
-    known = set(ids)
-    ids += [c for c in summary.index if c not in known]
-    index = pd.Index(ids, name="customer_id", dtype=object)
-    frame = summary.reindex(index)
-    zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
-            "prior_revenue"]
-    frame[zero] = frame[zero].fillna(0.0)
-    frame["orders"] = frame["orders"].fillna(0).astype(np.int64)
+    frame, extra, value, end_day = _valued(customers, transactions, cfg, as_of)
+    index = frame.index
     has_margin = "margin" in transactions.columns
-    if has_margin:
-        frame["margin"] = frame["margin"].fillna(0.0)
-
-    value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
     ranked = pareto_table(value)
     frame["abc_class"] = abc_classes(value, cfg.abc_a, cfg.abc_b)
     frame["pyramid_tier"] = key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels)
@@ -204,6 +178,54 @@ def _fit_models(b: pd.DataFrame) -> tuple:
         return None, None, SIMPLE_CLV, (f"Gamma-Gamma not usable: q = {gg.q:.3g} <= 1 (mean "
                                         "spend not finite)")
     return model, gg, method, note
+
+
+def _valued(customers: pd.DataFrame | None, transactions: pd.DataFrame, cfg: TierSettings,
+            as_of: object) -> tuple:
+    """The RFM summary over the tiered population (the Customers sheet's ids, then ids found
+    only in Transactions), zeros for customers without purchases, the descriptive columns,
+    the ``tier_by`` value and the day tiered: what every tier is computed from."""
+    end = as_of if as_of is not None else cfg.as_of
+    if end is None and len(transactions) and transactions["date"].notna().any():
+        end = transactions["date"].max()
+    summary = rfm_summary(transactions, as_of=end) if end is not None else rfm_summary(
+        transactions)
+    end_day = as_day(end) if end is not None else None
+
+    ids: list = []
+    extra = pd.DataFrame()
+    if customers is not None:
+        if "customer_id" not in customers.columns:
+            raise ValueError("customers need a customer_id column")
+        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
+        ids = list(listed["customer_id"])
+        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
+        extra = listed.set_index("customer_id")[keep]
+    known = set(ids)
+    ids += [c for c in summary.index if c not in known]
+    index = pd.Index(ids, name="customer_id", dtype=object)
+    frame = summary.reindex(index)
+    zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
+            "prior_revenue"]
+    frame[zero] = frame[zero].fillna(0.0)
+    frame["orders"] = frame["orders"].fillna(0).astype(np.int64)
+    has_margin = "margin" in transactions.columns
+    if has_margin:
+        frame["margin"] = frame["margin"].fillna(0.0)
+
+    value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
+    return frame, extra, value, end_day
+
+
+def pyramid_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame,
+                  settings: object = None, *, as_of: object = None) -> pd.Series:
+    """The ``pyramid_tier`` column of :func:`tier_customers` with the same arguments, without
+    the rest: the pyramid needs only the ``tier_by`` value per customer, not the lifetime-value
+    fits, so a tier history of twelve month-ends costs twelve summaries, not twelve fits."""
+    cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    _, _, value, _ = _valued(customers, transactions, cfg, as_of)
+    return key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels).rename(
+        "pyramid_tier")
 
 
 def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSettings,
