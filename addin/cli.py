@@ -373,6 +373,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
                f"{report.pareto()}")
+    if t.attrs.get("clv_note"):
+        click.echo(f"Lifetime value: {t.attrs['clv_note']}")
     tiers = t["pyramid_tier"].value_counts()
     click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
                                        for label in report.settings.pyramid_labels))

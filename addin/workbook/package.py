@@ -57,6 +57,7 @@ from addin.workbook.opc import (
     serialize,
     write_package,
 )
+from addin.workbook.stream import splice_rows
 from addin.workbook.stylesheet import StyleMerger
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -119,16 +120,20 @@ class GraftResult:
 
 
 def graft_sheets(source: Path, rendered: Path, out: BinaryIO, *,
-                 macro_dest: bool = False, only: Collection[str] | None = None) -> GraftResult:
+                 macro_dest: bool = False, only: Collection[str] | None = None,
+                 streams: dict | None = None) -> GraftResult:
     """Write to ``out`` the package ``source`` with the sheets of the ``rendered`` workbook
     grafted into it (see the module docstring); ``source`` itself is only read.
     ``macro_dest``: the result is an .xlsm (the source must then hold VBA, and vice versa).
     ``only``: graft just these sheets of ``rendered`` (names as Excel compares them, case
     folded), which may then be any workbook, such as an earlier results copy: its other sheets
-    and its defined names are not carried."""
+    and its defined names are not carried.
+    ``streams``: sheet name -> the :class:`~addin.workbook.stream.StreamedTable` s whose
+    rows are spliced into that rendered skeleton as it is written."""
     with open_source(source) as src_zip, zipfile.ZipFile(rendered) as ren_zip:
         graft = _Graft(source.name, Package(src_zip), Package(ren_zip), macro_dest)
         graft.ren_file = rendered.name
+        graft.streams = streams or {}
         if only is not None:
             graft.only = {name.casefold() for name in only}
         return graft.write(out)
@@ -331,6 +336,7 @@ class _Graft:
         self.parsed: dict[str, etree._ElementTree] = {}  # rendered parts parsed once
         self.only: set[str] | None = None  # casefolded names of the rendered sheets to graft
         self.ren_file = "the rendered workbook"
+        self.streams: dict = {}  # sheet name -> tables whose rows are streamed in
 
     def write(self, out: BinaryIO) -> GraftResult:
         ren_sheets = self._rendered_sheets()
@@ -513,11 +519,15 @@ class _Graft:
                         if r.type == RT_SHARED_STRINGS and r.target), [])
         table_names, table_id = self._table_names(removed)
         parts, types = {}, {}
+        streamed = {part.lower(): self.streams.get(name)
+                    for name, part in self._rendered_sheets()}
         for part in closure:
             name, ct = names[part.lower()], self.ren.content_type(part)
             data = b"" if ct == WORKSHEET_CT else self.ren.read(part)
             if ct == WORKSHEET_CT:
                 data = transform_sheet(self.parsed.pop(part), xf_map, dxf_map, strings)
+                if streamed.get(part.lower()):
+                    data = splice_rows(data, streamed[part.lower()])
             elif ct == TABLE_CT:
                 base = parse_xml(data).getroot().get("displayName", "Table")
                 data = transform_table(data, table_id, _unique(base, table_names), dxf_map)
