@@ -280,13 +280,15 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
             del wb
 
         macro = dest.suffix.lower() == ".xlsm"
+        rewritten = {name[:31].casefold() for name in sheets}
 
         def write(fh) -> None:
             base = source
             if carry:
                 base = carried
-                with carried.open("wb") as out:
-                    graft_sheets(source, dest, out, macro_dest=macro, only=carry)
+                with carried.open("wb") as out:  # sheets rewritten now: places only
+                    graft_sheets(source, dest, out, macro_dest=macro, only=carry,
+                                 stubs=[n for n in carry if n.casefold() in rewritten])
             if sheets:
                 graft_sheets(base, rendered, fh, macro_dest=macro, streams=streams)
             else:
