@@ -189,4 +189,4 @@ def test_tier_survey_scorecard_leave_all_three_sheets_in_one_results_copy(tmp_pa
     assert "keeps the sheets of earlier runs: Tiers, Scorecard Results" in again.output
     names = openpyxl.load_workbook(results, read_only=True).sheetnames
     user_sheets = openpyxl.load_workbook(workbook, read_only=True).sheetnames
-    assert names == user_sheets + ["Tiers", "Scorecard Results", "Survey Results"]
+    assert names == user_sheets + ["Tiers", "Survey Results", "Scorecard Results"]

@@ -234,3 +234,22 @@ def test_the_tiers_sheet_of_a_streamed_size_opens_in_libreoffice_with_formats_an
         charts = [n for n in z.namelist() if n.startswith("Object") and n.endswith("content.xml")
                   and b"<chart:chart" in z.read(n)]
     assert charts
+
+
+def test_rewriting_a_large_result_keeps_its_place_without_parsing_the_old_one(
+        tmp_path, source, monkeypatch):
+    from addin.workbook import package
+
+    dest = tmp_path / "book_results.xlsx"
+    write_result_sheets(dest, _sheets(_frame()), source=source)
+    write_result_sheets(dest, {"Other": pd.DataFrame({"a": [1]})}, source=source)
+    parsed = []
+    real = package.parse_xml
+    monkeypatch.setattr(package, "parse_xml", lambda data: parsed.append(len(data)) or
+                        real(data))
+    write_result_sheets(dest, _sheets(_frame()), source=source)  # Tiers again, rows changed?
+    assert max(parsed) < 100_000  # the old 2,600-row sheet (about 1 MB of XML) was not parsed
+    wb = openpyxl.load_workbook(dest, read_only=True)
+    assert wb.sheetnames == ["Customers", "Tiers", "Other"]  # Tiers kept its place
+    rows = list(wb["Tiers"].iter_rows(values_only=True))
+    assert rows[25][0] == "C00000" and rows[25 + N - 1][0] == f"C{N - 1:05d}"

@@ -300,3 +300,15 @@ def test_a_fit_where_nobody_drops_out_says_so_and_the_nbd_takes_over():
     assert nbd.expected_purchases(30, 4, 100, 200) == pytest.approx(
         30 * (nbd.r + 4) / (nbd.alpha + 200))
     assert nbd.prob_alive(4, 100, 200) == 1.0
+
+
+def test_spend_rates_that_do_not_differ_are_a_usable_gamma_gamma_limit():
+    # every customer's purchases are gamma(3, scale 100): no heterogeneity, so q and v run off
+    # together with v / q -> 1 / 100 and E[M] -> the population mean p v / q = 300
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 8, 3000).astype(float)
+    m = rng.gamma(3 * x, 100 / x)  # the mean of x gamma(3, 100) purchases
+    gg = fit_gamma_gamma(x, m)
+    assert gg.converged and gg.problem == "" and gg.q > 1e5
+    assert gg.p * gg.v / gg.q == pytest.approx(300, rel=0.03)
+    assert gg.expected_average_value(4, 500.0) == pytest.approx(gg.p * gg.v / gg.q, rel=1e-3)

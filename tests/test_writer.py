@@ -94,8 +94,9 @@ def test_rerun_replaces_its_result_sheet(tmp_path, source):
 
 
 def test_results_of_several_commands_accumulate_in_one_copy(tmp_path, source):
-    """tier, then survey, then tier again: both sheets stay, the rerun replaces its own sheet
-    (it goes last), and the user sheets come from the source as it is now."""
+    """tier, then survey, then tier again: both sheets stay, in the order first written, the
+    rerun replaces its own sheet where it stands, and the user sheets come from the source as
+    it is now."""
     dest = default_results_path(source)
     write_result_sheets(dest, {"Tiers": RESULT}, source=source)
     assert earlier_sheets(dest, source, {"Survey Results": RESULT}) == ["Tiers"]
@@ -108,7 +109,7 @@ def test_results_of_several_commands_accumulate_in_one_copy(tmp_path, source):
     assert earlier_sheets(dest, source, {"Tiers": RESULT}) == ["Survey Results"]
     write_result_sheets(dest, {"Tiers": RESULT.iloc[:1]}, source=source)
     wb = openpyxl.load_workbook(dest)
-    assert wb.sheetnames == ["Customers", "Survey Results", "Tiers"]
+    assert wb.sheetnames == ["Customers", "Tiers", "Survey Results"]
     assert wb["Customers"]["A2"].value == "C9"
     assert wb["Tiers"].tables["Tiers"].ref == "A1:H2"
     assert wb["Survey Results"].tables["Survey_Results"].ref == "A1:H3"

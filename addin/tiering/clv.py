@@ -322,7 +322,7 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     alpha /= scale
     original = _BGNBDRows(xs, txs, Ts, weights)
     log_likelihood = _bgnbd_value_and_gradient(np.log([r, alpha, a, b]), original)[0]
-    problem = _problem(best, ("r", "alpha", "a", "b"))
+    problem = _problem(best, ("r", "alpha", "a", "b"), (r, alpha, a, b))
     ln_a, ln_b = best.log_params[2:]
     if (2 in best.on_bound and ln_a < 0) or (3 in best.on_bound and ln_b > 0):
         problem = f"{NO_DROP_OUT}: the BG/NBD is not identified on these data; {problem}"
@@ -330,13 +330,14 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
                     int(x.size), not problem, problem)
 
 
-def _problem(best: _Optimum, names: tuple[str, ...]) -> str:
-    """Why an optimum is not an estimate, in words; empty when it is one."""
+def _problem(best: _Optimum, names: tuple[str, ...], values: tuple[float, ...]) -> str:
+    """Why an optimum is not an estimate, in words (``values``: the parameters in the data's
+    units); empty when it is one."""
     words = []
-    if best.on_bound:
-        values = np.exp(best.log_params)
+    edge = best.on_bound
+    if edge:
         words.append("at the edge of the search: " + ", ".join(
-            f"{names[i]} = {values[i]:.3g}" for i in best.on_bound))
+            f"{names[i]} = {values[i]:.3g}" for i in edge))
     if best.gradient > _GRADIENT_TOLERANCE:
         words.append(f"no optimum found (gradient {best.gradient:.2g} per customer after "
                      f"{best.evaluations} evaluations)")
@@ -415,7 +416,7 @@ def fit_nbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> NBDFit:
     alpha /= scale
     log_likelihood = _nbd_value_and_gradient(
         np.log([r, alpha]), _BGNBDRows(xs, np.zeros_like(xs), Ts, weights))[0]
-    problem = _problem(best, ("r", "alpha"))
+    problem = _problem(best, ("r", "alpha"), (r, alpha))
     return NBDFit(float(r), float(alpha), float(log_likelihood), int(x.size), not problem,
                   problem)
 
@@ -507,8 +508,9 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
     summed in logs over the distinct (x, m) rows weighted by their counts and maximised over
     ln p, ln q, ln v with L-BFGS-B and the analytic gradient, spend rescaled to a mean of 1
     and the search started at p = q = v = 1 (lifetimes' start); ``converged`` and ``problem``
-    as for :func:`fit_bgnbd`. On CDNOW (the 946 repeat customers of the 2,357) it gives
-    p = 6.25, q = 3.74, v = 15.44 (Fader, Hardie and Lee 2005, "RFM and CLV").
+    as for :func:`fit_bgnbd`, except that q and v running off together (spend rates that do
+    not differ between customers) is a usable limit. On CDNOW (the 946 repeat customers of the
+    2,357) it gives p = 6.25, q = 3.74, v = 15.44 (Fader, Hardie and Lee 2005, "RFM and CLV").
 
     Raises ``ValueError`` when no customer qualifies, or for blanks or negative frequencies.
     The model assumes spend is independent of frequency; check the correlation before use.
@@ -531,7 +533,12 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
     p, q, v = np.exp(best.log_params)
     v /= scale
     log_likelihood = _gamma_gamma_log_likelihood(np.array([p, q, v]), xs, ms, weights)
-    problem = _problem(best, ("p", "q", "v"))
+    # q and v running off together (v / q fixed) is the limit in which every customer spends
+    # at the same rate: E[M] tends to the population mean p v / q, a usable answer
+    # (the search crawls along that ridge, so its gradient is not the test there)
+    limit = (1 in best.on_bound and best.log_params[1] > 0 and 0 not in best.on_bound
+             and (2 not in best.on_bound or best.log_params[2] > 0))
+    problem = "" if limit else _problem(best, ("p", "q", "v"), (p, q, v))
     return GammaGammaFit(float(p), float(q), float(v), float(log_likelihood),
                          int(use.sum()), not problem, problem)
 

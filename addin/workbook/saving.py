@@ -158,7 +158,7 @@ def write_result_sheets(
                 "with in-place writing")
     sheets = spill_rows(dest, sheets)
     if source is not None and source.suffix.lower() in _PACKAGE_SUFFIXES:
-        carry = [] if in_place else earlier_sheets(dest, source, sheets)
+        carry = [] if in_place else _earlier_results(dest, source)
         _write_into_package(dest, sheets, source, in_place=in_place, backup=backup,
                             carry=carry)
         return dest
@@ -301,9 +301,9 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     put the result at ``dest`` atomically (after a backup when writing in place).
 
     ``carry``: sheets of the existing ``dest`` (an earlier results copy) grafted into the
-    source first, so results of earlier commands accumulate. A sheet rewritten now is not
-    carried (parsing a 100,000-row sheet only to replace it would cost its size in memory): it
-    goes after the carried ones."""
+    source first, so results of earlier commands accumulate. A sheet rewritten now is carried
+    as an empty stub (never parsed: an earlier 100,000-row sheet would cost its size in memory)
+    and then replaced where it stands, so the tabs keep their order."""
     from openpyxl import Workbook
 
     from addin.workbook.package import graft_sheets, open_source
@@ -330,13 +330,15 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
             del wb
 
         macro = dest.suffix.lower() == ".xlsm"
+        rewritten = {name[:31].casefold() for name in sheets}
 
         def write(fh) -> None:
             base = source
             if carry:
                 base = carried
-                with carried.open("wb") as out:
-                    graft_sheets(source, dest, out, macro_dest=macro, only=carry)
+                with carried.open("wb") as out:  # sheets rewritten now: places only
+                    graft_sheets(source, dest, out, macro_dest=macro, only=carry,
+                                 stubs=[n for n in carry if n.casefold() in rewritten])
             if sheets:
                 graft_sheets(base, rendered, fh, macro_dest=macro, streams=streams)
             else:

@@ -28,7 +28,7 @@ import pandas as pd
 from addin.workbook.results import _ILLEGAL_XML, cell_value
 
 STREAM_ROWS = 2_000  # tables longer than this are streamed (shorter ones: openpyxl as before)
-CHUNK_ROWS = 4_096
+CHUNK_ROWS = 1_024
 _EPOCH = np.datetime64("1899-12-30T00:00:00", "us")
 _DAY_US = 86_400_000_000
 _ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\br="(\d+)"')
