@@ -612,6 +612,8 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
         outcome = report_workbook(wb, out, month=month, languages=languages or None,
                                   accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
                                   on_ready=ready, progress=lambda label: bar[0](label))
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for label, error in outcome.failed.items():
         click.echo(f"error: {label}: {error}; skipped", err=True)
     manifest = outcome.manifest
@@ -651,9 +653,12 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
                          accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+    if outcome.manifest.files():
+        click.echo(f"Manifest: {out / 'manifest.json'}")
+    if outcome.failed:  # what rendered is there; the run is not complete
+        sys.exit(EXIT_NOT_ALL_SENT)
     if not outcome.manifest.files():
         sys.exit(1)
-    click.echo(f"Manifest: {out / 'manifest.json'}")
 
 
 @cli.command()

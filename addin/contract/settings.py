@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from addin.contract import coerce
+from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.schema import LANGUAGES, choice_index, header_key
 from addin.errors import InputError, Problem
 
@@ -206,6 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
        "a revenue drop of this share makes a next action", above=True, **_SHARE),
     _s("single_contact_staff", "whole", 1, "report", "单一联系人数",
        "at most this many staff in 6 months is a single point of contact", minimum=0),
+    _s("review_time_limit", "number", REVIEW_SECONDS, "report", "报告渲染时限",
+       "seconds one review (or summary) may take to render before it is stopped and reported "
+       "as skipped", minimum=0.0, above=True),
     _s("report_language", "choice", "en", "report mail", "报告语言",
        "the reports' language where the Distribution sheet gives none",
        choices=dict(LANGUAGES)),
