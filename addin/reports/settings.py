@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from addin.churn.settings import churn_settings
 from addin.contract import coerce
 from addin.contract.schema import header_key
 from addin.errors import InputError
@@ -115,6 +116,7 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
         single_contact_staff=int(number("single_contact_staff", 1,
                                         "a whole number of staff >= 0",
                                         lambda v: v.is_integer() and v >= 0)),
+        loss_gap_factor=churn_settings(settings, sheet).loss_gap_factor,
     )
     company = text("company_name")
     return ReportSettings(company=company, company_zh=text("company_name_zh") or company,
