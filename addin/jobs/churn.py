@@ -145,7 +145,9 @@ class ChurnReport:
             chart=Chart("line", x="months_since", y=["active_share", "net_revenue_retention"],
                         title="Retention by months since the first order",
                         x_title="months since the first order", y_title="share"))]
-        rates = self.periods.copy()
+        # the charted columns side by side: classic xlwings charts one block of columns
+        first = ["period", "start", "end", "at_risk", "lost", "churn_rate", "revenue_churn_rate"]
+        rates = self.periods[first + [c for c in self.periods.columns if c not in first]]
         churn = [
             ResultTable(self.headline(), "Churn"),
             ResultTable(rates, f"Churn rate per {self.settings.churn_period}",
