@@ -197,7 +197,9 @@ def test_settings_keys_and_their_checks():
                          index=[2, 3])
     with pytest.raises(InputError) as err:
         churn_settings(sheet)
-    assert "row 2" in str(err.value) and "gap, alive or either" in str(err.value)
+    lines = [str(p) for p in err.value.problems]  # every bad value at once, each with its row
+    assert "row 2" in lines[0] and "expected gap or alive or either (found 'often')" in lines[0]
+    assert "row 3" in lines[1] and "holdout_months" in lines[1]
 
 
 def test_no_repeat_customer_means_no_usual_gap():

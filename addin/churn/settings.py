@@ -2,8 +2,9 @@
 
 ``churn_settings(settings)`` takes the Settings sheet as read (indexed by Excel row, so a bad
 value is reported with its row) or a plain ``{key: value}`` mapping and returns a
-:class:`ChurnSettings`. Keys match as in :mod:`addin.tiering.settings` (ignoring case, spaces,
-``_`` and ``-``); a missing or blank key takes its default; a value that cannot be used raises
+:class:`ChurnSettings`. The keys live in the one registry, :mod:`addin.contract.settings`
+(names, Chinese aliases, types, defaults, ranges), which matches them like headers; a missing
+or blank key takes its default; a value that cannot be used raises
 :class:`~addin.errors.InputError` naming the Settings row and what was expected.
 
 | key | default | meaning |
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from addin.tiering.settings import SHEET, _Reader
+from addin.contract.settings import SHEET, SettingValues, read_settings
 
 LOSS_RULES = ("gap", "alive", "either")
 CHURN_PERIODS = {"month": "M", "quarter": "Q"}
@@ -58,54 +59,30 @@ class ChurnSettings:
             raise ValueError("at_risk_gap_factor must be a number > 0")
 
 
-def churn_settings(settings: Mapping[str, object] | pd.DataFrame | None,
+def churn_settings(settings: Mapping[str, object] | pd.DataFrame | SettingValues | None,
                    sheet: str = SHEET) -> ChurnSettings:
     """Read the churn keys of the Settings sheet (see the module table) into
-    :class:`ChurnSettings`; a bad value raises InputError naming its row of ``sheet``.
-    ``loss_gap_factor`` 0 is refused (every account would be lost at once)."""
-    s = _Reader(settings, sheet)
-    rule = ChurnSettings.loss_rule
-    if s.has("loss_rule"):
-        rule = str(s.raw("loss_rule")).strip().casefold()
-        if rule not in LOSS_RULES:
-            raise s.fail("loss_rule", "gap, alive or either")
-    k = s.number("loss_gap_factor", 3.0, "a number of usual gaps > 0, such as 3",
-                 lambda v: v > 0)
-    risk = s.number("at_risk_gap_factor", min(2.0, k), "a number of usual gaps > 0 and at most "
-                    "loss_gap_factor, such as 2", lambda v: 0 < v <= k)
-    period = ChurnSettings.churn_period
-    if s.has("churn_period"):
-        period = str(s.raw("churn_period")).strip().casefold()
-        if period not in CHURN_PERIODS:
-            raise s.fail("churn_period", "month or quarter")
-    months = s.whole("forecast_months", 12, "a whole number of months from 1 to 36")
-    if s.has("forecast_months") and not 1 <= months <= 36:
-        raise s.fail("forecast_months", "a whole number of months from 1 to 36")
-    holdout = s.whole("holdout_months", 6, "a whole number of months >= 1")
-    if s.has("holdout_months") and holdout < 1:
-        raise s.fail("holdout_months", "a whole number of months >= 1")
-    periods = s.whole("churn_periods", 8, "a whole number of periods >= 1")
-    if s.has("churn_periods") and periods < 1:
-        raise s.fail("churn_periods", "a whole number of periods >= 1")
-    window = s.whole("reason_window_days", 365, "a whole number of days >= 1")
-    if s.has("reason_window_days") and window < 1:
-        raise s.fail("reason_window_days", "a whole number of days >= 1")
-    plan = None
-    if s.has("revenue_plan"):
-        plan = s.number("revenue_plan", None, "an amount > 0 (the plan for the forecast months)",
-                        lambda v: v > 0)
+    :class:`ChurnSettings` through the one Settings reader
+    (:func:`addin.contract.settings.read_settings`); every bad value raises at once, as one
+    InputError naming its row of ``sheet``. ``loss_gap_factor`` 0 is refused (every account
+    would be lost at once); ``at_risk_gap_factor`` may not exceed it."""
+    s = read_settings(settings, sheet)
+    v = s.values("churn")
+    k = v["loss_gap_factor"]
+    risk = v["at_risk_gap_factor"] if s.has("at_risk_gap_factor") else min(2.0, k)
+    if risk > k:
+        raise s.fail("at_risk_gap_factor", "a number of usual gaps > 0 and at most "
+                                           "loss_gap_factor, such as 2")
     return ChurnSettings(
-        loss_rule=rule,
+        loss_rule=v["loss_rule"],
         loss_gap_factor=k,
-        alive_threshold=s.number("alive_threshold", 0.1,
-                                 "a share between 0 and 1 (such as 0.1 or 10%)",
-                                 lambda v: 0 <= v <= 1),
+        alive_threshold=v["alive_threshold"],
         at_risk_gap_factor=risk,
-        churn_period=period,
-        churn_periods=periods,
-        forecast_months=months,
-        holdout_months=holdout,
-        revenue_plan=plan,
-        reason_window_days=window,
-        as_of=s.date("as_of"),
+        churn_period=v["churn_period"],
+        churn_periods=v["churn_periods"],
+        forecast_months=v["forecast_months"],
+        holdout_months=v["holdout_months"],
+        revenue_plan=v["revenue_plan"],
+        reason_window_days=v["reason_window_days"],
+        as_of=v["as_of"],
     )

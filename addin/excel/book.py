@@ -74,8 +74,9 @@ class Book:
     def folder(self) -> Path:
         return self.path.parent
 
-    def load(self) -> CRMWorkbook:
-        """Every contract sheet, validated (raises InputError naming sheet, row, column)."""
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
+        """Every contract sheet (or those in ``sheets``), validated (raises InputError naming
+        sheet, row, column)."""
         raise NotImplementedError
 
     def validate(self) -> ValidationReport:
@@ -136,8 +137,8 @@ class FileBook(Book):
         self.written: list[Path] = []
         self.opened: list[Path] = []
 
-    def load(self) -> CRMWorkbook:
-        return load_crm_workbook(self.path)
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
+        return load_crm_workbook(self.path, sheets=sheets)
 
     def validate(self) -> ValidationReport:
         return validate_workbook(self.path)
@@ -312,9 +313,10 @@ class ExcelBook(Book):
                 hidden.append(name)
         return values, hidden
 
-    def load(self) -> CRMWorkbook:
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
         values, hidden = self.sheet_values()
-        return load_crm_workbook_from_values(values, path=self.path, hidden=hidden)
+        return load_crm_workbook_from_values(values, path=self.path, hidden=hidden,
+                                             sheets=sheets)
 
     def validate(self) -> ValidationReport:
         values, hidden = self.sheet_values()

@@ -28,8 +28,9 @@ here with the pattern above, and a button whose ``tag`` names it on the ribbon.
 
 The report macros write beside the workbook: ``key_account_reviews`` renders the month's
 PDFs into ``<workbook folder>/Key-account reviews/YYYY-MM`` (:func:`reviews_folder`) and
-``email_executives`` mails what is there, after a confirmation, through the SMTP server of
-the Settings sheet (:func:`addin.mail.transport_from_settings`).
+``email_executives`` mails what is there, after a confirmation, through the transport of
+the Settings sheet (:func:`addin.mail.transport_from_settings`): its SMTP server or Graph,
+else the user's own Outlook on Windows, or ``.eml`` files (then opened) on a Mac.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
     return door
 
 
+def settings_notes(wb) -> list[str]:
+    """The Settings warnings of a loaded workbook (an unknown key and the known key it is
+    probably meant to be), as lines to add to a macro's message."""
+    sheet = wb.names.get("Settings", "Settings")
+    notes = [f"- {p}" for p in wb.warnings if p.sheet == sheet]
+    return ["", "Settings warnings:", *notes] if notes else []
+
+
 @macro
 def validate(book: Book):
     """Check the workbook against the CRM contract; list every problem on a ``Problems`` sheet
@@ -111,11 +120,13 @@ def validate(book: Book):
 @macro
 def survey(book: Book):
     """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
-    from addin.jobs import survey_workbook
+    from addin.jobs.survey import READS, survey_workbook
 
-    results = survey_workbook(book.load())
+    wb = book.load(READS)
+    results = survey_workbook(wb)
     where = book.write(results.result_sheets())
-    book.message("\n".join([*results.summary_lines(), "", f"Written to {where}."]))
+    book.message("\n".join([*results.summary_lines(), *settings_notes(wb), "",
+                            f"Written to {where}."]))
     return results
 
 
@@ -123,9 +134,10 @@ def survey(book: Book):
 def tier(book: Book):
     """Tier every customer (ABC, pyramid, RFM, CLV, life cycle) into a ``Tiers`` sheet
     (``crm-addin tier``)."""
-    from addin.jobs.tier import tier_workbook
+    from addin.jobs.tier import READS, tier_workbook
 
-    report = tier_workbook(book.load())
+    wb = book.load(READS)
+    report = tier_workbook(wb)
     counts = report.tiers["pyramid_tier"].value_counts()
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     where = book.write(report.result_sheets())
@@ -133,7 +145,7 @@ def tier(book: Book):
         f"{len(report.tiers):,} customers tiered as of {when}; {report.pareto()}",
         "Pyramid: " + ", ".join(f"{label} {int(counts.get(label, 0)):,}"
                                 for label in report.settings.pyramid_labels),
-        "", f"Written to {where}."]))
+        *settings_notes(wb), "", f"Written to {where}."]))
     return report
 
 
@@ -141,11 +153,13 @@ def tier(book: Book):
 def scorecard(book: Book):
     """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
     scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
-    from addin.jobs.scorecard import scorecard_workbook
+    from addin.jobs.scorecard import READS, scorecard_workbook
 
-    report = scorecard_workbook(book.load())
+    wb = book.load(READS)
+    report = scorecard_workbook(wb)
     where = book.write(report.result_sheets())
-    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
+    book.message("\n".join([*report.summary_lines(), *settings_notes(wb), "",
+                            f"Written to {where}."]))
     return report
 
 
@@ -222,32 +236,53 @@ def email_executives(book: Book):
     """Email each executive of the Distribution sheet the month's portfolio summary and the
     reviews of the key accounts in their scope (``crm-addin mail``), from the folder Key-account
     reviews wrote. First asks, showing how many messages go to whom; sends through the Settings
-    ``smtp_server``; the send log skips whoever already received the month."""
-    from addin.mail import plan, send_monthly_mail, transport_from_settings
+    ``smtp_server`` (or ``mail_transport``), else through the user's own Outlook on Windows, or
+    writes ``.eml`` files and opens their folder on a Mac; the send log skips whoever already
+    received the month."""
+    from addin.mail import (
+        MailSetupError,
+        SendBusy,
+        plan,
+        send_monthly_mail,
+        transport_from_settings,
+    )
     from addin.reports.manifest import MANIFEST_NAME
     from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    transport = transport_from_settings(wb.settings)  # a settings mistake stops before asking
+    # a settings mistake stops before asking
+    transport = transport_from_settings(wb.settings, eml_folder=folder / "emails")
+    try:
+        transport.check()  # Outlook starts, a token comes: before asking, not after
+    except MailSetupError as exc:
+        book.message(f"Nothing was sent: {exc}", error=True)
+        return None
     if not (folder / MANIFEST_NAME).exists():
         book.message(f"There are no {month} reviews in {folder} yet: press Key-account reviews "
                      "first.", error=True)
         return None
     planned = plan(wb, folder, month)
     going = [p for p in planned if p.to_send]
-    done = [p for p in planned if p.messages and not p.to_send]
+    done = [p for p in planned if p.messages and not p.to_send and not p.in_doubt]
+    doubt = [p for p in planned if p.in_doubt]
     too_large = [p for p in planned if not p.messages]
+    # a message in doubt may already be in the mailbox: the button never re-sends it (the
+    # CLI's --resend-in-doubt does, after someone checked)
+    doubt_lines = [f"\n{p.recipient}: {_plural(p.in_doubt, 'message')} in doubt (the server "
+                   "may have it), not re-sent; check their mailbox, then use crm-addin mail "
+                   "--resend-in-doubt if it did not arrive" for p in doubt]
     if not going:
         book.message(f"Nothing to send: {_plural(len(done), 'executive')} already received the "
                      f"{month} reports (send log {folder.name}/mail_log.jsonl)."
                      + "".join(f"\n{p.recipient}: a PDF is over the size limit"
-                               for p in too_large), error=bool(too_large))
+                               for p in too_large) + "".join(doubt_lines),
+                     error=bool(too_large or doubt))
         return []
     total = sum(p.to_send for p in going)
     lines = [f"Send the {month} reports to {_plural(len(going), 'executive')} "
-             f"({_plural(total, 'message')}) through {transport.host}:{transport.port}?", ""]
+             f"({_plural(total, 'message')}) through {transport.where()}?", ""]
     lines += [f"- {p.recipient}: {_plural(p.to_send, 'message')}, "
               f"{_plural(p.attachments, 'PDF')}" for p in going]
     if done:
@@ -255,14 +290,23 @@ def email_executives(book: Book):
     if too_large:
         lines += ["", "Not sent, a PDF is over the size limit: "
                   + ", ".join(str(p.recipient) for p in too_large)]
+    if doubt:
+        lines += ["", *(line.lstrip("\n") for line in doubt_lines)]
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None
-    outcomes = send_monthly_mail(wb, folder, month, transport)
-    failed = sum(o.status == "failed" for o in outcomes)
-    summary = (f"{_plural(failed, 'recipient')} failed; press Email executives again to retry "
-               "them (nobody gets a message twice)." if failed else "Done.")
+    try:
+        outcomes = send_monthly_mail(wb, folder, month, transport)
+    except (MailSetupError, SendBusy) as exc:
+        book.message(f"Nothing was sent: {exc}", error=True)
+        return None
+    failed = sum(o.status in ("failed", "in doubt") for o in outcomes)
+    summary = (f"{_plural(failed, 'recipient')} failed or in doubt; press Email executives "
+               "again to retry the failed ones (nobody gets a message twice)." if failed
+               else "Done.")
     book.message("\n".join([*(o.line() for o in outcomes), "", summary]), error=bool(failed))
+    if transport.name == "eml":  # a Mac: the user sends the files from their mail program
+        book.open_folder(transport.folder)
     return outcomes
 
 

@@ -16,8 +16,16 @@ from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
 
+from addin.contract.settings import read_settings
 from addin.errors import InputError
-from addin.mail.recipients import Recipient, header_problem
+from addin.mail.recipients import (
+    MAX_HEADER_LINE,
+    Recipient,
+    header_name,
+    header_problem,
+    longest_header_line,
+    name_problem,
+)
 from addin.reports.manifest import (
     ACCOUNT_HEADLINES,
     PORTFOLIO_HEADLINES,
@@ -68,7 +76,7 @@ class Sender:
 
     def address(self, lang: str) -> Address:
         name = (self.name_zh if lang == "zh" and self.name_zh else self.name) or ""
-        return Address(display_name=name, addr_spec=self.email)
+        return Address(display_name=header_name(name), addr_spec=self.email)
 
 
 @dataclass
@@ -146,6 +154,10 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
     msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if longest_header_line(msg) > MAX_HEADER_LINE:  # names are checked; this is the backstop
+        raise InputError(f"the message to {recipient.email} would have a header line over "
+                         f"{MAX_HEADER_LINE} characters (RFC 5322)", sheet="Distribution",
+                         row=recipient.row)
     if with_files:
         for item in attachments:
             msg.add_attachment(item.data, maintype="application", subtype="pdf",
@@ -190,16 +202,22 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
 
 
 
-def read_sender(settings: dict[str, str]) -> Sender:
-    email = (settings.get("sender_email") or "").strip()
+def read_sender(settings) -> Sender:
+    """The sender of the monthly email from the Settings sheet (a frame indexed by Excel row,
+    a ``{key: value}`` mapping, or :class:`~addin.contract.settings.SettingValues`), read by
+    the one Settings reader: ``sender_email`` (required), ``company_name``,
+    ``company_name_zh``."""
+    s = read_settings(settings)
+    email = s.text("sender_email")
     if not email or "@" not in email or not email.isascii() or header_problem(email):
         raise InputError("a sender_email setting: the From address of the monthly email, "
-                         "such as crm-reports@example.com", sheet="Settings", column="key",
+                         "such as crm-reports@example.com", sheet=s.sheet,
+                         row=s.row("sender_email"), column="value" if email else "key",
                          value=email or None, has_value=bool(email))
-    names = {k: (settings.get(k) or "").strip() or None for k in ("company_name",
-                                                                  "company_name_zh")}
+    names = {k: s.text(k) or None for k in ("company_name", "company_name_zh")}
     for key, name in names.items():
-        if name and header_problem(name):
-            raise InputError(f"{key}: {header_problem(name)}", sheet="Settings",
-                             column="value", value=name, has_value=True)
+        why = name and name_problem(name)
+        if why:
+            raise InputError(f"{key}: {why}", sheet=s.sheet, row=s.row(key), column="value",
+                             value=name, has_value=True)
     return Sender(email, names["company_name"], names["company_name_zh"])

@@ -186,6 +186,18 @@ def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     return c
 
 
+def first_order(tx: pd.DataFrame, month: str) -> pd.Timestamp:
+    """The first order date of ``tx``; InputError when there is none on or before the end
+    of ``month`` (nothing to report)."""
+    dated = tx["date"][tx["customer_id"].notna() & tx["date"].notna()]
+    data_start = pd.Timestamp(dated.min()) if len(dated) else None
+    if data_start is None or data_start > month_bounds(month)[1]:
+        raise InputError(f"no transactions on or before the end of {month}: the log starts "
+                         f"{data_start.date() if data_start is not None else 'nowhere'}",
+                         sheet="Transactions", column="date")
+    return data_start
+
+
 def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None, *,
                     accounts: list[str] | None = None,
                     scorecard: ScorecardResult | None = None,
@@ -209,12 +221,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     month = month or default_month(sheets)
     month_start, as_of = month_bounds(month)
     tx = tx[tx["customer_id"].notna() & tx["date"].notna()]
-    dated = tx["date"]
-    data_start = pd.Timestamp(dated.min()) if len(dated) else None
-    if data_start is None or data_start > as_of:
-        raise InputError(f"no transactions on or before the end of {month}: the log starts "
-                         f"{data_start.date() if data_start is not None else 'nowhere'}",
-                         sheet="Transactions", column="date")
+    data_start = first_order(tx, month)
     has_margin = "margin" in tx.columns and tx["margin"].notna().any()
     customers_sheet = sheets.get("Customers")
 
