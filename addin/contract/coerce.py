@@ -73,7 +73,7 @@ Census = tuple[np.ndarray, np.ndarray]
 def _typed_census(raw: pd.Series) -> Census | None:
     """The census of a column whose dtype already says what every cell holds (Parquet, or
     CSV columns pandas typed), without looking at the cells one by one: datetime64 (DATE or
-    MISSING), numpy numbers (NUMBER, MISSING where not finite), pandas strings (TEXT, MISSING
+    MISSING), numpy numbers (NUMBER, MISSING where NaN), pandas strings (TEXT, MISSING
     for NA, blanks and Excel errors, checked once per distinct string). The values stay in
     their own array (the coercions of typed columns do not read them; the rare text of a date
     or number reads them one at a time). None for any other dtype (object columns from Excel
@@ -88,8 +88,8 @@ def _typed_census(raw: pd.Series) -> Census | None:
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
         values = raw.to_numpy()
         codes = np.full(len(values), NUMBER, dtype=np.int8)
-        if dtype.kind == "f":
-            codes[~np.isfinite(values)] = MISSING
+        if dtype.kind == "f":  # NaN is a blank; an infinity a value, as cell by cell
+            codes[np.isnan(values)] = MISSING
         return values, codes
     if isinstance(dtype, pd.StringDtype):
         values = raw.array  # indexable like an array; Arrow-backed strings factorize in C
@@ -119,7 +119,8 @@ def census(raw: pd.Series) -> Census:
     numbers = np.flatnonzero(codes == NUMBER)
     if len(numbers):
         as_float = values[numbers].astype(float)
-        codes[numbers[~np.isfinite(as_float)]] = MISSING
+        # NaN is a blank; an infinity is a value (bad input the number check names)
+        codes[numbers[np.isnan(as_float)]] = MISSING
     texts = np.flatnonzero(codes == TEXT)
     if len(texts):
         which, stripped = _strip_unique(values[texts])
@@ -200,8 +201,7 @@ def _parse_number_text(s: str) -> float | None:
 def to_number(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Series]:
     """Numeric column (float64). Numbers stored as text are read; see the module rules."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        out = raw.astype("float64")  # infinities are missing, as in the census
-        return out.where(np.isfinite(out)), _no_bad(raw)
+        return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan)
     numbers = codes == NUMBER
@@ -279,8 +279,7 @@ def to_answer(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.
     stripped text otherwise ("N/A", "don't know"), missing for blanks and Excel errors. Never
     bad: the survey routines count and report the answers they cannot use."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        out = raw.astype("float64")  # infinities are missing, as in the census
-        return out.where(np.isfinite(out)), _no_bad(raw)
+        return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan, dtype=object)
     numbers = codes == NUMBER

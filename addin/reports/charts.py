@@ -63,6 +63,8 @@ WIDTH = 6.85  # inches: the text width of an A4 page with 18 mm margins
 
 RC = {
     "svg.fonttype": "none",
+    # chart text is data (names, label settings), never mathtext: "$...$" stays as typed
+    "text.parse_math": False,
     "svg.hashsalt": "crm-addin",
     "font.family": list(FONT_FAMILY),
     "font.size": 8,
