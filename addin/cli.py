@@ -678,8 +678,9 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.
-    Exits 3 when a review failed to render or a recipient failed (what did render still goes
-    out), 2 on bad input.
+    Exits 3 when a review failed to render or a recipient failed or is in doubt (what did
+    render still goes out; a message in doubt goes again only with --resend-in-doubt), 2 on bad
+    input.
     """
     from addin.reports.manifest import check_month
 

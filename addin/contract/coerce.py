@@ -88,7 +88,7 @@ def _typed_census(raw: pd.Series) -> Census | None:
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
         values = raw.to_numpy()
         codes = np.full(len(values), NUMBER, dtype=np.int8)
-        if dtype.kind == "f":  # NaN is a blank; an infinity a value, as cell by cell
+        if dtype.kind == "f":  # NaN is a blank; an infinity is a value, as cell by cell
             codes[np.isnan(values)] = MISSING
         return values, codes
     if isinstance(dtype, pd.StringDtype):
@@ -201,6 +201,7 @@ def _parse_number_text(s: str) -> float | None:
 def to_number(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Series]:
     """Numeric column (float64). Numbers stored as text are read; see the module rules."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        # infinities stay, as in the census: the reader names them (addin.contract.limits)
         return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan)
@@ -279,6 +280,7 @@ def to_answer(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.
     stripped text otherwise ("N/A", "don't know"), missing for blanks and Excel errors. Never
     bad: the survey routines count and report the answers they cannot use."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        # infinities stay, as in the census: the reader names them (addin.contract.limits)
         return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan, dtype=object)

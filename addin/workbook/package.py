@@ -138,6 +138,7 @@ def graft_sheets(source: Path, rendered: Path, out: BinaryIO, *,
     with open_source(source) as src_zip, zipfile.ZipFile(rendered) as ren_zip:
         graft = _Graft(source.name, Package(src_zip), Package(ren_zip), macro_dest)
         graft.ren_file = rendered.name
+        graft.streams = streams or {}
         if only is not None:
             graft.only = {name.casefold() for name in only}
         graft.streams = streams or {}

@@ -169,6 +169,38 @@ def write_result_sheets(
     return _write_with_openpyxl(dest, sheets, source)
 
 
+def earlier_sheets(dest: str | Path, source: str | Path | None,
+                   sheets: Mapping[str, SheetContent] | Iterable[str]) -> list[str]:
+    """The sheets of an existing results copy ``dest`` that writing ``sheets`` from ``source``
+    keeps (results of earlier commands, and anything else the copy holds that the source does
+    not): what a command tells the user it kept. Empty when ``dest`` does not exist yet or is
+    the source itself."""
+    dest = Path(dest)
+    if not dest.exists() or (source is not None and Path(source).exists()
+                             and Path(source).resolve() == dest.resolve()):
+        return []
+    if source is not None and Path(source).suffix.lower() not in _PACKAGE_SUFFIXES:
+        source = None
+    now = {name.casefold() for name in sheets}
+    return [name for name in _earlier_results(dest, source) if name.casefold() not in now]
+
+
+def _earlier_results(dest: Path, source: Path | None) -> list[str]:
+    """Every sheet of an existing ``dest`` that ``source`` does not have (same-named sheets
+    come from the source, whose data is newer)."""
+    from addin.workbook.package import sheet_names
+
+    if not dest.exists():
+        return []
+    try:
+        names = sheet_names(dest)
+    except InputError as exc:
+        raise InputError(f"{dest.name} already exists and the results cannot be added to it: "
+                         f"{exc}. Move it away, or write the results to another file") from exc
+    mine = {n.casefold() for n in sheet_names(source)} if source is not None else set()
+    return [name for name in names if name.casefold() not in mine]
+
+
 SHEET_ROWS = EXCEL_MAX_ROWS  # rows of a worksheet (1,048,576), header rows included
 
 
@@ -224,38 +256,6 @@ def _atomic_parquet(frame: pd.DataFrame, dest: Path) -> None:
         raise
 
 
-def earlier_sheets(dest: str | Path, source: str | Path | None,
-                   sheets: Mapping[str, SheetContent] | Iterable[str]) -> list[str]:
-    """The sheets of an existing results copy ``dest`` that writing ``sheets`` from ``source``
-    keeps (results of earlier commands, and anything else the copy holds that the source does
-    not): what a command tells the user it kept. Empty when ``dest`` does not exist yet or is
-    the source itself."""
-    dest = Path(dest)
-    if not dest.exists() or (source is not None and Path(source).exists()
-                             and Path(source).resolve() == dest.resolve()):
-        return []
-    if source is not None and Path(source).suffix.lower() not in _PACKAGE_SUFFIXES:
-        source = None
-    now = {name.casefold() for name in sheets}
-    return [name for name in _earlier_results(dest, source) if name.casefold() not in now]
-
-
-def _earlier_results(dest: Path, source: Path | None) -> list[str]:
-    """Every sheet of an existing ``dest`` that ``source`` does not have (same-named sheets
-    come from the source, whose data is newer)."""
-    from addin.workbook.package import sheet_names
-
-    if not dest.exists():
-        return []
-    try:
-        names = sheet_names(dest)
-    except InputError as exc:
-        raise InputError(f"{dest.name} already exists and the results cannot be added to it: "
-                         f"{exc}. Move it away, or write the results to another file") from exc
-    mine = {n.casefold() for n in sheet_names(source)} if source is not None else set()
-    return [name for name in names if name.casefold() not in mine]
-
-
 def _write_with_openpyxl(dest: Path, sheets: Mapping[str, SheetContent],
                          source: Path | None) -> Path:
     """The workbook rebuilt by openpyxl: for sources that are not OOXML packages (they become
@@ -301,8 +301,9 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     put the result at ``dest`` atomically (after a backup when writing in place).
 
     ``carry``: sheets of the existing ``dest`` (an earlier results copy) grafted into the
-    source first, so results of earlier commands accumulate; a sheet rewritten now is carried
-    too and then replaced where it stands, so the tabs keep their order."""
+    source first, so results of earlier commands accumulate. A sheet rewritten now is carried
+    as an empty stub (never parsed: an earlier 100,000-row sheet would cost its size in memory)
+    and then replaced where it stands, so the tabs keep their order."""
     from openpyxl import Workbook
 
     from addin.workbook.package import graft_sheets, open_source
@@ -312,10 +313,10 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     fd, rendered = tempfile.mkstemp(prefix=f"{_RENDERED}-{os.getpid()}-", suffix=".xlsx")
     os.close(fd)
     rendered = Path(rendered)
-    streams: dict[str, list] = {}
     fd, carried = tempfile.mkstemp(prefix="crm-carried-", suffix=dest.suffix)
     os.close(fd)
     carried = Path(carried)
+    streams: dict[str, list] = {}
     try:
         if sheets:
             wb = Workbook()
