@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 ArrayLike = pd.Series | np.ndarray | list | float | int
 
@@ -181,6 +181,7 @@ def _maximise(value_and_gradient, start: np.ndarray, total: float) -> _Optimum:
             return 1e300, np.zeros_like(log_params)
         return -value / total, -grad / total
 
+    from scipy import optimize  # here: commands that only import the tiering never map it
     from threadpoolctl import threadpool_limits
 
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
