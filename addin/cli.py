@@ -272,7 +272,8 @@ def excel_functions() -> None:
 
 @excel.command("build")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the add-in (default: workbooks/CRM.xlam in the repository).")
+              help="Where to write the add-in (default: the one the package ships, "
+                   "workbooks/CRM.xlam in a clone).")
 def excel_build(out: Path | None) -> None:
     """Build the CRM ribbon add-in (CRM.xlam) from the installed xlwings add-in template."""
     from addin.excel.build import build_xlam
@@ -283,7 +284,7 @@ def excel_build(out: Path | None) -> None:
 @excel.command("install")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The add-in to install (default: workbooks/CRM.xlam, or a fresh build).")
+              help="The add-in to install (default: the one the package ships, or a fresh build).")
 def excel_install(dry_run: bool, addin: Path | None) -> None:
     """Set up this Windows or Mac user: copy CRM.xlam into Excel's startup folder and write the
     add-in's configuration (this Python, UDF MODULES = addin.functions). Elsewhere (Linux),
