@@ -281,6 +281,32 @@ def excel_build(out: Path | None) -> None:
     click.echo(f"Add-in written to {build_xlam(out)}")
 
 
+@excel.command("lite")
+@click.option("--wheel-url", metavar="URL",
+              help="Install the package from this https:// address (a wheel you host where "
+                   "CORS is allowed, e.g. a release asset) instead of PyPI.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write main.py and requirements.txt into this folder instead of printing.")
+def excel_lite(wheel_url: str | None, out: Path | None) -> None:
+    """Print the main.py and requirements.txt to paste into xlwings Lite's editor: the CRM_
+    functions and the CRM scripts in Excel on a Mac, on the web and on Windows."""
+    from addin.excel.lite import lite_files
+
+    try:
+        files = lite_files(wheel_url)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {out / name}")
+        return
+    for name, text in files.items():
+        click.echo(f"# ---- {name} ----")
+        click.echo(text, nl=False)
+
+
 @excel.command("install")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),

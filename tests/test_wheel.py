@@ -121,7 +121,7 @@ def test_demo_from_the_installed_wheel(venv, tmp_path):
     elsewhere.mkdir()
     result = subprocess.run([venv / "bin" / "crm-addin", "demo", "--out", "run"],
                             cwd=elsewhere, env=_clean_env(), capture_output=True,
-                            text=True, timeout=540)
+                            text=True, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
     out = elsewhere / "run"
     wb = openpyxl.load_workbook(out / "demo_crm_results.xlsx", read_only=True)
