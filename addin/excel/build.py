@@ -1,4 +1,5 @@
-"""Build ``workbooks/CRM.xlam`` from the xlwings ribbon add-in template, reproducibly.
+"""Build ``CRM.xlam`` from the xlwings ribbon add-in template, reproducibly (by default into
+``workbooks/`` in a clone, ``addin/_data/workbooks/`` in an installed wheel).
 
 The template is the ``quickstart_addin_ribbon.xlam`` inside the installed xlwings package (so
 its VBA project carries xlwings' own ``RunPython`` at exactly the installed, pinned version).
@@ -12,7 +13,7 @@ The build changes five things and copies the rest:
   the user's ``crm.conf`` file); the worksheet functions' VBA wrappers (module
   ``xlwings_udfs``, as xlwings' own UDF import writes it) and their function-wizard help
   (``CRMFunctions``, run by ``ThisWorkbook``'s ``Workbook_Open``) are added, see
-  :mod:`addin.excel.udfs`. Both are module *source*: the edited modules keep no compiled
+  :mod:`addin.excel.udfs`. All are module *source*: the edited modules keep no compiled
   p-code and ``_VBA_PROJECT`` says version 0xFFFF, which tells Office to compile from source
   ([MS-OVBA] 2.3.4.1, 1.6), as the template itself does;
 * the configuration sheet becomes ``crm.conf`` holding ``UDF Modules = addin.functions``;
