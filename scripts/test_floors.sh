@@ -37,10 +37,12 @@ pins=$(.venv/bin/python scripts/pyodide_pins.py) || exit 1
 echo "$pins" | head -1
 # Pyodide runs Python 3.14; its scipy needs >= 3.12: the newest CPython here stands in.
 python=""
-for candidate in python3.14 python3.13 python3.12 \
-                 "$HOME"/.pyenv/versions/3.14*/bin/python3 "$HOME"/.pyenv/versions/3.13*/bin/python3 \
-                 "$HOME"/.pyenv/versions/3.12*/bin/python3; do
-  if command -v "$candidate" >/dev/null 2>&1; then python=$(command -v "$candidate"); break; fi
+for candidate in "$HOME"/.pyenv/versions/3.14*/bin/python3 "$HOME"/.pyenv/versions/3.13*/bin/python3 \
+                 "$HOME"/.pyenv/versions/3.12*/bin/python3 python3.14 python3.13 python3.12; do
+  # (pyenv's shims answer `command -v` for versions that are not active: run each to be sure)
+  if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+    python=$candidate; break
+  fi
 done
 if [ -z "$python" ]; then
   echo "test_floors: no Python >= 3.12 on this machine for the Pyodide-matched venv" >&2
