@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PACKAGES = ("numpy", "pandas", "scipy", "pyarrow", "lxml", "python-calamine", "python-dateutil")
+PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "patsy", "pyarrow", "lxml",
+            "python-calamine", "python-dateutil")
 
 
 def main() -> None:

@@ -72,6 +72,12 @@ DATES = col("date", D(2026, 1, 5), D(2026, 2, 9), D(2026, 2, 11), D(2026, 3, 1),
             D(2026, 4, 20), D(2026, 6, 30), D(2026, 7, 2), D(2026, 8, 8), D(2026, 9, 9),
             D(2026, 10, 1))
 AMOUNTS = col("amount", 100.0, 250.0, 80.0, 40.0, 120.0, 95.5, 300.0, 60.0, 110.0, 70.0)
+# 30 customers, 1-4 orders each (22 repeat buyers): enough history for the BG/NBD forecast
+LOG = [(f"K{c:02d}", D(2025, 1, 1) + dt.timedelta(days=11 * c + 47 * j), 50.0 + 3 * c + 7 * j)
+       for c in range(30) for j in range(1 + c % 4)]
+BIG_IDS = col("customer_id", *(r[0] for r in LOG))
+BIG_DATES = col("date", *(r[1] for r in LOG))
+BIG_AMOUNTS = col("amount", *(r[2] for r in LOG))
 ANSWERS = col("nps", 10.0, 9.0, "#N/A", None, 7.0, 3.0, "N/A", 10.0, 6.0, 8.0)
 CSAT = col("csat", 5.0, 4.0, 3.0, None, "#N/A", 2.0, 5.0, 4.0)
 ITEMS = [["q1", "q2", "q3"], [4.0, 5.0, 4.0], [3.0, 3.0, 2.0], [5.0, 4.0, 5.0],
@@ -95,6 +101,9 @@ SAMPLES = {
     "CRM_RFM": (IDS, DATES, AMOUNTS, [[D(2026, 10, 31)]]),
     "CRM_CLV": (IDS, DATES, AMOUNTS, 12.0),
     "CRM_CLV_MARGIN": (col(100.0, 250.0), [[0.8]], [[0.1]]),
+    "CRM_RETENTION": (IDS, DATES, AMOUNTS, [[D(2026, 10, 31)]]),
+    "CRM_CHURN": (IDS, DATES, AMOUNTS, 3.0, "either", [[D(2026, 10, 31)]]),
+    "CRM_FORECAST": (BIG_IDS, BIG_DATES, BIG_AMOUNTS, 6.0, [[D(2026, 10, 31)]]),
     "CRM_NPS": (ANSWERS,),
     "CRM_NPS_MOE": (ANSWERS, [[True]]),
     "CRM_CSAT": (CSAT, 5.0, 2.0),
