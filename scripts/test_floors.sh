@@ -52,9 +52,10 @@ $uv venv --quiet --allow-existing --python "$python" .venv-pyodide || exit 1
 echo "$pins" | tail -n +2 > .venv-pyodide/pyodide-pins.txt
 # The core at Pyodide's versions, then xlwings (which Lite brings) and the test tools.
 $uv pip install --quiet --python .venv-pyodide/bin/python -r .venv-pyodide/pyodide-pins.txt \
-  -e . "xlwings==0.37.8" "pytest>=8" "click>=8.1" "jinja2>=3.1" || exit 1
+  -e . "xlwings==0.37.8" "pytest>=8" "hypothesis>=6.100" "click>=8.1" "jinja2>=3.1" || exit 1
 $uv pip list --python .venv-pyodide/bin/python 2>/dev/null \
   | grep -Ei '^(pandas|numpy|scipy|pyarrow|python-calamine|lxml) '
-# click, for the CLI test of `excel lite`; weasyprint and pyopenvba are not installed at all.
+# click for the CLI test of `excel lite`, hypothesis for conftest; weasyprint and pyopenvba
+# are not installed at all.
 .venv-pyodide/bin/python -m pytest -q -p no:cacheprovider tests/test_lite.py || status=1
 exit "$status"
