@@ -72,9 +72,25 @@ DATES = col("date", D(2026, 1, 5), D(2026, 2, 9), D(2026, 2, 11), D(2026, 3, 1),
             D(2026, 4, 20), D(2026, 6, 30), D(2026, 7, 2), D(2026, 8, 8), D(2026, 9, 9),
             D(2026, 10, 1))
 AMOUNTS = col("amount", 100.0, 250.0, 80.0, 40.0, 120.0, 95.5, 300.0, 60.0, 110.0, 70.0)
-# 30 customers, 1-4 orders each (22 repeat buyers): enough history for the BG/NBD forecast
-LOG = [(f"K{c:02d}", D(2025, 1, 1) + dt.timedelta(days=11 * c + 47 * j), 50.0 + 3 * c + 7 * j)
-       for c in range(30) for j in range(1 + c % 4)]
+def _log(n=70, seed=3):
+    """Customers buying at gamma-distributed rates with exponential lifetimes over 2023-2025
+    (tests/test_churn_forecast.py's synthetic log, as its doors test uses it)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start, end = D(2023, 1, 1), D(2025, 12, 31)
+    span = (end - start).days
+    rows = []
+    for i in range(n):
+        t = start + dt.timedelta(days=int(rng.integers(0, span * 0.7)))
+        first, rate, life = t, rng.gamma(2, 1 / 60), rng.exponential(500)
+        while t <= end and (t - first).days <= life:
+            rows.append((f"C{i:04d}", t, float(rng.gamma(3, 100))))
+            t += dt.timedelta(days=int(rng.exponential(1 / rate)) + 1)
+    return rows
+
+
+LOG = _log()
 BIG_IDS = col("customer_id", *(r[0] for r in LOG))
 BIG_DATES = col("date", *(r[1] for r in LOG))
 BIG_AMOUNTS = col("amount", *(r[2] for r in LOG))
@@ -103,7 +119,7 @@ SAMPLES = {
     "CRM_CLV_MARGIN": (col(100.0, 250.0), [[0.8]], [[0.1]]),
     "CRM_RETENTION": (IDS, DATES, AMOUNTS, [[D(2026, 10, 31)]]),
     "CRM_CHURN": (IDS, DATES, AMOUNTS, 3.0, "either", [[D(2026, 10, 31)]]),
-    "CRM_FORECAST": (BIG_IDS, BIG_DATES, BIG_AMOUNTS, 6.0, [[D(2026, 10, 31)]]),
+    "CRM_FORECAST": (BIG_IDS, BIG_DATES, BIG_AMOUNTS, 12.0, [[D(2025, 12, 31)]]),
     "CRM_NPS": (ANSWERS,),
     "CRM_NPS_MOE": (ANSWERS, [[True]]),
     "CRM_CSAT": (CSAT, 5.0, 2.0),
