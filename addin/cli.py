@@ -209,9 +209,9 @@ def demo(ctx: click.Context, out: Path) -> None:
 
     Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
     (by pyramid tier), evaluates the balanced scorecard, and writes the results workbook beside
-    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders the
-    month's key-account reviews and portfolio summaries into OUT/reports/YYYY-MM and writes
-    the executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
+    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders one
+    pack per executive of the Distribution sheet into OUT/reports/YYYY-MM and writes the
+    executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
     """
     from addin.demo import demo_workbook_path
     from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
@@ -253,7 +253,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     emails = out / "emails"
     if run_mail(workbook, reports, month, DryRunTransport(emails), max_size=10.0):
         sys.exit(EXIT_NOT_ALL_SENT)
-    click.echo(f"Reviews and portfolio summaries: {reports}")
+    click.echo(f"Executives' packs: {reports}" if outcome.manifest.packs
+               else f"Reviews and portfolio summaries: {reports}")
     click.echo(f"Emails (dry run, not sent): {emails}")
 
 
@@ -474,9 +475,18 @@ def jobs_option(func: Callable) -> Callable:
                         help="Processes that render in parallel.")(func)
 
 
+def attachments_option(func: Callable) -> Callable:
+    return click.option("--attachments", type=click.Choice(["pack", "reviews"]),
+                        default="pack", show_default=True,
+                        help="With a Distribution sheet: one pack PDF per executive (cover, "
+                             "contents, summary, a review per account), or the separate "
+                             "summary and review PDFs. Either way only what someone reads "
+                             "is rendered.")(func)
+
+
 def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
                languages: tuple[str, ...] = (), accounts: str | None = None, jobs: int = 1,
-               pdf_variant: str | None = None):
+               pdf_variant: str | None = None, attachments: str = "pack"):
     """Render the month's reviews and summary of ``wb`` into OUT with a progress bar, print
     each review that failed (it is skipped) and one line of what was written; returns the
     :class:`~addin.jobs.report.ReportOutcome`."""
@@ -494,15 +504,25 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 
         outcome = report_workbook(wb, out, month=month, languages=languages or None,
                                   accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
-                                  on_ready=ready, progress=lambda label: bar[0](label))
+                                  on_ready=ready, progress=lambda label: bar[0](label),
+                                  attachments=attachments)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for label, error in outcome.failed.items():
         click.echo(f"error: {label}: {error}; skipped", err=True)
     manifest = outcome.manifest
-    reviews = sum(len(a.files) for a in manifest.accounts)
-    click.echo(f"{manifest.month}: {reviews} reviews of {len(manifest.accounts)} accounts and "
-               f"{len(manifest.summary)} portfolio summaries ({', '.join(manifest.languages)}) "
-               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
-               f"{'es' * (jobs != 1)})")
+    took = (f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
+            f"{'es' * (jobs != 1)})")
+    if manifest.packs:
+        click.echo(f"{manifest.month}: {len(manifest.packs)} packs reviewing "
+                   f"{len(outcome.rendered)} (account, language) pairs "
+                   f"({', '.join(manifest.languages)}) {took}")
+        return outcome
+    reviews, accounts = sum(len(a.files) for a in manifest.accounts), len(manifest.accounts)
+    click.echo(f"{manifest.month}: {reviews} review{'s' * (reviews != 1)} of {accounts} "
+               f"account{'s' * (accounts != 1)} and {len(manifest.summary)} portfolio "
+               f"summar{'ies' if len(manifest.summary) != 1 else 'y'} "
+               f"({', '.join(manifest.languages)}) {took}")
     return outcome
 
 
@@ -522,9 +542,11 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 @jobs_option
 @click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
               help="Write PDF/A-3b files (archival; not validated here).")
+@attachments_option
 @reports_bad_input
 def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
-           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
+           accounts: str | None, jobs: int, pdf_variant: str | None,
+           attachments: str) -> None:
     """Render the month's PDF key-account reviews (one per key account and language, 2-4
     A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
     `crm-addin mail`.
@@ -533,7 +555,8 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     names are made safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
-                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant,
+                         attachments=attachments)
     if not outcome.manifest.files():
         sys.exit(1)
     click.echo(f"Manifest: {out / 'manifest.json'}")
@@ -546,9 +569,11 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
               help="Folder for the month's PDFs, manifest.json and the send log; default: "
                    "reports/YYYY-MM beside WORKBOOK.")
 @jobs_option
+@attachments_option
 @mail_options
 @reports_bad_input
-def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) -> None:
+def monthly(workbook: Path, month: str, out: Path | None, jobs: int, attachments: str,
+            **options) -> None:
     """The monthly job: `report` (every key account's review and the portfolio summary, in
     every language of the Distribution sheet) and then `mail` to each executive.
 
@@ -562,7 +587,8 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
     check_month(month)
     transport = mail_transport(**options)
     out = out if out is not None else workbook.parent / "reports" / month
-    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
+    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs,
+                         attachments=attachments)
     if not outcome.manifest.files():
         transport.close()
         sys.exit(1)

@@ -42,6 +42,8 @@ class ReportOutcome:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     data: ReportData | None = None
+    rendered: list[tuple[str, str]] = field(default_factory=list)  # (account, language)
+    warnings: list[str] = field(default_factory=list)  # Distribution rows to look at
 
     @property
     def files(self) -> list[str]:
@@ -105,19 +107,31 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
         attention=[_attention(a) for a in ctx["actions"]])
 
 
+ATTACHMENTS = ("pack", "reviews")
+
+
 def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                     languages: Sequence[str] | None = None,
                     accounts: Sequence[str] | None = None, jobs: int = 1,
                     progress: Callable[[str], None] | None = None,
                     pdf_variant: str | None = None,
-                    on_ready: Callable[[int], None] | None = None) -> ReportOutcome:
-    """Render the month's reviews and summary of ``wb`` into ``out`` and write the manifest.
+                    on_ready: Callable[[int], None] | None = None,
+                    attachments: str = "pack") -> ReportOutcome:
+    """Render the month's PDFs of ``wb`` into ``out`` and write the manifest.
+
+    With a Distribution sheet (and no ``languages`` given) only what someone reads is
+    rendered (:func:`addin.reports.pack.plan_packs`): ``attachments="pack"`` renders one pack
+    per executive; ``"reviews"`` renders the portfolio summary in each reader's language and
+    one review per (account, language) pair some reader has in scope. Without a Distribution
+    sheet, or with ``languages``, every account is reviewed in every language, with the
+    summary per language (the separate PDFs).
 
     ``month`` is ``YYYY-MM`` (default: the Settings ``as_of`` month, else the last
     transaction's); ``languages`` as :func:`report_languages`; ``accounts`` limits the reviews
     to these customer ids (default: every key account); ``jobs`` processes render;
     ``on_ready`` is told how many PDFs will be rendered (for a progress bar) and ``progress``
     is called with each one's label as it is done."""
+    from addin.reports.pack import needed_pairs, pack_context, pack_file_name, plan_packs
     from addin.reports.render import (
         RenderTask,
         render_batch,
@@ -125,65 +139,135 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         summary_file_name,
     )
 
+    if attachments not in ATTACHMENTS:
+        raise ValueError(f"attachments {attachments!r}: use one of {', '.join(ATTACHMENTS)}")
     if month is not None:
         check_month(month)
-    langs = report_languages(wb, languages)
     month = month or default_month(wb.sheets)
+    dist = wb.get("Distribution")
+    planned = dist is not None and not languages and len(dist) > 0
+    langs = report_languages(wb, languages)
     scorecard, by_period = scorecard_for_month(wb, month)
     data = prepare_reports(wb.sheets, month, accounts=list(accounts) if accounts else None,
                            scorecard=scorecard, scorecard_by_period=by_period)
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    plans = []
+    if planned:
+        default_lang = normalise_language(wb.settings.get("report_language") or "en")
+        plans = plan_packs(dist, data, default_lang)
+        langs = list(dict.fromkeys(p.language for p in plans))
+        pairs = needed_pairs(plans)
+    else:
+        pairs = {(cid, lang) for cid in data.accounts for lang in langs}
+
+    def review(cid: str, lang: str) -> dict[str, Any]:
+        ctx = review_context(data, cid, lang)
+        ctx["created"] = created
+        return ctx
 
     tasks: list[RenderTask] = []
     summary_files: dict[str, str] = {}
-    for lang in langs:
-        ctx = summary_context(data, lang)
-        ctx["created"] = created
-        name = summary_file_name(month, lang)
-        summary_files[lang] = name
-        tasks.append(RenderTask(name, ctx, f"summary ({lang})"))
     review_files: dict[str, dict[str, str]] = {}
     contexts: dict[str, dict[str, Any]] = {}
-    used: set[str] = set(summary_files.values())
-    for cid in data.accounts:
-        for lang in langs:
-            ctx = review_context(data, cid, lang)
-            ctx["created"] = created
-            contexts.setdefault(cid, ctx)  # the manifest's numbers do not depend on language
-            name = review_file_name(month, cid, ctx["account"]["name"], lang)
+    pack_tasks: dict[str, Any] = {}  # label -> plan
+    used: set[str] = set()
+    summaries = {lang: {**summary_context(data, lang), "created": created} for lang in langs}
+    if planned and attachments == "pack":
+        for plan in plans:
+            name = pack_file_name(month, data.settings.company_for(plan.language), plan.name,
+                                  plan.language)
             stem, n = name[:-4], 2
-            while name in used:  # ids that differ only in characters a file name drops
+            while name in used:  # two rows for one executive
                 name, n = f"{stem}-{n}.pdf", n + 1
             used.add(name)
-            review_files.setdefault(cid, {})[lang] = name
-            tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
+            plan.file = name
+            reviews = [review(cid, plan.language) for cid in plan.accounts]
+            for ctx in reviews:
+                contexts.setdefault(ctx["account"]["customer_id"], ctx)
+            ctx = pack_context(data, plan, summaries[plan.language], reviews)
+            ctx["created"] = created
+            label = f"pack of {plan.name} ({plan.language}, row {plan.row})"
+            pack_tasks[label] = plan
+            tasks.append(RenderTask(name, ctx, label))
+    else:
+        for lang in langs:
+            name = summary_file_name(month, lang)
+            summary_files[lang] = name
+            used.add(name)
+            tasks.append(RenderTask(name, summaries[lang], f"summary ({lang})"))
+        for cid in data.accounts:
+            for lang in langs:
+                if (cid, lang) not in pairs:
+                    continue  # nobody reads this review
+                ctx = review(cid, lang)
+                contexts.setdefault(cid, ctx)  # the manifest's numbers do not depend on language
+                name = review_file_name(month, cid, ctx["account"]["name"], lang)
+                stem, n = name[:-4], 2
+                while name in used:  # ids that differ only in characters a file name drops
+                    name, n = f"{stem}-{n}.pdf", n + 1
+                used.add(name)
+                review_files.setdefault(cid, {})[lang] = name
+                tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
     if on_ready:
         on_ready(len(tasks))
     result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
     written = set(result.written)
 
-    # The manifest names complete sets only: the languages whose summary was written, and the
-    # accounts whose review was written in each of them.
-    done = [lang for lang in langs if summary_files[lang] in written]
-    accounts_out = []
-    for cid in data.accounts:
-        files = {lang: review_files[cid][lang] for lang in done}
-        if done and all(f in written for f in files.values()):
-            accounts_out.append(_manifest_account(contexts[cid], files))
+    from addin.reports.manifest import PackEntry, PackReport
+    from addin.reports.pack import anchor
+
+    packs: list[PackReport] = []
+    for label, plan in pack_tasks.items():
+        if plan.file not in written:
+            continue
+        pages = result.pages.get(label, {})
+        packs.append(PackReport(
+            row=plan.row, email=plan.email, name=plan.name, language=plan.language,
+            file=plan.file, accounts=[PackEntry(cid, pages.get(anchor(cid)))
+                                      for cid in plan.accounts]))
+    # The manifest names complete sets only: the languages whose summary (or a pack) was
+    # written, and the accounts whose every planned review was written.
+    if pack_tasks:
+        done = list(dict.fromkeys(p.language for p in packs))
+        in_packs = {e.customer_id for p in packs for e in p.accounts}
+        accounts_out = [_manifest_account(contexts[cid], {}) for cid in data.accounts
+                        if cid in in_packs]
+    else:
+        done = [lang for lang in langs if summary_files[lang] in written]
+        accounts_out = []
+        for cid in data.accounts:
+            files = {lang: f for lang, f in review_files.get(cid, {}).items() if lang in done}
+            if done and files and all(f in written for f in files.values()):
+                accounts_out.append(_manifest_account(contexts[cid], files))
     s = data.settings
-    h = summary_context(data, "en")["headline"]
+    h = summaries[langs[0]]["headline"] if langs else summary_context(data, "en")["headline"]
     manifest = Manifest(
         month=month, company=s.company, currency=s.currency, languages=done,
-        summary={lang: summary_files[lang] for lang in done}, accounts=accounts_out,
-        created=created,
+        summary={lang: summary_files[lang] for lang in done if lang in summary_files},
+        accounts=accounts_out, created=created, packs=packs,
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
                   "nps": h["nps"], "csat": h["csat"]})
     if done:
         write_manifest(out, manifest)
-    return ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
-                         seconds=result.seconds, data=data)
+    outcome = ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
+                            seconds=result.seconds, data=data)
+    outcome.rendered = sorted(_rendered_pairs(tasks))
+    outcome.warnings = [w for p in plans for w in p.warnings]
+    return outcome
 
 
-__all__ = ["ReportOutcome", "report_languages", "report_workbook", "scorecard_for_month"]
+def _rendered_pairs(tasks) -> set[tuple[str, str]]:
+    """The (account, language) pairs the tasks render a review of (in a pack or alone)."""
+    out = set()
+    for task in tasks:
+        ctx = task.context
+        reviews = ctx["reviews"] if ctx["kind"] == "pack" else \
+            [ctx] if ctx["kind"] == "review" else []
+        out.update((r["account"]["customer_id"], r["lang"]) for r in reviews)
+    return out
+
+
+__all__ = ["ATTACHMENTS", "ReportOutcome", "report_languages", "report_workbook",
+           "scorecard_for_month"]

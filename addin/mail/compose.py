@@ -34,6 +34,7 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     from addin.reports import TEMPLATE_DIR
+    from addin.reports import labels as _labels  # noqa: F401  (the pack's labels)
     from addin.reports.i18n import install
 
     # HTML escaped; the plain-text body is not HTML, so escaping it would print &amp;.
@@ -49,7 +50,8 @@ def _environment():
 class Attachment:
     file: str
     data: bytes
-    account: AccountReport | None  # None: the portfolio summary
+    account: AccountReport | None  # None: the portfolio summary (or the pack)
+    pack: bool = False  # the executive's pack: summary and reviews in one PDF
 
     @property
     def size(self) -> int:
@@ -93,7 +95,8 @@ class Outgoing:
 
 
 def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountReport],
-             attachments: list[Attachment], part: int, parts: int) -> dict:
+             attachments: list[Attachment], part: int, parts: int,
+             pages: dict[str, int | None] | None = None) -> dict:
     columns = [{"key": k, "kind": kind} for k, kind in ACCOUNT_HEADLINES.items()
                if any(k in a.headline for a in accounts)]
     scope = recipient.scope
@@ -107,8 +110,10 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
         "columns": columns,
         "accounts": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
                       "region": a.region, "segment": a.segment,
-                      "headline": {c["key"]: a.headline.get(c["key"]) for c in columns}}
+                      "headline": {c["key"]: a.headline.get(c["key"]) for c in columns},
+                      "page": (pages or {}).get(a.customer_id)}
                      for a in accounts],
+        "pages": bool(pages),
         "attention": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
                        "region": a.region,
                        "items": [{"rule": i.rule, "value": i.value, "threshold": i.threshold,
@@ -116,18 +121,20 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
                                  for i in a.attention]}
                       for a in accounts if a.attention],
         "attachments": [{"file": f.file, "name": f.account.name if f.account else None,
-                         "customer_id": f.account.customer_id if f.account else None}
+                         "customer_id": f.account.customer_id if f.account else None,
+                         "pack": f.pack}
                         for f in attachments],
     }
 
 
 def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
              accounts: list[AccountReport], attachments: list[Attachment], part: int,
-             parts: int, with_files: bool = True) -> tuple[EmailMessage, str]:
+             parts: int, with_files: bool = True,
+             pages: dict[str, int | None] | None = None) -> tuple[EmailMessage, str]:
     from addin.reports.i18n import label, month
 
     env = _environment()
-    context = _context(recipient, manifest, accounts, attachments, part, parts)
+    context = _context(recipient, manifest, accounts, attachments, part, parts, pages)
     text = env.get_template("message.txt").render(context)
     html = env.get_template("message.html").render(context)
     lang = recipient.language
@@ -162,13 +169,33 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
     """The messages for one recipient: the summary and the reviews of their scope, split into
     numbered parts when one message would pass ``max_bytes`` (greedy, in manifest order)."""
     lang = recipient.language
-    accounts = recipient.scope.select(manifest.accounts)
-    files = [Attachment(manifest.summary[lang], b"", None)]
-    files += [Attachment(a.files[lang], b"", a) for a in accounts]
+    pages: dict[str, int | None] | None = None
+    if manifest.packs:
+        # one PDF per executive, planned from this Distribution row
+        pack = manifest.pack_for(recipient.row, recipient.email)
+        if pack is None:
+            raise InputError(f"{folder} holds no pack for {recipient} (Distribution row "
+                             f"{recipient.row}): the sheet changed after crm-addin report; "
+                             f"run it again", sheet="Distribution", row=recipient.row)
+        by_id = {a.customer_id: a for a in manifest.accounts}
+        accounts = [by_id[e.customer_id] for e in pack.accounts]
+        pages = {e.customer_id: e.page for e in pack.accounts}
+        files = [Attachment(pack.file, b"", None, pack=True)]
+    else:
+        accounts = recipient.scope.select(manifest.accounts)
+        missing = [a.customer_id for a in accounts if lang not in a.files]
+        if missing or lang not in manifest.summary:
+            raise InputError(f"{folder} lacks the {lang} PDFs of {recipient} (Distribution "
+                             f"row {recipient.row}; accounts {', '.join(missing[:5])}): the "
+                             f"sheet changed after crm-addin report; run it again",
+                             sheet="Distribution", row=recipient.row)
+        files = [Attachment(manifest.summary[lang], b"", None)]
+        files += [Attachment(a.files[lang], b"", a) for a in accounts]
     for item in files:
         item.data = (folder / item.file).read_bytes()
     # The body lists the files, so measure it with all of them listed (an upper bound).
-    bare, _ = _message(recipient, manifest, sender, accounts, files, 1, 2, with_files=False)
+    bare, _ = _message(recipient, manifest, sender, accounts, files, 1, 2, with_files=False,
+                       pages=pages)
     room = max_bytes - len(bare.as_bytes(policy=SMTP)) - _MARGIN
     groups: list[list[Attachment]] = [[]]
     used = 0
@@ -184,7 +211,8 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
         used += size
     out = []
     for number, group in enumerate(groups, start=1):
-        msg, digest = _message(recipient, manifest, sender, accounts, group, number, len(groups))
+        msg, digest = _message(recipient, manifest, sender, accounts, group, number, len(groups),
+                               pages=pages)
         out.append(Outgoing(recipient, number, len(groups), msg, digest, [f.file for f in group]))
     return out
 

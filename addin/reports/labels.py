@@ -281,6 +281,27 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "rfm_lost": {"en": "Lost", "zh": "已流失客户"},
     **{f"stage_{stage}": {"en": stage.capitalize(), "zh": zh}
        for stage, zh in LIFECYCLE_STAGES.items()},
+    # the executive's pack
+    "pack_title": {"en": "Monthly CRM pack", "zh": "CRM月度汇报"},
+    "pack_subject": {"en": "Monthly CRM pack for {name}, {month}",
+                     "zh": "{month}CRM月度汇报（{name}）"},
+    "pack_for": {"en": "Prepared for {name}", "zh": "呈送：{name}"},
+    "pack_scope": {"en": "Scope", "zh": "负责范围"},
+    "your_scope": {"en": "Your scope", "zh": "您的范围"},
+    "whole_company": {"en": "Whole company", "zh": "全公司"},
+    "contents": {"en": "Contents", "zh": "目录"},
+    "page": {"en": "Page", "zh": "页码"},
+    "pack_order_note": {"en": "Accounts needing attention come first, then by value; each "
+                              "name links to its review.",
+                        "zh": "需关注的客户排在前面，其余按价值排序；点击客户名称可跳转至其评估。"},
+    "revenue_tiering": {"en": "Revenue to date", "zh": "累计销售额"},
+    "revenue_tiering_note": {"en": "Revenue to date: net revenue of all orders up to the "
+                                   "month's end, the value the tiering ranks by (as on the "
+                                   "Tiers sheet).",
+                             "zh": "累计销售额：截至月末全部订单的净销售额，即客户分级排序所用的"
+                                   "价值（与客户分级表一致）。"},
+    "pack_no_accounts": {"en": "No key account is in your scope this month.",
+                         "zh": "本月您的负责范围内没有重点客户。"},
 }
 
 add_labels(REPORT_LABELS)

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -47,6 +48,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from addin.reports import TEMPLATE_DIR, charts, i18n
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
+from addin.reports.pack import anchor
 
 LOG = logging.getLogger("addin.reports")
 TEMPLATES_DIR = TEMPLATE_DIR  # the one place: addin.reports.TEMPLATE_DIR
@@ -110,6 +112,18 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     i18n.install(env)
     env.filters["key"] = as_key
+    env.filters["anchor"] = anchor
+
+    @jinja2.pass_context
+    def word(ctx, domain, value):
+        """A workbook value in the report's language when the catalogue knows it (``tier``
+        ``Key`` -> 重点客户), else as written; a missing value is a dash."""
+        if value is None or value == "":
+            return i18n.MISSING
+        key = f"{domain}_{as_key(value)}"
+        if key in i18n.LABELS:
+            return i18n.label(key, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+        return value
 
     @jinja2.pass_context
     def action_text(ctx, action):
@@ -123,7 +137,8 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     def advice_text(ctx, key):
         return advice(key, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
-    env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text)
+    env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text,
+                       word=word)
     return env
 
 
@@ -140,6 +155,7 @@ class Renderer:
         self.base_url = self.templates.as_uri() + "/"
         self.css = CSS(filename=str(self.templates / "report.css"),
                        font_config=self.font_config, url_fetcher=self.fetcher)
+        self.anchor_pages: dict[str, int] = {}  # of the last pack: HTML id -> first page
 
     def html(self, context: dict[str, Any]) -> str:
         """The HTML of a review or summary context (``context["kind"]`` names the template);
@@ -167,7 +183,37 @@ class Renderer:
         return self.pdf(self.html({**context, "charts": charts.summary_charts(context)}),
                         pdf_variant)
 
+    def part(self, context: dict[str, Any]) -> Markup:
+        """The body of a review or summary, without its page furniture, for a pack (the
+        HTML between base.html's ``<!--part-->`` markers; autoescaped when rendered)."""
+        charts_of = charts.review_charts if context["kind"] == "review" \
+            else charts.summary_charts
+        html = self.html({**context, "charts": charts_of(context)})
+        start, end = html.index("<!--part-->"), html.rindex("<!--/part-->")
+        return Markup(html[start + len("<!--part-->"):end])
+
+    def pack(self, context: dict[str, Any], pdf_variant: str | None = None) -> bytes:
+        """One executive's pack as one WeasyPrint document: the summary and each review
+        rendered as parts, then laid out together (bookmarks, links, page numbers)."""
+        parts = [{"anchor": anchor(r["account"]["customer_id"]), "html": self.part(r)}
+                 for r in context["reviews"]]
+        html = self.html({**context, "summary_html": self.part(context["summary"]),
+                          "review_parts": parts})
+        if pdf_variant is not None and pdf_variant not in PDF_VARIANTS:
+            raise ValueError(f"pdf variant {pdf_variant!r}: use one of {PDF_VARIANTS}")
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+            stylesheets=[self.css], font_config=self.font_config)
+        # where each review starts, for the email ("page 12") and the manifest
+        # (an element spanning pages is anchored on each of them: keep the first)
+        self.anchor_pages = {}
+        for number, page in enumerate(document.pages, 1):
+            for name in page.anchors:
+                self.anchor_pages.setdefault(name, number)
+        return document.write_pdf(pdf_variant=pdf_variant)
+
     def render(self, context: dict[str, Any], pdf_variant: str | None = None) -> bytes:
+        if context["kind"] == "pack":
+            return self.pack(context, pdf_variant)
         if context["kind"] == "review":
             return self.review(context, pdf_variant)
         if context["kind"] == "summary":
@@ -229,6 +275,7 @@ class BatchResult:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # the worker's CPU time
+    pages: dict[str, dict[str, int]] = field(default_factory=dict)  # pack: id -> page
 
 
 _WORKER: Renderer | None = None
@@ -264,17 +311,21 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
-              ) -> tuple[str, str | None, float, float]:
+              ) -> tuple[str, str | None, float, float, dict[str, int]]:
     start, cpu = time.perf_counter(), time.process_time()
+    pages: dict[str, int] = {}
     try:
-        data = _renderer().render(task.context, pdf_variant)
+        renderer = _renderer()
+        renderer.anchor_pages = {}
+        data = renderer.render(task.context, pdf_variant)
+        pages = dict(renderer.anchor_pages)
         _write_atomic(Path(folder) / task.file, data)
     except Exception as exc:  # one bad report must not stop the batch
         LOG.debug("render of %s failed:\n%s", task.label, traceback.format_exc())
         error = f"{type(exc).__name__}: {exc}"
     else:
         error = None
-    return task.label, error, time.perf_counter() - start, time.process_time() - cpu
+    return task.label, error, time.perf_counter() - start, time.process_time() - cpu, pages
 
 
 def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
@@ -287,9 +338,11 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
     result = BatchResult()
     by_label = {t.label: t for t in tasks}
 
-    def record(label: str, error: str | None, seconds: float, cpu: float) -> None:
+    def record(label: str, error: str | None, seconds: float, cpu: float,
+               pages: dict[str, int] | None = None) -> None:
         if error is None:
             result.written.append(by_label[label].file)
+            result.pages[label] = pages or {}
             result.seconds[label] = seconds
             result.cpu_seconds[label] = cpu
         else:
