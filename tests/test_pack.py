@@ -16,6 +16,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from conftest import write_xlsx
+from pdf_words import english_words, workbook_names
 from pypdf import PdfReader
 from report_helpers import crm_rows
 
@@ -43,6 +44,13 @@ def _rows(distribution=DISTRIBUTION):
     customers[1] = [*customers[1], "阿尔法贸易有限公司"]
     for row in customers[2:]:
         row.append(None)
+    # free text as a Chinese team types it; the controlled vocabulary (channel, category,
+    # severity, region, industry, segment, tier) stays as the workbook has it, in English
+    typed = {"Quarterly review": "季度回顾", "Order query": "订单查询", "Price list": "价目表",
+             "Delivery date": "交货日期", "Renewal": "续约", "Support": "支持",
+             "Follow-up": "待跟进", "Resolved": "已解决", "Sent": "已发送",
+             "Confirmed": "已确认", "Signed": "已签约"}
+    rows["Contacts"] = [[typed.get(v, v) for v in row] for row in rows["Contacts"]]
     if distribution is not None:
         rows["Distribution"] = distribution
     return rows
@@ -184,3 +192,14 @@ def test_without_a_distribution_sheet_every_account_in_every_language(tmp_path):
                               languages=["en"], accounts=["A"])
     assert outcome.rendered == [("A", "en")]
     assert not outcome.manifest.packs
+
+
+def test_the_chinese_pack_has_no_english_word(sent):
+    inbox, _, _, book = sent
+    (_, pdf), = _attachments(inbox.messages("wang@example.com")[0]).items()
+    allowed = workbook_names(read_workbook(book).sheets)
+    assert english_words(_text(pdf), allowed) == {}
+    # the scan catches what it should: the English pack is full of English words
+    emily = next(iter(_attachments(inbox.messages("emily@example.com")[0]).values()))
+    found = english_words(_text(emily), allowed)
+    assert {"Revenue", "Key", "North", "Delivery", "Visit"} <= set(found)

@@ -31,7 +31,13 @@ _MARGIN = 4096  # bytes kept free per message for part notes and header growth
 
 @cache
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        pass_context,
+        select_autoescape,
+    )
 
     from addin.reports import TEMPLATE_DIR
     from addin.reports import labels as _labels  # noqa: F401  (the pack's labels)
@@ -43,7 +49,20 @@ def _environment():
                                                    default=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    return install(env)
+    env = install(env)
+
+    @pass_context
+    def word(ctx, domain, value):  # a workbook value in the message's language
+        return _labels.term(domain, value, ctx.get("lang", "en"))
+
+    env.globals["word"] = word
+
+    @pass_context
+    def term(ctx, value, domain):
+        return _labels.term(domain, value, ctx.get("lang", "en"))
+
+    env.filters["term"] = term
+    return env
 
 
 @dataclass

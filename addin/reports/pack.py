@@ -48,6 +48,8 @@ class PackPlan:
     accounts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     file: str = ""
+    everything: bool = False  # the scope as read: all, or clauses (kind, values)
+    clauses: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _blank(value: Any) -> bool:
@@ -98,7 +100,8 @@ def plan_packs(distribution: pd.DataFrame, data: ReportData,
         chosen = [a.customer_id for a in scope.select(stubs)]
         plan = PackPlan(int(row), str(rec.get("name")), str(rec.get("email")), lang,
                         "" if _blank(scope_text) else str(scope_text),
-                        pack_order(data, chosen))
+                        pack_order(data, chosen), everything=scope.everything,
+                        clauses=[(c.kind, c.values) for c in scope.clauses])
         where = f"Distribution row {int(row)} ({plan.name})"
         if _blank(scope_text):
             plan.warnings.append(f"{where}: no scope; the pack holds the portfolio summary "
@@ -204,7 +207,10 @@ def pack_context(data: ReportData, plan: PackPlan, summary: Mapping[str, Any],
     return {
         "kind": "pack", "lang": lang, "currency": s.currency, "company": s.company_for(lang),
         "month": data.month, "as_of": data.as_of.date(), "reader": plan.name,
-        "scope_text": plan.scope_text, "numbers": numbers, "accounts": rows,
+        "scope_text": plan.scope_text, "numbers": numbers,
+        "scope": {"everything": plan.everything,
+                  "clauses": [{"kind": k, "values": list(v)} for k, v in plan.clauses]},
+        "accounts": rows,
         "linked": linked, "summary": {**summary, "linked": linked}, "reviews": list(reviews),
     }
 

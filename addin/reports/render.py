@@ -116,14 +116,9 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
     @jinja2.pass_context
     def word(ctx, domain, value):
-        """A workbook value in the report's language when the catalogue knows it (``tier``
-        ``Key`` -> 重点客户), else as written; a missing value is a dash."""
-        if value is None or value == "":
-            return i18n.MISSING
-        key = f"{domain}_{as_key(value)}"
-        if key in i18n.LABELS:
-            return i18n.label(key, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
-        return value
+        """A workbook value in the report's language (``labels.term``: tier ``Key`` ->
+        重点客户); a value outside the vocabulary as written; a missing one as a dash."""
+        return _labels.term(domain, value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
     @jinja2.pass_context
     def action_text(ctx, action):
@@ -137,6 +132,11 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     def advice_text(ctx, key):
         return advice(key, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
+    @jinja2.pass_context
+    def term_filter(ctx, value, domain):
+        return _labels.term(domain, value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    env.filters["term"] = term_filter
     env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text,
                        word=word)
     return env
