@@ -1,13 +1,13 @@
 """``crm-addin monthly ... --dry-run`` on the demo workbook, before and after, in one run.
 
-"Before" is another commit of this repository (default: where this branch left main,
-``git merge-base HEAD main``), unpacked with ``git archive`` into a temporary folder; "after"
-is this checkout's HEAD, unpacked the same way. Both run in their own
-``python -m addin.cli`` process with the same interpreter and packages, alternately
-(before, after, before, after, ...), so a machine that gets busier or quieter mid-run affects both alike. Reported per variant: the median wall
-time and the median CPU time of the process and its render workers (user + system, from
-``resource.getrusage(RUSAGE_CHILDREN)``), the PDFs and the .eml files written, and the ratios
-after / before.
+"Before" is another commit of this repository (default: where this branch left main, ``git
+merge-base HEAD main``), unpacked with ``git archive`` into a temporary folder; "after" is this
+checkout's HEAD, unpacked the same way. Both run in their own ``python -m addin.cli`` process
+with the same interpreter and packages, alternately (before, after, before, after, ...), so a
+machine that gets busier or quieter mid-run affects both alike. Reported per variant: the
+median wall time and the median CPU time of the process and its render workers (user + system,
+from ``resource.getrusage(RUSAGE_CHILDREN)``), the PDFs and the .eml files written, and the
+ratios after / before.
 
     .venv/bin/python bench/bench_monthly.py [--base REV] [--repeat 1] [--jobs 2]
 """
