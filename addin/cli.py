@@ -547,12 +547,15 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
            accounts: str | None, jobs: int, pdf_variant: str | None,
            attachments: str) -> None:
-    """Render the month's PDF key-account reviews (one per key account and language, 2-4
-    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
-    `crm-addin mail`.
+    """Render the month's PDFs of WORKBOOK into OUT, with manifest.json for `crm-addin mail`:
+    with a Distribution sheet, what its executives read (one pack each: cover, contents,
+    summary, a review per account of their scope; or, with --attachments reviews, the
+    separate summary and reviews of the (account, language) pairs someone reads); without
+    one, or with --lang, a review per key account and language and the portfolio summary.
 
-    A review that fails to render is reported and skipped; the others are written. File
-    names are made safe from any account name.
+    A PDF that fails to render is reported and skipped; the others are written. A re-run
+    into the same OUT reuses every PDF whose inputs did not change. File names are made
+    safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
                          accounts=accounts, jobs=jobs, pdf_variant=pdf_variant,
@@ -574,8 +577,8 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
 @reports_bad_input
 def monthly(workbook: Path, month: str, out: Path | None, jobs: int, attachments: str,
             **options) -> None:
-    """The monthly job: `report` (every key account's review and the portfolio summary, in
-    every language of the Distribution sheet) and then `mail` to each executive.
+    """The monthly job: `report` (one pack per executive of the Distribution sheet, or with
+    --attachments reviews the separate PDFs they read) and then `mail` to each executive.
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.

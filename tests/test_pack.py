@@ -203,3 +203,28 @@ def test_the_chinese_pack_has_no_english_word(sent):
     emily = next(iter(_attachments(inbox.messages("emily@example.com")[0]).values()))
     found = english_words(_text(emily), allowed)
     assert {"Revenue", "Key", "North", "Delivery", "Visit"} <= set(found)
+
+
+def test_a_rerun_reuses_the_pdfs_whose_inputs_did_not_change(tmp_path):
+    distribution = [["name", "email", "scope", "language"],
+                    ["Emily Carter", "emily@example.com", "account: B", "en"],
+                    ["王丽华", "wang@example.com", "account: A", "zh"]]
+    rows = _rows(distribution)
+    book = write_xlsx(tmp_path / "crm.xlsx", rows)
+    out = tmp_path / "out"
+    first = report_workbook(read_workbook(book), out, month=MONTH, attachments="reviews")
+    assert sorted(first.rendered) == [("A", "zh"), ("B", "en")] and first.reused == []
+    again = report_workbook(read_workbook(book), out, month=MONTH, attachments="reviews")
+    assert again.rendered == [] and len(again.reused) == 4  # two reviews, two summaries
+    # a corrected workbook: B's last contact had another outcome. Only B's review shows it.
+    rows["Contacts"] = [[*r[:5], "已签约并付款"] if r[0] == "B" and r[1].month == 10 else r
+                        for r in rows["Contacts"]]
+    book = write_xlsx(tmp_path / "crm.xlsx", rows)
+    third = report_workbook(read_workbook(book), out, month=MONTH, attachments="reviews")
+    assert third.rendered == [("B", "en")]
+    assert sorted(third.reused) == ["2026-10_A_阿尔法贸易有限公司_zh.pdf",
+                                    "2026-10_portfolio-summary_en.pdf",
+                                    "2026-10_portfolio-summary_zh.pdf"]
+    assert "已签约并付款" in _text((out / "2026-10_B_Beta-Ltd_en.pdf").read_bytes())
+    assert read_manifest(out, MONTH).hashes.keys() == {
+        *third.reused, "2026-10_B_Beta-Ltd_en.pdf"}

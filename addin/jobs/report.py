@@ -1,11 +1,14 @@
 """The month's PDFs of a workbook: what ``crm-addin report`` (and ``crm-addin monthly``) run.
 
 Evaluates the scorecard (when the workbook has one), prepares the month's data once
-(:func:`addin.reports.month.prepare_reports`), renders one review per key account and
-language and the portfolio summary per language (:func:`addin.reports.render.render_batch`,
-in processes), and writes ``manifest.json`` last (:mod:`addin.reports.manifest`), naming only
-the files that were written: an account whose review failed is reported and left out, the
-others are there.
+(:func:`addin.reports.month.prepare_reports`), plans from the Distribution sheet what its
+executives read (:func:`addin.reports.pack.plan_packs`), renders that
+(:func:`addin.reports.render.render_batch`, in processes): one pack per executive, or the
+separate summary and reviews of the pairs someone reads; without a Distribution sheet one
+review per key account and language and the summary per language. Writes ``manifest.json``
+last (:mod:`addin.reports.manifest`), naming only the files that were written: a PDF that
+failed is reported and left out, the others are there. Each PDF's content hash is kept in the
+manifest, so a re-run into the same folder renders only what changed.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class ReportOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
     data: ReportData | None = None
     rendered: list[tuple[str, str]] = field(default_factory=list)  # (account, language)
+    reused: list[str] = field(default_factory=list)  # PDFs kept from the last run
     warnings: list[str] = field(default_factory=list)  # Distribution rows to look at
 
     @property
@@ -208,9 +212,19 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                 used.add(name)
                 review_files.setdefault(cid, {})[lang] = name
                 tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
+    # A re-run reuses each PDF whose inputs (context, templates, add-in version, PDF variant)
+    # hash as the last manifest of this folder recorded, and renders the rest.
+    hashes = {t.file: content_hash(t.context, pdf_variant) for t in tasks}
+    before = _previous(Path(out))
+    reused = [t for t in tasks if before["hashes"].get(t.file) == hashes[t.file]
+              and (Path(out) / t.file).is_file()]
+    fresh = [t for t in tasks if t not in reused]
     if on_ready:
-        on_ready(len(tasks))
-    result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
+        on_ready(len(fresh))
+    result = render_batch(fresh, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
+    for task in reused:
+        result.written.append(task.file)
+        result.pages[task.label] = before["pages"].get(task.file, {})
     written = set(result.written)
 
     from addin.reports.manifest import PackEntry, PackReport
@@ -245,6 +259,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         month=month, company=s.company, currency=s.currency, languages=done,
         summary={lang: summary_files[lang] for lang in done if lang in summary_files},
         accounts=accounts_out, created=created, packs=packs,
+        hashes={f: h for f, h in hashes.items() if f in written},
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
@@ -253,9 +268,61 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         write_manifest(out, manifest)
     outcome = ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
                             seconds=result.seconds, data=data)
-    outcome.rendered = sorted(_rendered_pairs(tasks))
+    outcome.rendered = sorted(_rendered_pairs(fresh))
+    outcome.reused = [t.file for t in reused]
     outcome.warnings = [w for p in plans for w in p.warnings]
     return outcome
+
+
+def content_hash(context: dict[str, Any], pdf_variant: str | None) -> str:
+    """SHA-256 of what a PDF is made from: its context (without the ``created`` stamp), every
+    file of ``report_templates/``, the code that renders it (``addin/reports/*.py``), the
+    add-in's version and the PDF variant."""
+    import hashlib
+    import json
+
+    from addin import __version__
+    from addin.reports import TEMPLATE_DIR
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps(_without_created(context), sort_keys=True, default=str,
+                             ensure_ascii=False).encode())
+    code = Path(__file__).resolve().parents[1] / "reports"
+    for path in [*sorted(TEMPLATE_DIR.rglob("*")), *sorted(code.glob("*.py"))]:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    digest.update(f"{__version__}|{pdf_variant}".encode())
+    return digest.hexdigest()
+
+
+def _without_created(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_created(v) for k, v in value.items() if k != "created"}
+    if isinstance(value, (list, tuple)):
+        return [_without_created(v) for v in value]
+    return value
+
+
+def _previous(folder: Path) -> dict[str, dict]:
+    """The content hashes and pack pages of the folder's last manifest (none when there is
+    none, or it cannot be read: then everything renders)."""
+    import json
+
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        hashes = dict(data.get("hashes") or {})
+        pages = {p["file"]: {anchor_of(e["customer_id"]): e["page"] for e in p["accounts"]
+                             if e.get("page")} for p in data.get("packs") or []}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {"hashes": {}, "pages": {}}
+    return {"hashes": hashes, "pages": pages}
+
+
+def anchor_of(customer_id: Any) -> str:
+    from addin.reports.pack import anchor
+
+    return anchor(customer_id)
 
 
 def _rendered_pairs(tasks) -> set[tuple[str, str]]:

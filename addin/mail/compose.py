@@ -180,7 +180,12 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
 
 
 class TooLarge(Exception):
-    """One attachment alone does not fit under the size limit."""
+    """One attachment alone does not fit under the size limit (or, :class:`NoPack`, the
+    recipient's attachment is not there): that recipient fails, the others still go."""
+
+
+class NoPack(TooLarge):
+    """The recipient's pack was not rendered (it failed, and the report said so)."""
 
 
 def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Sender,
@@ -193,9 +198,9 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
         # one PDF per executive, planned from this Distribution row
         pack = manifest.pack_for(recipient.row, recipient.email)
         if pack is None:
-            raise InputError(f"{folder} holds no pack for {recipient} (Distribution row "
-                             f"{recipient.row}): the sheet changed after crm-addin report; "
-                             f"run it again", sheet="Distribution", row=recipient.row)
+            raise NoPack(f"{folder} holds no pack for Distribution row {recipient.row}: its "
+                         f"render failed, or the sheet changed after crm-addin report; run "
+                         f"it again")
         by_id = {a.customer_id: a for a in manifest.accounts}
         accounts = [by_id[e.customer_id] for e in pack.accounts]
         pages = {e.customer_id: e.page for e in pack.accounts}

@@ -391,6 +391,7 @@ VALUE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
 REPORT_LABELS.update({f"term_{domain}_{key}": {"en": en, "zh": zh}
                       for domain, terms in VALUE_TERMS.items()
                       for key, (en, zh) in terms.items()})
+REPORT_LABELS["sentence_end"] = {"en": ".", "zh": "。"}
 REPORT_LABELS["answers_head"] = {"en": "n", "zh": "样本数"}
 REPORT_LABELS["sample_n"] = {"en": "n={n}", "zh": "{n}份"}
 REPORT_LABELS["sample_n_spaced"] = {"en": "n = {n}", "zh": "{n}份答卷"}

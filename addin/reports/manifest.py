@@ -8,6 +8,9 @@ with a manifest is complete. It records:
   ``languages`` rendered (``en``, ``zh``);
 - ``summary``: the portfolio summary PDF per language;
 - ``headline``: portfolio numbers for the email, keys from :data:`PORTFOLIO_HEADLINES`;
+- ``packs``: one per Distribution row when the reports are packs: the row, address, name,
+  language, the PDF and its accounts in order with the page each review starts on;
+- ``hashes``: per PDF the SHA-256 of its inputs, so a re-run renders only what changed;
 - ``accounts``: per key account its ``customer_id``, ``name``, ``region``, ``segment``,
   ``tier``, its review PDF per language (``files``), its ``headline`` (keys from
   :data:`ACCOUNT_HEADLINES`) and ``attention``: the next-action rules it triggered
@@ -130,6 +133,7 @@ class Manifest:
     headline: dict[str, float | None] = field(default_factory=dict)  # PORTFOLIO_HEADLINES keys
     created: str = ""
     packs: list[PackReport] = field(default_factory=list)  # one per Distribution row
+    hashes: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of its inputs
     version: int = FORMAT_VERSION
 
     def files(self) -> list[str]:

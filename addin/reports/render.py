@@ -99,6 +99,14 @@ class TemplateFetcher(URLFetcher):
         raise ValueError(f"refused: {url} is not a report template file or a data: URI")
 
 
+def email_breaks(address: Any) -> Markup:
+    """An email address that a line may break only after its ``@`` or a dot: each piece in a
+    no-wrap span, a ``<wbr>`` after each separator (escaped: the address is workbook data)."""
+    pieces = re.split(r"(?<=[@.])", str(address))
+    return Markup("<wbr>").join(Markup('<span class="email-piece">{}</span>').format(p)
+                                for p in pieces if p)
+
+
 # --------------------------------------------------------------------------------------------
 # one renderer per process
 
@@ -137,6 +145,7 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
         return _labels.term(domain, value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
     env.filters["term"] = term_filter
+    env.filters["email_breaks"] = email_breaks
     env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text,
                        word=word)
     return env
