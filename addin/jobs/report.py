@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from addin.contract.limits import bound_strings, ellipsis
+from addin.contract.settings import read_settings
+from addin.reports.churn import headline_line
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -65,7 +68,8 @@ def report_languages(wb: CRMWorkbook, languages: Sequence[str] | None = None) ->
         if dist is not None and "language" in dist.columns:
             out = [normalise_language(v) for v in dist["language"].dropna()]
         if not out:
-            out = [normalise_language(wb.settings.get("report_language") or "en")]
+            out = [read_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
+                   .get("report_language")]
     return list(dict.fromkeys(out))
 
 
@@ -73,8 +77,8 @@ def scorecard_for_month(wb: CRMWorkbook, month: str) -> tuple[Any, Any]:
     """The evaluated scorecard for the summary: the month's own column when the Scorecard
     sheet has one (``2026-10``), else its ``actual`` column; with the overall score per
     month. ``(None, None)`` without a Scorecard sheet."""
-    if wb.get("Scorecard") is None:
-        return None, None
+    if wb.get("Scorecard") is None or wb["Scorecard"].empty:
+        return None, None  # a header-only sheet is an empty scorecard: no section
     from addin.jobs.scorecard import scorecard_workbook
     from addin.scorecard import period_columns
 
@@ -109,6 +113,27 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
                   "revenue_ytd": value["ytd"]["revenue"], "revenue_yoy": value["ytd_change"],
                   "nps": nps},
         attention=[_attention(a) for a in ctx["actions"]])
+
+
+FUTURE_DAYS = 31
+
+
+def future_month_warning(wb: CRMWorkbook, month: str,
+                         today: dt.date | None = None) -> list[str]:
+    """A warning when the report month, taken from the last transaction because Settings has
+    no as_of date, lies more than ``FUTURE_DAYS`` days beyond today: one mistyped date
+    (9999-12-31) would otherwise move the whole report there in silence."""
+    from addin.tiering import tier_settings
+
+    if tier_settings(wb.get("Settings")).as_of is not None:
+        return []  # the month the user set
+    today = today or dt.date.today()
+    start = dt.date(int(month[:4]), int(month[5:7]), 1)
+    if (start - today).days <= FUTURE_DAYS:
+        return []
+    return [f"the report month {month} comes from the last transaction date, which is after "
+            f"today ({today.isoformat()}); give --month or an as_of date in Settings if that "
+            "date is a typing error"]
 
 
 ATTACHMENTS = ("pack", "reviews")
@@ -147,7 +172,10 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         raise ValueError(f"attachments {attachments!r}: use one of {', '.join(ATTACHMENTS)}")
     if month is not None:
         check_month(month)
-    month = month or default_month(wb.sheets)
+    warnings: list[str] = []
+    if month is None:
+        month = default_month(wb.sheets)
+        warnings.extend(future_month_warning(wb, month))
     dist = wb.get("Distribution")
     planned = dist is not None and not languages and len(dist) > 0
     langs = report_languages(wb, languages)
@@ -157,7 +185,8 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     plans = []
     if planned:
-        default_lang = normalise_language(wb.settings.get("report_language") or "en")
+        default_lang = read_settings(wb.get("Settings"), wb.names.get(
+            "Settings", "Settings")).get("report_language")
         plans = plan_packs(dist, data, default_lang)
         langs = list(dict.fromkeys(p.language for p in plans))
         pairs = needed_pairs(plans)
@@ -190,15 +219,16 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                 contexts.setdefault(ctx["account"]["customer_id"], ctx)
             ctx = pack_context(data, plan, summaries[plan.language], reviews)
             ctx["created"] = created
-            label = f"pack of {plan.name} ({plan.language}, row {plan.row})"
+            label = f"pack of {ellipsis(plan.name)} ({plan.language}, row {plan.row})"
             pack_tasks[label] = plan
-            tasks.append(RenderTask(name, ctx, label))
+            tasks.append(RenderTask(name, bound_strings(ctx), label,
+                                    weight=1 + len(reviews)))
     else:
         for lang in langs:
             name = summary_file_name(month, lang)
             summary_files[lang] = name
             used.add(name)
-            tasks.append(RenderTask(name, summaries[lang], f"summary ({lang})"))
+            tasks.append(RenderTask(name, bound_strings(summaries[lang]), f"summary ({lang})"))
         for cid in data.accounts:
             for lang in langs:
                 if (cid, lang) not in pairs:
@@ -211,7 +241,9 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                     name, n = f"{stem}-{n}.pdf", n + 1
                 used.add(name)
                 review_files.setdefault(cid, {})[lang] = name
-                tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
+                tasks.append(RenderTask(name, bound_strings(ctx),
+                                        f"{cid} {ellipsis(str(ctx['account']['name']))} "
+                                        f"({lang})"))
     # A re-run reuses each PDF whose inputs (context, templates, add-in version, PDF variant)
     # hash as the last manifest of this folder recorded, and renders the rest.
     hashes = {t.file: content_hash(t.context, pdf_variant) for t in tasks}
@@ -221,7 +253,8 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     fresh = [t for t in tasks if t not in reused]
     if on_ready:
         on_ready(len(fresh))
-    result = render_batch(fresh, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
+    result = render_batch(fresh, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant,
+                          seconds=data.settings.review_time_limit)
     for task in reused:
         result.written.append(task.file)
         result.pages[task.label] = before["pages"].get(task.file, {})
@@ -263,14 +296,14 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
-                  "nps": h["nps"], "csat": h["csat"]})
+                  "nps": h["nps"], "csat": h["csat"], **headline_line(data.churn)})
     if done:
         write_manifest(out, manifest)
     outcome = ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
-                            seconds=result.seconds, data=data)
+                            seconds=result.seconds, data=data, warnings=warnings)
     outcome.rendered = sorted(_rendered_pairs(fresh))
     outcome.reused = [t.file for t in reused]
-    outcome.warnings = [w for p in plans for w in p.warnings]
+    outcome.warnings += [w for p in plans for w in p.warnings]
     return outcome
 
 

@@ -384,6 +384,9 @@ VALUE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
              "hours": ("hours", "小时"), "hours_per_staff": ("hours per staff", "小时/人"),
              "per_100_active_customers": ("per 100 active customers", "/百家活跃客户"),
              "points": ("points", "分"), "score_1_5": ("score (1-5)", "分（1-5）")},
+    "loss_rule": {"gap": ("gap", "间隔规则"), "alive": ("alive", "存活概率规则"),
+                  "either": ("either", "任一规则")},
+    "left_out": {"churn": ("churn", "流失分析"), "forecast": ("forecast", "销售预测")},
     "clv_method": {"bg_nbd_gamma_gamma": ("BG/NBD + Gamma-Gamma",
                                           "BG/NBD与Gamma-Gamma模型"),
                    "margin_formula": ("margin formula", "毛利公式")},
@@ -391,6 +394,11 @@ VALUE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
 REPORT_LABELS.update({f"term_{domain}_{key}": {"en": en, "zh": zh}
                       for domain, terms in VALUE_TERMS.items()
                       for key, (en, zh) in terms.items()})
+# the reason a section was left out is the routine's English message: Chinese says which
+# section and where the reason is (the command's output names sheet, column and value)
+REPORT_LABELS["churn_left_out_brief"] = {
+    "en": "Left out: {part} (the command's output says why).",
+    "zh": "未列出{part}：数据或设置不足以计算，原因见命令输出。"}
 REPORT_LABELS["sentence_end"] = {"en": ".", "zh": "。"}
 REPORT_LABELS["answers_head"] = {"en": "n", "zh": "样本数"}
 REPORT_LABELS["sample_n"] = {"en": "n={n}", "zh": "{n}份"}

@@ -23,12 +23,15 @@ is available here, so conformance is not claimed).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import logging
 import mimetypes
 import os
 import re
+import signal
 import tempfile
+import threading
 import time
 import traceback
 import unicodedata
@@ -45,7 +48,9 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from addin.contract.limits import HEADER_CHARS, ellipsis
 from addin.reports import TEMPLATE_DIR, charts, i18n
+from addin.reports import churn as _churn  # noqa: F401  (registers the churn labels)
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
 from addin.reports.pack import anchor
@@ -99,6 +104,19 @@ class TemplateFetcher(URLFetcher):
         raise ValueError(f"refused: {url} is not a report template file or a data: URI")
 
 
+def period_text(value: Any, lang: str) -> str:
+    """A period as people write it: ``2026Q4`` -> ``Q4 2026`` / ``2026年第4季度``, ``2026-10``
+    -> ``October 2026`` / ``2026年10月``; anything else as it is."""
+    text = str(value)
+    quarter = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    if quarter:
+        year, q = quarter.groups()
+        return f"{year}年第{q}季度" if lang == "zh" else f"Q{q} {year}"
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        return i18n.month(text, lang)
+    return text
+
+
 def email_breaks(address: Any) -> Markup:
     """An email address that a line may break only after its ``@`` or a dot: each piece in a
     no-wrap span, a ``<wbr>`` after each separator (escaped: the address is workbook data)."""
@@ -111,6 +129,14 @@ def email_breaks(address: Any) -> Markup:
 # one renderer per process
 
 
+def short_text(value: Any, limit: int = HEADER_CHARS) -> str:
+    """``value`` (text, or markup such as a rendered block) cut to ``limit`` columns with an
+    ellipsis, as plain text (autoescape escapes it again): the running header lays out one
+    short line, never a full title."""
+    text = value.unescape() if isinstance(value, Markup) else str(value)
+    return ellipsis(" ".join(text.split()), limit)
+
+
 def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     """The jinja2 Environment of the reports: autoescape for every template, undefined names
     raise, the i18n filters and ``t()``, and ``key``, ``action_text()``, ``action_tag()``,
@@ -121,6 +147,7 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     i18n.install(env)
     env.filters["key"] = as_key
     env.filters["anchor"] = anchor
+    env.filters["short"] = short_text
 
     @jinja2.pass_context
     def word(ctx, domain, value):
@@ -146,6 +173,12 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
     env.filters["term"] = term_filter
     env.filters["email_breaks"] = email_breaks
+
+    @jinja2.pass_context
+    def period_filter(ctx, value):
+        return period_text(value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    env.filters["period"] = period_filter
     env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text,
                        word=word)
     return env
@@ -267,11 +300,13 @@ def summary_file_name(month: str, lang: str) -> str:
 @dataclass(frozen=True)
 class RenderTask:
     """One PDF to write: ``file`` (a plain name inside the output folder) from ``context``;
-    ``label`` names it in progress and error messages."""
+    ``label`` names it in progress and error messages; ``weight`` is how many reports it
+    lays out (a pack: its summary and reviews), which scales its time limit."""
 
     file: str
     context: dict[str, Any]
     label: str
+    weight: int = 1
 
 
 @dataclass
@@ -319,16 +354,48 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
+class RenderTimeout(Exception):
+    """A report took longer than its time limit and was stopped."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`RenderTimeout` in this thread after ``seconds`` (a SIGALRM timer, so it
+    stops a render stuck in Python code, as WeasyPrint's layout is). Without a limit, off the
+    main thread or where SIGALRM does not exist (Windows), nothing is timed."""
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(_signum, _frame):
+        raise RenderTimeout(f"took longer than {seconds:g} s (the Settings key "
+                            "review_time_limit) and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_task(task: RenderTask, folder: str, pdf_variant: str | None,
+              seconds: float | None = None
               ) -> tuple[str, str | None, float, float, dict[str, int]]:
     start, cpu = time.perf_counter(), time.process_time()
     pages: dict[str, int] = {}
     try:
         renderer = _renderer()
         renderer.anchor_pages = {}
-        data = renderer.render(task.context, pdf_variant)
+        # a pack lays out many reviews: its limit is the review limit times its parts
+        with time_limit(seconds * task.weight if seconds else seconds):
+            data = renderer.render(task.context, pdf_variant)
         pages = dict(renderer.anchor_pages)
         _write_atomic(Path(folder) / task.file, data)
+    except RenderTimeout as exc:
+        error = str(exc)
     except Exception as exc:  # one bad report must not stop the batch
         LOG.debug("render of %s failed:\n%s", task.label, traceback.format_exc())
         error = f"{type(exc).__name__}: {exc}"
@@ -339,9 +406,10 @@ def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
 
 def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
                  progress: Callable[[str], None] | None = None,
-                 pdf_variant: str | None = None) -> BatchResult:
+                 pdf_variant: str | None = None, seconds: float | None = None) -> BatchResult:
     """Render every task into ``folder`` with ``jobs`` processes (1: in this process).
-    A task that fails is recorded in ``failed`` with its error; the rest still render."""
+    A task that fails, or takes longer than ``seconds``, is recorded in ``failed`` with its
+    error; the rest still render."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
@@ -361,12 +429,12 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
 
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
-            record(*_run_task(task, str(folder), pdf_variant))
+            record(*_run_task(task, str(folder), pdf_variant, seconds))
         return result
     level = logging.getLogger("weasyprint").level
     with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_init_worker,
                                 initargs=(level,)) as pool:
-        futures = {pool.submit(_run_task, task, str(folder), pdf_variant): task.label
+        futures = {pool.submit(_run_task, task, str(folder), pdf_variant, seconds): task.label
                    for task in tasks}
         for future in cf.as_completed(futures):
             label = futures[future]
