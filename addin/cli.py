@@ -226,9 +226,9 @@ def demo(ctx: click.Context, out: Path) -> None:
 
     Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
     (by pyramid tier), evaluates the balanced scorecard, and writes the results workbook beside
-    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders the
-    month's key-account reviews and portfolio summaries into OUT/reports/YYYY-MM and writes
-    the executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
+    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders one
+    pack per executive of the Distribution sheet into OUT/reports/YYYY-MM and writes the
+    executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
     """
     from addin.demo import demo_workbook_path
     from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
@@ -270,7 +270,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     emails = out / "emails"
     if run_mail(workbook, reports, month, DryRunTransport(emails), max_size=10.0):
         sys.exit(EXIT_NOT_ALL_SENT)
-    click.echo(f"Reviews and portfolio summaries: {reports}")
+    click.echo(f"Executives' packs: {reports}" if outcome.manifest.packs
+               else f"Reviews and portfolio summaries: {reports}")
     click.echo(f"Emails (dry run, not sent): {emails}")
 
 
@@ -620,9 +621,18 @@ def jobs_option(func: Callable) -> Callable:
                         help="Processes that render in parallel.")(func)
 
 
+def attachments_option(func: Callable) -> Callable:
+    return click.option("--attachments", type=click.Choice(["pack", "reviews"]),
+                        default="pack", show_default=True,
+                        help="With a Distribution sheet: one pack PDF per executive (cover, "
+                             "contents, summary, a review per account), or the separate "
+                             "summary and review PDFs. Either way only what someone reads "
+                             "is rendered.")(func)
+
+
 def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
                languages: tuple[str, ...] = (), accounts: str | None = None, jobs: int = 1,
-               pdf_variant: str | None = None):
+               pdf_variant: str | None = None, attachments: str = "pack"):
     """Render the month's reviews and summary of ``wb`` into OUT with a progress bar, print
     each review that failed (it is skipped) and one line of what was written; returns the
     :class:`~addin.jobs.report.ReportOutcome`."""
@@ -640,17 +650,25 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 
         outcome = report_workbook(wb, out, month=month, languages=languages or None,
                                   accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
-                                  on_ready=ready, progress=lambda label: bar[0](label))
+                                  on_ready=ready, progress=lambda label: bar[0](label),
+                                  attachments=attachments)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     for label, error in outcome.failed.items():
         click.echo(f"error: {label}: {error}; skipped", err=True)
     manifest = outcome.manifest
-    reviews = sum(len(a.files) for a in manifest.accounts)
-    click.echo(f"{manifest.month}: {reviews} reviews of {len(manifest.accounts)} accounts and "
-               f"{len(manifest.summary)} portfolio summaries ({', '.join(manifest.languages)}) "
-               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
-               f"{'es' * (jobs != 1)})")
+    took = (f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
+            f"{'es' * (jobs != 1)})")
+    if manifest.packs:
+        click.echo(f"{manifest.month}: {len(manifest.packs)} packs reviewing "
+                   f"{len(outcome.rendered)} (account, language) pairs "
+                   f"({', '.join(manifest.languages)}) {took}")
+        return outcome
+    reviews, accounts = sum(len(a.files) for a in manifest.accounts), len(manifest.accounts)
+    click.echo(f"{manifest.month}: {reviews} review{'s' * (reviews != 1)} of {accounts} "
+               f"account{'s' * (accounts != 1)} and {len(manifest.summary)} portfolio "
+               f"summar{'ies' if len(manifest.summary) != 1 else 'y'} "
+               f"({', '.join(manifest.languages)}) {took}")
     return outcome
 
 
@@ -670,18 +688,24 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 @jobs_option
 @click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
               help="Write PDF/A-3b files (archival; not validated here).")
+@attachments_option
 @reports_bad_input
 def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
-           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
-    """Render the month's PDF key-account reviews (one per key account and language, 2-4
-    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
-    `crm-addin mail`.
+           accounts: str | None, jobs: int, pdf_variant: str | None,
+           attachments: str) -> None:
+    """Render the month's PDFs of WORKBOOK into OUT, with manifest.json for `crm-addin mail`:
+    with a Distribution sheet, what its executives read (one pack each: cover, contents,
+    summary, a review per account of their scope; or, with --attachments reviews, the
+    separate summary and reviews of the (account, language) pairs someone reads); without
+    one, or with --lang, a review per key account and language and the portfolio summary.
 
-    A review that fails to render is reported and skipped; the others are written. File
-    names are made safe from any account name.
+    A PDF that fails to render is reported and skipped; the others are written. A re-run
+    into the same OUT reuses every PDF whose inputs did not change. File names are made
+    safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
-                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant,
+                         attachments=attachments)
     if outcome.manifest.files():
         click.echo(f"Manifest: {out / 'manifest.json'}")
     if outcome.failed:  # what rendered is there; the run is not complete
@@ -697,11 +721,13 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
               help="Folder for the month's PDFs, manifest.json and the send log; default: "
                    "reports/YYYY-MM beside WORKBOOK.")
 @jobs_option
+@attachments_option
 @mail_options
 @reports_bad_input
-def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) -> None:
-    """The monthly job: `report` (every key account's review and the portfolio summary, in
-    every language of the Distribution sheet) and then `mail` to each executive.
+def monthly(workbook: Path, month: str, out: Path | None, jobs: int, attachments: str,
+            **options) -> None:
+    """The monthly job: `report` (one pack per executive of the Distribution sheet, or with
+    --attachments reviews the separate PDFs they read) and then `mail` to each executive.
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.
@@ -714,7 +740,8 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
     check_month(month)
     transport = mail_transport(workbook, **options)
     out = out if out is not None else workbook.parent / "reports" / month
-    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
+    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs,
+                         attachments=attachments)
     if not outcome.manifest.files():
         transport.close()
         sys.exit(1)

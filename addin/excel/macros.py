@@ -208,13 +208,15 @@ def key_account_reviews(book: Book):
     language of the Distribution sheet, into a folder beside the workbook, then open it
     (``crm-addin report``). The month is the Settings ``as_of`` month, else the last order's.
     A review that fails is listed and skipped; the others are written."""
-    from addin.jobs.report import report_workbook
+    from addin.jobs.report import report_languages, report_workbook
     from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    outcome = report_workbook(wb, folder, month=month, jobs=os.cpu_count() or 1)
+    # every key account in every language, one PDF each: the folder is for browsing
+    outcome = report_workbook(wb, folder, month=month, jobs=os.cpu_count() or 1,
+                              languages=report_languages(wb))
     manifest = outcome.manifest
     reviews = sum(len(a.files) for a in manifest.accounts)
     accounts = _plural(len(manifest.accounts), "key account")

@@ -87,6 +87,24 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [record(r) for r in frame.to_dict("records")]
 
 
+def account_name(data: ReportData, customer_id: str, lang: str) -> str:
+    """The account's name in ``lang``: the Customers ``name_zh`` (中文名称) for Chinese,
+    ``name_en`` (英文名称) for English; else ``name`` (the name as registered); else the
+    other language's name; else the id. A company with one name keeps it in both languages."""
+    own, other = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    card = data.customers
+    for column in (own, "name", other):
+        if column in card.columns and customer_id in card.index:
+            value = plain(card.at[customer_id, column])
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    if "name" in data.tiers.columns and customer_id in data.tiers.index:
+        value = plain(data.tiers.at[customer_id, "name"])
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return str(customer_id)
+
+
 def ratio(num: float | None, den: float | None) -> float | None:
     """num / den; None when either is missing or den is 0."""
     if den is None or num is None or not math.isfinite(den) or den == 0 \
