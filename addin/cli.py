@@ -83,14 +83,20 @@ def result_destination(func: Callable) -> Callable:
 
 
 def write_results(workbook: Path, sheets: dict, out: Path | None, in_place: bool) -> Path:
-    """Write result sheets where the user asked: a copy (default) or the workbook itself."""
-    from addin.workbook import default_results_path, write_result_sheets
+    """Write result sheets where the user asked: a copy (default) or the workbook itself. A
+    copy that exists already keeps the sheets of earlier commands, and the user is told."""
+    from addin.workbook import default_results_path, earlier_sheets, write_result_sheets
 
     if in_place and out is not None:
         raise click.UsageError("give either --out or --in-place, not both")
     if in_place:
         return write_result_sheets(workbook, sheets, source=workbook, in_place=True)
-    return write_result_sheets(out or default_results_path(workbook), sheets, source=workbook)
+    dest = out or default_results_path(workbook)
+    kept = earlier_sheets(dest, workbook, sheets)
+    write_result_sheets(dest, sheets, source=workbook)
+    if kept:
+        click.echo(f"{dest.name} keeps the sheets of earlier runs: {', '.join(kept)}")
+    return dest
 
 
 def reading_progress() -> contextlib.AbstractContextManager[Callable[[str], None]]:
