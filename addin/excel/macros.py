@@ -218,7 +218,7 @@ def email_executives(book: Book):
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    transport = transport_from_settings(wb.settings)  # a settings mistake stops before asking
+    transport = transport_from_settings(wb.get("Settings"))  # a mistake stops before asking
     if not (folder / MANIFEST_NAME).exists():
         book.message(f"There are no {month} reviews in {folder} yet: press Key-account reviews "
                      "first.", error=True)
