@@ -198,7 +198,7 @@ def key_account_reviews(book: Book):
     if outcome.failed:
         lines += ["", f"{_plural(len(outcome.failed), 'review')} failed and were skipped:",
                   *(f"- {label}: {error}" for label, error in outcome.failed.items())]
-    lines += ["", "Email executives sends them to the Distribution sheet."]
+    lines += [*settings_notes(wb), "", "Email executives sends them to the Distribution sheet."]
     book.message("\n".join(lines), error=bool(outcome.failed))
     if manifest.files():
         book.open_folder(folder)
@@ -243,6 +243,7 @@ def email_executives(book: Book):
     if too_large:
         lines += ["", "Not sent, a PDF is over the size limit: "
                   + ", ".join(str(p.recipient) for p in too_large)]
+    lines += settings_notes(wb)
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None
