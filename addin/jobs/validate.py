@@ -1,4 +1,7 @@
-"""Validation: read every contract sheet, collect the problems, find duplicate customers."""
+"""Validation: read every contract sheet, run the checks every later command makes (the
+Settings, the scorecard with its AHP sheet, the survey, the report month, the Distribution),
+collect the problems, find duplicate customers. A workbook it passes is not refused later for
+bad input (``tests/test_validate_property.py``)."""
 
 from __future__ import annotations
 
