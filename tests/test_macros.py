@@ -155,7 +155,7 @@ BAD_TRANSACTIONS = [["customer_id", "date", "amount"], ["C1", dt.datetime(2026, 
                     ["C2", "soon", 20]]
 
 
-@pytest.mark.parametrize("name", ["tier", "survey"])
+@pytest.mark.parametrize("name", ["tier", "survey", "churn", "forecast"])
 def test_bad_input_is_a_message_naming_sheet_row_and_column(make_xlsx, name):
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)

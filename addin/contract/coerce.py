@@ -83,7 +83,8 @@ def census(raw: pd.Series) -> Census:
     numbers = np.flatnonzero(codes == NUMBER)
     if len(numbers):
         as_float = values[numbers].astype(float)
-        codes[numbers[~np.isfinite(as_float)]] = MISSING
+        # NaN is a blank; an infinity is a value (bad input the number check names)
+        codes[numbers[np.isnan(as_float)]] = MISSING
     texts = np.flatnonzero(codes == TEXT)
     if len(texts):
         which, stripped = _strip_unique(values[texts])

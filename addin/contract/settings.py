@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 
 from addin.contract import coerce
+from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.schema import LANGUAGES, choice_index, header_key
 from addin.errors import InputError, Problem
 
 SHEET = "Settings"
 SettingKind = Literal["text", "choice", "yes/no", "share", "number", "whole", "date", "words",
                       "numbers", "email"]
-FEATURES = ("tier", "survey", "scorecard", "report", "mail")
+FEATURES = ("tier", "survey", "scorecard", "report", "mail", "churn")
 LIST_SPLIT = re.compile(r"\s*[,，;；、]\s*")
 _YES_NO = {"yes": ("y", "true", "1", "on", "是"), "no": ("n", "false", "0", "off", "否")}
 
@@ -105,7 +106,7 @@ _SHARE = {"minimum": 0.0, "maximum": 1.0}
 
 SETTINGS: tuple[Setting, ...] = (
     # --- tiering (addin.tiering.settings) and the reports that tier
-    _s("as_of", "date", None, "tier report", "截止日期",
+    _s("as_of", "date", None, "tier report churn", "截止日期",
        "the date the tiers (and the report month) are computed as of",
        default_text="the last order date", aliases=("as of date", "统计日期")),
     _s("tier_by", "choice", "revenue", "tier report", "分层依据",
@@ -124,7 +125,7 @@ SETTINGS: tuple[Setting, ...] = (
        default_text="the first two tiers"),
     _s("inactive_days", "whole", 180, "tier report", "流失天数",
        "no purchase for longer than this is termination", minimum=0),
-    _s("alive_threshold", "share", 0.1, "tier report", "存活概率阈值",
+    _s("alive_threshold", "share", 0.1, "tier report churn", "存活概率阈值",
        "a probability of being alive below this is termination", **_SHARE),
     _s("exploration_days", "whole", 90, "tier report", "考察期天数",
        "a first purchase at most this many days ago is exploration", minimum=0),
@@ -206,9 +207,35 @@ SETTINGS: tuple[Setting, ...] = (
        "a revenue drop of this share makes a next action", above=True, **_SHARE),
     _s("single_contact_staff", "whole", 1, "report", "单一联系人数",
        "at most this many staff in 6 months is a single point of contact", minimum=0),
+    _s("review_time_limit", "number", REVIEW_SECONDS, "report", "报告渲染时限",
+       "seconds one review (or summary) may take to render before it is stopped and reported "
+       "as skipped", minimum=0.0, above=True),
     _s("report_language", "choice", "en", "report mail", "报告语言",
        "the reports' language where the Distribution sheet gives none",
        choices=dict(LANGUAGES)),
+    # --- churn, win-back and the forecast (addin.churn.settings)
+    _s("loss_rule", "choice", "either", "churn report tier", "流失规则",
+       "which test marks an account lost: its order gap, P(alive), or either",
+       choices={"gap": ("间隔",), "alive": ("存活",), "either": ("任一",)}),
+    _s("loss_gap_factor", "number", 3.0, "churn report tier", "流失间隔倍数",
+       "k: lost when the last order is older than k times the account's usual gap",
+       minimum=0.0, above=True),
+    _s("at_risk_gap_factor", "number", 2.0, "churn report", "风险间隔倍数",
+       "at risk when the last order is older than this many usual gaps (at most k)",
+       minimum=0.0, above=True, default_text="2, or loss_gap_factor when smaller"),
+    _s("churn_period", "choice", "quarter", "churn report", "流失统计周期",
+       "the periods of the churn rate", choices={"month": ("月",), "quarter": ("季度",)}),
+    _s("churn_periods", "whole", 8, "churn report", "流失统计期数",
+       "how many periods the churn table shows", minimum=1),
+    _s("forecast_months", "whole", 12, "churn report", "预测月数",
+       "the revenue forecast's horizon in months", minimum=1, maximum=36),
+    _s("holdout_months", "whole", 6, "churn report", "回测月数",
+       "months held out to backtest the forecasts", minimum=1),
+    _s("revenue_plan", "number", None, "churn report", "收入计划",
+       "planned revenue of the forecast horizon (forecast vs plan)", minimum=0.0, above=True,
+       default_text="none"),
+    _s("reason_window_days", "whole", 365, "churn report", "流失原因观察天数",
+       "days before the loss (or as_of) that the churn reasons look at", minimum=1),
     # --- the mail (addin.mail)
     _s("sender_email", "email", None, "mail", "发件人邮箱",
        "the From address of the monthly email (required to mail)", default_text="none"),
@@ -220,6 +247,41 @@ SETTINGS: tuple[Setting, ...] = (
        default_text="no login"),
     _s("smtp_password_env", "text", "CRM_SMTP_PASSWORD", "mail", "SMTP密码环境变量",
        "the environment variable that holds the password (never the workbook)"),
+    # --- how the mail leaves (addin.mail.choose; README "Mail transports")
+    _s("mail_transport", "choice", None, "mail", "邮件发送方式",
+       "how the monthly email is sent",
+       choices={"smtp": (), "graph": ("microsoft graph",), "outlook": (), "eml": ()},
+       default_text="smtp when a server is named; else (ribbon) Outlook on Windows, .eml "
+                    "files on a Mac"),
+    _s("smtp_auth", "choice", "password", "mail", "SMTP认证方式",
+       "the SMTP login: a password or an OAuth2 token (XOAUTH2)",
+       choices={"password": ("密码",), "xoauth2": ("oauth2", "oauth")}),
+    _s("oauth_provider", "choice", None, "mail", "OAuth提供方",
+       "whose tokens XOAUTH2 uses", choices={"microsoft": ("microsoft 365", "微软"),
+                                            "google": ("google workspace", "谷歌")},
+       default_text="google for Gmail's servers, else microsoft"),
+    _s("ms_tenant_id", "text", "", "mail", "微软租户ID",
+       "the Microsoft Entra tenant (directory) id", default_text="none"),
+    _s("ms_client_id", "text", "", "mail", "微软应用ID",
+       "the app registration's application (client) id", default_text="none"),
+    _s("ms_client_secret_env", "text", "CRM_MS_CLIENT_SECRET", "mail", "微软客户端密钥环境变量",
+       "the environment variable that holds the app's client secret (never the workbook)"),
+    _s("ms_certificate_file", "text", "", "mail", "微软证书文件",
+       "a PEM file with the app's private key and certificate, instead of a secret",
+       default_text="none"),
+    _s("ms_certificate_password_env", "text", "", "mail", "微软证书密码环境变量",
+       "the environment variable that holds the certificate key's password",
+       default_text="none"),
+    _s("ms_authority", "text", "https://login.microsoftonline.com", "mail", "微软登录地址",
+       "the Microsoft sign-in host (national clouds)"),
+    _s("google_key_file", "text", "", "mail", "谷歌服务账号密钥文件",
+       "the Google service account's key file (JSON)",
+       default_text="the environment variable GOOGLE_APPLICATION_CREDENTIALS"),
+    _s("graph_url", "text", "https://graph.microsoft.com/v1.0", "mail", "Graph地址",
+       "the Microsoft Graph endpoint (national clouds)"),
+    _s("outlook_mode", "choice", "send", "mail", "Outlook模式",
+       "Outlook sends each message, or opens it for review",
+       choices={"send": ("发送",), "display": ("review", "预览")}),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

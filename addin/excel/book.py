@@ -46,6 +46,7 @@ from addin.workbook import (
 from addin.workbook.results import (
     CHART_ROWS,
     FORMULA_START,
+    HEATMAP,
     RAG_FILLS,
     RAG_FONTS,
     TABLE_STYLE,
@@ -257,6 +258,9 @@ def _add_rule(rng: Any, rule: Rule, values: pd.Series) -> None:
         reach = float(numbers.max()) if numbers.notna().any() else 0.0
         reach = reach if np.isfinite(reach) and reach > 0 else 1.0
         formats.add_color_scale(list(DIVERGING), thresholds=[-reach, 0, reach],
+                                threshold_type="number")
+    elif rule.kind == "heatmap":
+        formats.add_color_scale(["#" + c for c in HEATMAP], thresholds=[0, 0.5, 1],
                                 threshold_type="number")
     else:  # negative_red
         formats.add_cell_value("less_than", 0, font_color="#" + RAG_FONTS["red"])

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from addin.contract.limits import bound_strings, ellipsis
 from addin.contract.settings import read_settings
+from addin.reports.churn import headline_line
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -43,6 +45,7 @@ class ReportOutcome:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     data: ReportData | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -69,8 +72,8 @@ def scorecard_for_month(wb: CRMWorkbook, month: str) -> tuple[Any, Any]:
     """The evaluated scorecard for the summary: the month's own column when the Scorecard
     sheet has one (``2026-10``), else its ``actual`` column; with the overall score per
     month. ``(None, None)`` without a Scorecard sheet."""
-    if wb.get("Scorecard") is None:
-        return None, None
+    if wb.get("Scorecard") is None or wb["Scorecard"].empty:
+        return None, None  # a header-only sheet is an empty scorecard: no section
     from addin.jobs.scorecard import scorecard_workbook
     from addin.scorecard import period_columns
 
@@ -107,6 +110,27 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
         attention=[_attention(a) for a in ctx["actions"]])
 
 
+FUTURE_DAYS = 31
+
+
+def future_month_warning(wb: CRMWorkbook, month: str,
+                         today: dt.date | None = None) -> list[str]:
+    """A warning when the report month, taken from the last transaction because Settings has
+    no as_of date, lies more than ``FUTURE_DAYS`` days beyond today: one mistyped date
+    (9999-12-31) would otherwise move the whole report there in silence."""
+    from addin.tiering import tier_settings
+
+    if tier_settings(wb.get("Settings")).as_of is not None:
+        return []  # the month the user set
+    today = today or dt.date.today()
+    start = dt.date(int(month[:4]), int(month[5:7]), 1)
+    if (start - today).days <= FUTURE_DAYS:
+        return []
+    return [f"the report month {month} comes from the last transaction date, which is after "
+            f"today ({today.isoformat()}); give --month or an as_of date in Settings if that "
+            "date is a typing error"]
+
+
 def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                     languages: Sequence[str] | None = None,
                     accounts: Sequence[str] | None = None, jobs: int = 1,
@@ -130,7 +154,10 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     if month is not None:
         check_month(month)
     langs = report_languages(wb, languages)
-    month = month or default_month(wb.sheets)
+    warnings = []
+    if month is None:
+        month = default_month(wb.sheets)
+        warnings.extend(future_month_warning(wb, month))
     scorecard, by_period = scorecard_for_month(wb, month)
     data = prepare_reports(wb.sheets, month, accounts=list(accounts) if accounts else None,
                            scorecard=scorecard, scorecard_by_period=by_period)
@@ -143,7 +170,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         ctx["created"] = created
         name = summary_file_name(month, lang)
         summary_files[lang] = name
-        tasks.append(RenderTask(name, ctx, f"summary ({lang})"))
+        tasks.append(RenderTask(name, bound_strings(ctx), f"summary ({lang})"))
     review_files: dict[str, dict[str, str]] = {}
     contexts: dict[str, dict[str, Any]] = {}
     used: set[str] = set(summary_files.values())
@@ -158,10 +185,12 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
                 name, n = f"{stem}-{n}.pdf", n + 1
             used.add(name)
             review_files.setdefault(cid, {})[lang] = name
-            tasks.append(RenderTask(name, ctx, f"{cid} {ctx['account']['name']} ({lang})"))
+            tasks.append(RenderTask(name, bound_strings(ctx),
+                                    f"{cid} {ellipsis(str(ctx['account']['name']))} ({lang})"))
     if on_ready:
         on_ready(len(tasks))
-    result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant)
+    result = render_batch(tasks, out, jobs=jobs, progress=progress, pdf_variant=pdf_variant,
+                          seconds=data.settings.review_time_limit)
     written = set(result.written)
 
     # The manifest names complete sets only: the languages whose summary was written, and the
@@ -181,11 +210,11 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
-                  "nps": h["nps"], "csat": h["csat"]})
+                  "nps": h["nps"], "csat": h["csat"], **headline_line(data.churn)})
     if done:
         write_manifest(out, manifest)
     return ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,
-                         seconds=result.seconds, data=data)
+                         seconds=result.seconds, data=data, warnings=warnings)
 
 
 __all__ = ["ReportOutcome", "report_languages", "report_workbook", "scorecard_for_month"]

@@ -190,8 +190,9 @@ def _collect(problems: list[Problem], check: Callable[[], object]) -> None:
 
 def settings_problems(settings: SettingValues) -> list[Problem]:
     """Every problem of the Settings sheet: each key's type and range (the one reader's), then
-    the checks between keys that each feature's reader makes (tiering, survey, reports,
+    the checks between keys that each feature's reader makes (tiering, survey, churn, reports,
     scorecard)."""
+    from addin.churn.settings import churn_settings
     from addin.jobs.scorecard import perspective_weights, random_index_table
     from addin.reports.settings import report_settings
     from addin.surveys import SurveySettings
@@ -200,7 +201,7 @@ def settings_problems(settings: SettingValues) -> list[Problem]:
     problems: list[Problem] = []
     _collect(problems, lambda: settings.values(*FEATURES))
     for check in (lambda: tier_settings(settings), lambda: SurveySettings.from_settings(settings),
-                  lambda: report_settings(settings),
+                  lambda: churn_settings(settings), lambda: report_settings(settings),
                   lambda: perspective_weights(settings, random_index_table(settings))):
         _collect(problems, check)
     return problems

@@ -166,6 +166,8 @@ class ReportData:
     scorecard: ScorecardResult | None = None
     scorecard_by_period: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # the summary's retention, churn and forecast sections (addin.reports.churn)
+    churn: dict[str, Any] = field(default_factory=dict)
 
 
 def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -223,7 +225,11 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     has_margin = "margin" in tx.columns and tx["margin"].notna().any()
     customers_sheet = sheets.get("Customers")
 
-    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of)
+    from addin.churn.loss import LossRule  # the life cycle's termination is the loss rule
+    from addin.churn.settings import churn_settings
+
+    loss = LossRule.from_settings(churn_settings(settings_frame))
+    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of, loss=loss)
     history_ends = [p.to_timestamp(how="end").normalize() for p in
                     pd.period_range(end=month, periods=HISTORY_MONTHS, freq="M")]
     history = {}
@@ -305,6 +311,9 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         trend_months=[str(m) for m in months], measures=measures, actions=actions,
         contacts=contacts, complaints=complaints, survey=survey, scorecard=scorecard,
         scorecard_by_period=scorecard_by_period)
+    from addin.reports.churn import churn_reports, churn_sections
+
+    data.churn = churn_sections(*churn_reports(sheets, as_of, tiers))
     return data
 
 

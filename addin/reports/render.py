@@ -23,12 +23,15 @@ is available here, so conformance is not claimed).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import logging
 import mimetypes
 import os
 import re
+import signal
 import tempfile
+import threading
 import time
 import traceback
 import unicodedata
@@ -40,11 +43,14 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from addin.contract.limits import HEADER_CHARS, ellipsis
 from addin.reports import TEMPLATE_DIR, charts, i18n
+from addin.reports import churn as _churn  # noqa: F401  (registers the churn labels)
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
 
@@ -101,6 +107,14 @@ class TemplateFetcher(URLFetcher):
 # one renderer per process
 
 
+def short_text(value: Any, limit: int = HEADER_CHARS) -> str:
+    """``value`` (text, or markup such as a rendered block) cut to ``limit`` columns with an
+    ellipsis, as plain text (autoescape escapes it again): the running header lays out one
+    short line, never a full title."""
+    text = value.unescape() if isinstance(value, Markup) else str(value)
+    return ellipsis(" ".join(text.split()), limit)
+
+
 def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     """The jinja2 Environment of the reports: autoescape for every template, undefined names
     raise, the i18n filters and ``t()``, and ``key``, ``action_text()``, ``action_tag()``,
@@ -110,6 +124,7 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     i18n.install(env)
     env.filters["key"] = as_key
+    env.filters["short"] = short_text
 
     @jinja2.pass_context
     def action_text(ctx, action):
@@ -263,12 +278,42 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
-              ) -> tuple[str, str | None, float, float]:
+class RenderTimeout(Exception):
+    """A report took longer than its time limit and was stopped."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`RenderTimeout` in this thread after ``seconds`` (a SIGALRM timer, so it
+    stops a render stuck in Python code, as WeasyPrint's layout is). Without a limit, off the
+    main thread or where SIGALRM does not exist (Windows), nothing is timed."""
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(_signum, _frame):
+        raise RenderTimeout(f"took longer than {seconds:g} s (the Settings key "
+                            "review_time_limit) and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_task(task: RenderTask, folder: str, pdf_variant: str | None,
+              seconds: float | None = None) -> tuple[str, str | None, float, float]:
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        data = _renderer().render(task.context, pdf_variant)
+        with time_limit(seconds):
+            data = _renderer().render(task.context, pdf_variant)
         _write_atomic(Path(folder) / task.file, data)
+    except RenderTimeout as exc:
+        error = str(exc)
     except Exception as exc:  # one bad report must not stop the batch
         LOG.debug("render of %s failed:\n%s", task.label, traceback.format_exc())
         error = f"{type(exc).__name__}: {exc}"
@@ -279,9 +324,10 @@ def _run_task(task: RenderTask, folder: str, pdf_variant: str | None
 
 def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
                  progress: Callable[[str], None] | None = None,
-                 pdf_variant: str | None = None) -> BatchResult:
+                 pdf_variant: str | None = None, seconds: float | None = None) -> BatchResult:
     """Render every task into ``folder`` with ``jobs`` processes (1: in this process).
-    A task that fails is recorded in ``failed`` with its error; the rest still render."""
+    A task that fails, or takes longer than ``seconds``, is recorded in ``failed`` with its
+    error; the rest still render."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
@@ -299,12 +345,12 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
 
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
-            record(*_run_task(task, str(folder), pdf_variant))
+            record(*_run_task(task, str(folder), pdf_variant, seconds))
         return result
     level = logging.getLogger("weasyprint").level
     with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_init_worker,
                                 initargs=(level,)) as pool:
-        futures = {pool.submit(_run_task, task, str(folder), pdf_variant): task.label
+        futures = {pool.submit(_run_task, task, str(folder), pdf_variant, seconds): task.label
                    for task in tasks}
         for future in cf.as_completed(futures):
             label = futures[future]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.settings import read_settings
 from addin.reports.actions import ActionThresholds
 from addin.surveys import SurveySettings
@@ -24,8 +25,10 @@ class ReportSettings:
     """What the reports read from the Settings sheet (every key optional; types, defaults and
     ranges in :mod:`addin.contract.settings`): ``company_name``, ``company_name_zh``,
     ``currency``, ``fiscal_year_start``, ``complaint_target_days``, ``spend_decline_share``,
-    ``single_contact_staff``, plus the tiering keys (:func:`addin.tiering.tier_settings`)
-    and the survey keys (:class:`addin.surveys.SurveySettings`).
+    ``single_contact_staff``, ``review_time_limit`` (seconds one review may take to render
+    before it is stopped and reported as skipped), plus the tiering keys
+    (:func:`addin.tiering.tier_settings`) and the survey keys
+    (:class:`addin.surveys.SurveySettings`).
     """
 
     company: str = ""
@@ -35,6 +38,7 @@ class ReportSettings:
     actions: ActionThresholds = field(default_factory=ActionThresholds)
     tiers: TierSettings = field(default_factory=TierSettings)
     survey: SurveySettings = field(default_factory=SurveySettings)
+    review_time_limit: float = REVIEW_SECONDS
 
     def company_for(self, lang: str) -> str:
         return (self.company_zh or self.company) if lang == "zh" else self.company
@@ -64,4 +68,5 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
     company = v["company_name"]
     return ReportSettings(company=company, company_zh=v["company_name_zh"] or company,
                           currency=currency, fiscal_year_start=v["fiscal_year_start"],
-                          actions=actions, tiers=tiers, survey=survey)
+                          actions=actions, tiers=tiers, survey=survey,
+                          review_time_limit=v["review_time_limit"])

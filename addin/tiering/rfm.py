@@ -207,8 +207,9 @@ def rfm_summary(
     b_code, b_day = (d_code, d_day) if all_bought else (d_code[bought], d_day[bought])
     orders = np.bincount(b_code, minlength=n_cust)
     b_starts = _run_starts(b_code)
-    first_buy[b_code[b_starts]] = b_day[b_starts]
-    last_buy[b_code[b_starts]] = b_day[np.r_[b_starts[1:], len(b_code)] - 1]
+    if len(b_code):  # every day a return: nobody bought, first and last stay 0
+        first_buy[b_code[b_starts]] = b_day[b_starts]
+        last_buy[b_code[b_starts]] = b_day[np.r_[b_starts[1:], len(b_code)] - 1]
 
     # periods: the days of a customer are sorted, so its periods are sorted runs too
     if freq == "D":
@@ -224,7 +225,8 @@ def rfm_summary(
     else:
         q_code, q_per, q_net = p_code[buy], p_per[buy], p_net[buy]
     q_starts = _run_starts(q_code)
-    q_ends = np.r_[q_starts[1:], len(q_code)] - 1
+    # no period with a purchase at all (every line a return): no runs, nothing ends
+    q_ends = np.r_[q_starts[1:], len(q_code)] - 1 if len(q_code) else q_starts
     buyers = q_code[q_starts]
     count = np.zeros(n_cust, dtype=np.int64)
     count[buyers] = q_ends - q_starts + 1

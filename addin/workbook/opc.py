@@ -56,9 +56,18 @@ def relative(source_part: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source_part) or ".")
 
 
-def parse_xml(data: bytes) -> etree._ElementTree:
-    """Parsed as it is: namespace prefixes, declarations and comments are kept (lxml)."""
-    return etree.ElementTree(etree.fromstring(data, _XML_PARSER))
+def parse_xml(data: bytes, part: str | None = None) -> etree._ElementTree:
+    """Parsed as it is: namespace prefixes, declarations and comments are kept (lxml).
+    With ``part`` (a part of the user's package), XML that is not well-formed is an
+    InputError naming that part."""
+    try:
+        return etree.ElementTree(etree.fromstring(data, _XML_PARSER))
+    except etree.XMLSyntaxError as exc:
+        if part is None:
+            raise
+        raise InputError(f"the workbook is damaged: its part {part} is not well-formed XML "
+                         f"({str(exc)[:120]}); open it in Excel, let Excel repair it, and save "
+                         "it again") from exc
 
 
 def serialize(tree: etree._ElementTree) -> bytes:
@@ -78,7 +87,7 @@ class Package:
         self.names = {info.filename.lower(): info.filename for info in zf.infolist()
                       if not info.is_dir()}
         self._rels: dict[str, list[Rel]] = {}
-        ct = parse_xml(self.read(CONTENT_TYPES)).getroot()
+        ct = parse_xml(self.read(CONTENT_TYPES), CONTENT_TYPES).getroot()
         self.defaults = {el.get("Extension", "").lower(): el.get("ContentType", "")
                          for el in ct.iter(f"{{{CT_NS}}}Default")}
         self.overrides = {el.get("PartName", "").lstrip("/").lower(): el.get("ContentType", "")
@@ -113,7 +122,7 @@ class Package:
 def parse_rels(part: str, data: bytes) -> list[Rel]:
     """The relationships of ``part`` from its ``.rels`` bytes, targets resolved."""
     out = []
-    for el in parse_xml(data).getroot().iter(f"{{{PKG_REL}}}Relationship"):
+    for el in parse_xml(data, rels_name(part)).getroot().iter(f"{{{PKG_REL}}}Relationship"):
         external = el.get("TargetMode") == "External"
         out.append(Rel(el.get("Id", ""), el.get("Type", ""),
                        None if external else resolve(part, el.get("Target", ""))))

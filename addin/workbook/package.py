@@ -263,10 +263,10 @@ def _style_ids(root: etree._Element) -> tuple[set[int], set[int]]:
     return xfs, dxfs
 
 
-def _calc_chain_sheets(data: bytes) -> set[str]:
+def _calc_chain_sheets(data: bytes, part: str | None = None) -> set[str]:
     """sheetIds the calculation chain lists (an entry without ``i`` continues the last one)."""
     ids, current = set(), None
-    for el in parse_xml(data).getroot().iter(f"{{{MAIN}}}c"):
+    for el in parse_xml(data, part).getroot().iter(f"{{{MAIN}}}c"):
         current = el.get("i", current)
         ids.add(current)
     return ids
@@ -310,14 +310,14 @@ class _Graft:
         self.file, self.src, self.ren = file, src, ren
         self.result = GraftResult()
         self.wb_part = src.main_part()
-        self.wb_tree = parse_xml(src.read(self.wb_part))
+        self.wb_tree = parse_xml(src.read(self.wb_part), self.wb_part)
         self.wb = self.wb_tree.getroot()
         problems = graft_problems(src, self.wb_part, self.wb, macro_dest)
         if problems:
             raise InputError(f"{file}: result sheets cannot be added without loss, because "
                              + "; ".join(problems))
         rels_part = rels_name(self.wb_part)
-        self.rels_tree = parse_xml(src.read(rels_part)) if src.has(rels_part) else \
+        self.rels_tree = parse_xml(src.read(rels_part), rels_part) if src.has(rels_part) else \
             etree.ElementTree(etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL}))
         self.rel_els = {el.get("Id"): el for el in self.rels_tree.getroot()
                         if isinstance(el.tag, str)}
@@ -416,6 +416,7 @@ class _Graft:
             return None, {i: i for i in xfs}, {i: i for i in dxfs}
         ren_styles = next(r.target for r in self.ren.rels(self.ren_wb_part)
                           if r.type == RT_STYLES)
+        parse_xml(self.src.read(styles), styles)  # damage named before merging
         merger = StyleMerger(self.src.read(styles), self.ren.read(ren_styles))
         return merger, merger.merge_xfs(sorted(xfs)), merger.merge_dxfs(sorted(dxfs))
 
@@ -470,7 +471,7 @@ class _Graft:
         for rel in self.src.rels(self.wb_part):
             if replaced and rel.type == RT_CALC_CHAIN and rel.target and \
                     self.src.has(rel.target) and \
-                    _calc_chain_sheets(self.src.read(rel.target)) & replaced:
+                    _calc_chain_sheets(self.src.read(rel.target), rel.target) & replaced:
                 self.rels_tree.getroot().remove(self.rel_els.pop(rel.id))
 
     def _removed_parts(self) -> set[str]:
@@ -532,7 +533,7 @@ class _Graft:
 
     def _content_types(self, removed: set[str], new_types: dict[str, str]) -> bytes:
         """The source's content types without the removed parts, with the new ones."""
-        tree = parse_xml(self.src.read(CONTENT_TYPES))
+        tree = parse_xml(self.src.read(CONTENT_TYPES), CONTENT_TYPES)
         root = tree.getroot()
         drop = {n.lower() for n in removed} | {n.lower() for n in new_types}
         for el in list(root.iter(f"{{{CT_NS}}}Override")):

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from addin.contract import coerce
+from addin.contract import coerce, limits
 from addin.contract.schema import (
     EXCEL_MAX_ROWS,
     SHEETS,
@@ -194,6 +194,16 @@ def _coerce_column(raw: pd.Series, column: Column, sheet: str, header: str, lett
                                     value=raw.at[row], has_value=True, severity="warning"))
         values = values.where(~bad, None)
         bad = bad & False
+    if column.kind == "number" and pd.api.types.is_numeric_dtype(values.dtype):
+        # inf and values whose sums could overflow (addin.contract.limits)
+        huge = values.abs() > limits.MAX_MAGNITUDE
+        for row in huge[huge].index:
+            errors.append(Problem(f"expected a number {limits.magnitude_text()} (a larger or "
+                                  "infinite value is not an amount: check the cell)",
+                                  sheet=sheet, row=int(row), column=header, letter=letter,
+                                  value=raw.at[row], has_value=True))
+        values = values.where(~huge)
+        bad = bad | huge
     if column.minimum is not None and pd.api.types.is_numeric_dtype(values.dtype):
         low = values < column.minimum
         for row in low[low].index:
@@ -347,8 +357,10 @@ def load_crm_workbook(
         def raw(name: str) -> RawSheet:
             return raw_from_calamine(book, name, hidden=not visible.get(name, True))
 
-        return _load(path, book.sheet_names, raw, transactions=transactions,
-                     progress=progress, only=sheets)
+        wb = _load(path, book.sheet_names, raw, transactions=transactions,
+                   progress=progress, only=sheets)
+        wb.warnings[:0] = getattr(book, "warnings", [])  # sheets skipped on opening
+        return wb
     finally:
         book.close()
 

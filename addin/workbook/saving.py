@@ -13,7 +13,9 @@ Safety rules:
   ``in_place=True`` asks to write them back, which first keeps a backup
   (``book.bak-YYYYmmdd-HHMMSS.xlsx`` beside the workbook).
 * The write is atomic: a temporary file in the destination folder, then a rename, so an
-  interrupted run leaves either the old file or the new one, never half of one.
+  interrupted run leaves either the old file or the new one, never half of one. A run killed
+  mid-write (``kill -9``) leaves its temporary files; they carry its process id, and the next
+  write to the same workbook removes those whose process is gone.
 * Text from the data is written as text, never as a formula: a value that begins with ``=``,
   ``+``, ``-`` or ``@`` is stored as a string cell, so ``=HYPERLINK(...)`` in a customer name
   stays inert. Characters XML cannot hold are removed.
@@ -35,10 +37,56 @@ from addin.workbook.writer import add_result_sheet
 _OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 
+_TMP_MARK = "crm-tmp"
+_RENDERED = "crm-results"
+
+
+def _tmp_prefix(dest: Path) -> str:
+    """Temporary files carry the writer's process id, so the next run can tell a leftover
+    of a killed run (its process is gone) from a write still going on."""
+    return f".{dest.stem}.{_TMP_MARK}-{os.getpid()}-"
+
+
+def _dead(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
+def clean_leftovers(dest: Path) -> list[Path]:
+    """Remove what a killed write left behind (``kill -9``, a power cut): the temporary copy
+    beside ``dest`` and the rendered result sheets in the temporary folder, when the process
+    that wrote them is gone. Returns the files removed."""
+    removed = []
+    candidates = [(p, p.name[len(f".{dest.stem}.{_TMP_MARK}-"):])
+                  for p in dest.parent.glob(f".{dest.stem}.{_TMP_MARK}-*")]
+    candidates += [(p, p.name[len(f"{_RENDERED}-"):])
+                   for p in Path(tempfile.gettempdir()).glob(f"{_RENDERED}-*-*.xlsx")]
+    for path, rest in candidates:
+        if _dead(rest.split("-", 1)[0]):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
 def atomic_save(wb, dest: Path) -> None:
     """Save an openpyxl workbook to ``dest`` through a temporary file and a rename."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    clean_leftovers(dest)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(dest), suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
     try:
         wb.save(tmp)
@@ -195,7 +243,8 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     from addin.workbook.package import graft_sheets, open_source
 
     before = _file_state(source)
-    fd, rendered = tempfile.mkstemp(prefix="crm-results-", suffix=".xlsx")
+    clean_leftovers(dest)
+    fd, rendered = tempfile.mkstemp(prefix=f"{_RENDERED}-{os.getpid()}-", suffix=".xlsx")
     os.close(fd)
     rendered = Path(rendered)
     fd, carried = tempfile.mkstemp(prefix="crm-carried-", suffix=dest.suffix)
@@ -244,7 +293,7 @@ def _atomic_write(dest: Path, write, before_replace) -> None:
     ``dest``; on any failure the temporary file (and that backup) is removed and ``dest`` is as
     it was."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(dest), suffix=dest.suffix, dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

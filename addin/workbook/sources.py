@@ -57,6 +57,11 @@ def sniff(path: Path) -> str:
     if not head:
         raise InputError(f"{path.name} is an empty file (0 bytes), not a workbook; "
                          "save or export it again")
+    if head[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04") and head[2:4] in (
+            b"\x04\x00", b"\x06\x00", b"\x08\x00"):  # the BOF record of BIFF2, 3 or 4
+        raise InputError(f"{path.name} is an Excel version before 97 (an Excel 2.x-4.0 file), "
+                         "which cannot be read; open it in Excel or LibreOffice and save it "
+                         "as .xlsx")
     text = None
     if b"\x00" not in head:
         for encoding in ("utf-8-sig", "gb18030"):
@@ -94,10 +99,27 @@ def _is_encrypted_ole(path: Path) -> bool:
     return False
 
 
+class CheckedBook:
+    """A calamine workbook with what :func:`addin.workbook.guard.inspect_package` found
+    (``sparse``: the sheets to read cell by cell); everything else is the workbook's."""
+
+    def __init__(self, book, sparse: set[str], path: Path | None = None,
+                 warnings: list[Problem] | None = None) -> None:
+        self._book, self.sparse = book, sparse
+        self.warnings = warnings or []
+        if path is not None:
+            self.path = str(path)
+
+    def __getattr__(self, name: str):
+        return getattr(self._book, name)
+
+
 def open_workbook(path: Path):
     import zipfile
 
     import python_calamine as pc
+
+    from addin.workbook.guard import inspect_package
 
     kind = sniff(path)
     suffix = path.suffix.lower()
@@ -107,12 +129,26 @@ def open_workbook(path: Path):
     password = (f"{path.name} is password-protected (encrypted); remove the password in Excel "
                 "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, "
                 "and read that copy")
+    sparse = inspect_package(path).sparse if kind == "zip" else set()
+    if kind == "ole" and _has_filepass(path):  # calamine reads XOR-obfuscated bytes as data
+        raise InputError(password)
     try:
-        return pc.CalamineWorkbook.from_path(str(path))
+        return CheckedBook(pc.CalamineWorkbook.from_path(str(path)), sparse)
     except pc.PasswordError as exc:
         raise InputError(password) from exc
     except Exception as exc:  # calamine raises several types for damaged packages
         failure = exc
+    if kind == "zip":
+        for rewrite in (_without_macro_sheets, _main_part_renamed):
+            rewritten = rewrite(path)
+            if rewritten is None:
+                continue
+            data, warnings = rewritten
+            try:
+                book = pc.CalamineWorkbook.from_filelike(data)
+            except Exception:  # noqa: BLE001  damaged besides: diagnosed below
+                continue
+            return CheckedBook(book, sparse, path, warnings)
     # Only now look closer, so a readable file never pays for these checks. The messages name
     # the file and what to do; calamine's own text is kept as the exception's cause.
     if kind == "ole":
@@ -149,6 +185,113 @@ def open_workbook(path: Path):
                      "Excel, let Excel repair it, and save it again") from failure
 
 
+_MACRO_KINDS = {"xlMacrosheet": "an Excel 4.0 macro sheet",
+                "xlIntlMacrosheet": "an Excel 4.0 macro sheet",
+                "dialogsheet": "an Excel 5.0 dialog sheet"}
+
+
+def _without_macro_sheets(path: Path):
+    """The package without its Excel 4.0 macro and dialog sheets (which calamine does not
+    read, and the contract has no use for), in memory, with a warning for each; None when it
+    has none."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        rels_name = "xl/_rels/workbook.xml.rels"
+        if "xl/workbook.xml" not in names or rels_name not in names:
+            return None
+        rels = zf.read(rels_name).decode("utf-8", "replace")
+        odd = {m.group(2): _MACRO_KINDS[m.group(1)] for m in re.finditer(
+            r'<Relationship\b(?=[^>]*\bType="[^"]*/(xlMacrosheet|xlIntlMacrosheet|dialogsheet)")'
+            r'[^>]*\bId="([^"]+)"', rels)}
+        odd.update({m.group(1): _MACRO_KINDS[m.group(2)] for m in re.finditer(
+            r'<Relationship\b[^>]*\bId="([^"]+)"[^>]*\bType="[^"]*/'
+            r'(xlMacrosheet|xlIntlMacrosheet|dialogsheet)"', rels)})
+        if not odd:
+            return None
+        workbook = zf.read("xl/workbook.xml").decode("utf-8")
+        warnings = []
+
+        def drop(m: re.Match) -> str:
+            rid = re.search(r'\bid="([^"]+)"', m.group(0))
+            if rid is None or rid.group(1) not in odd:
+                return m.group(0)
+            name = re.search(r'\bname="([^"]*)"', m.group(0))
+            sheet = name.group(1) if name else "?"
+            warnings.append(Problem(f"the sheet is {odd[rid.group(1)]}; it was skipped",
+                                    sheet=sheet, severity="warning"))
+            return ""
+
+        workbook = re.sub(r"<(?:\w+:)?sheet\b[^>]*/>", drop, workbook)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zf.infolist():
+                if info.filename.startswith(("xl/macrosheets/", "xl/dialogsheets/")):
+                    continue
+                data = workbook.encode() if info.filename == "xl/workbook.xml" \
+                    else zf.read(info)
+                zout.writestr(info.filename, data, compresslevel=1)
+    out.seek(0)
+    return out, warnings
+
+
+def _main_part_renamed(path: Path):
+    """The package with its workbook part moved to where calamine looks for it
+    (``xl/workbook.bin`` or ``.xml``), in memory; None unless the package names another part
+    of the ``xl/`` folder as its workbook (Excel follows the relationship, calamine does not).
+    """
+    import io
+    import posixpath
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "_rels/.rels" not in names:
+            return None
+        rels = zf.read("_rels/.rels").decode("utf-8", "replace")
+        tags = [t for t in re.findall(r"<Relationship\b[^>]*>", rels)
+                if re.search(r'Type="[^"]*/officeDocument"', t)]
+        target = re.search(r'Target="/?([^"]+)"', tags[0]) if tags else None
+        if target is None:
+            return None
+        main = target.group(1)
+        folder, ext = posixpath.dirname(main), posixpath.splitext(main)[1]
+        usual = f"xl/workbook{ext}"
+        if folder != "xl" or ext not in (".bin", ".xml") or main == usual or \
+                main not in names or usual in names:
+            return None
+        moves = {main: usual, f"xl/_rels/{posixpath.basename(main)}.rels":
+                 f"xl/_rels/workbook{ext}.rels"}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zf.infolist():
+                data = zf.read(info)
+                if info.filename in ("_rels/.rels", "[Content_Types].xml"):
+                    data = data.replace(main.encode(), usual.encode())
+                zout.writestr(moves.get(info.filename, info.filename), data, compresslevel=1)
+    out.seek(0)
+    return out, []
+
+
+def _has_filepass(path: Path) -> bool:
+    """A BIFF5/BIFF8 workbook stream whose BOF record is followed by FILEPASS (0x002F): the
+    file is encrypted or XOR-obfuscated ([MS-XLS] 2.4.117). Streams start on a sector
+    boundary (512 bytes at least), so only those offsets are looked at."""
+    with path.open("rb") as fh:
+        offset = 0
+        while block := fh.read(1 << 20):
+            for i in range(0, len(block) - 32, 512):
+                if block[i:i + 2] == b"\x09\x08" and block[i + 2] in (8, 16) and \
+                        block[i + 3] == 0:
+                    after = i + 4 + block[i + 2]
+                    if block[after:after + 2] == b"\x2f\x00":
+                        return True
+            offset += len(block)
+    return False
+
+
 def resolve_sheets(names: Iterable[str], file: str) -> dict[str, str]:
     """Contract sheet -> workbook sheet name; two workbook sheets for one contract sheet is an
     error (which one would we read?)."""
@@ -181,6 +324,8 @@ class RawSheet:
 
 def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
     file = Path(str(book.path or "the workbook"))
+    if name in getattr(book, "sparse", ()):
+        return raw_from_sparse(file, name, hidden)
     try:
         sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
@@ -190,11 +335,55 @@ def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:
     except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
         raise InputError(f"{file.name} is damaged: this sheet cannot be read; open the file in "
                          "Excel, let Excel repair it, and save it again", sheet=name) from exc
+    except BaseException as exc:  # a Rust panic (pyo3's PanicException is no Exception)
+        if type(exc).__name__ != "PanicException":
+            raise
+        # calamine panics on a cell it cannot convert (1.7e308 formatted as a date): the
+        # streaming reader turns that cell into an error value, which validation names
+        if file.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam") and \
+                file.is_file():
+            return raw_from_sparse(file, name, hidden)
+        raise InputError(f"{file.name}: a cell of this sheet holds a value that cannot be read "
+                         "(a date beyond the year 9999?); correct it in Excel and save again",
+                         sheet=name) from None
     merged = []
     for (r0, c0), (r1, c1) in (ranges or []):
         if r0 == 0 and (c1 > c0 or r1 > r0):
             merged.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
     return raw_from_rows(name, rows, hidden=hidden, merged_header=merged)
+
+
+def raw_from_sparse(path: Path, name: str, hidden: bool) -> RawSheet:
+    """A sheet whose used range is far larger than its data, read cell by cell
+    (:func:`addin.workbook.guard.read_sparse_rows`): one column per position up to the last
+    column holding a value, indexed by the Excel rows that hold one."""
+    from addin.workbook.guard import read_sparse_rows
+
+    try:
+        header, body = read_sparse_rows(path, name)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path.name} is damaged: this sheet cannot be read; open the file in "
+                         "Excel, let Excel repair it, and save it again", sheet=name) from exc
+    rows = sorted(body)
+    width = max([len(header)] + [max(cells) + 1 for cells in body.values()])
+    named = len(header)
+    header = header + [""] * (width - named)
+    index = pd.Index(rows, name="row", dtype="int64")
+    filled: dict[int, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for col, value in body[row].items():
+            if col not in filled:
+                filled[col] = np.full(len(rows), None, dtype=object)
+            filled[col][i] = value
+    # blank positions share one column; past the header it is float NaN, whose blank test
+    # is cheap, as there may be 16,000 of them before a stray cell in column XFD
+    blank = pd.Series(np.full(len(rows), None, dtype=object), index=index)
+    far = pd.Series(np.full(len(rows), np.nan), index=index)
+    columns = [pd.Series(filled[c], index=index) if c in filled
+               else blank if c < named else far for c in range(width)]
+    return RawSheet(name, header, columns, max(rows, default=1), hidden)
 
 
 def raw_from_rows(name: str, rows: Sequence[Sequence[object]], *, hidden: bool = False,
@@ -293,6 +482,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     last: Exception | None = None
     for encoding in ("utf-8-sig", "gb18030"):  # Excel's Chinese CSV exports are GB18030
         try:
+            _check_csv_header(path, encoding)
             headers = pd.read_csv(path, encoding=encoding, nrows=0, engine="c").columns
             return pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[""],
                                dtype={h: str for h in headers if as_text(h)},
@@ -311,3 +501,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
                              sheet=path.name, row=line) from exc
     raise InputError(f"{path.name} is neither UTF-8 nor GB18030 text; save it again as "
                      "CSV UTF-8") from last
+
+
+def _check_csv_header(path: Path, encoding: str) -> None:
+    """Duplicated header names, each reported once, before pandas renames them one by one
+    (``a.1``, ``a.2``, ...: quadratic in their number, 71 s for 64,000 copies)."""
+    import csv
+    from collections import Counter
+
+    from addin.contract.limits import MAX_LISTED, ellipsis
+
+    with path.open(encoding=encoding, newline="") as fh:
+        try:
+            header = next(csv.reader(fh), [])
+        except csv.Error:  # a field over csv's limit: pandas reads it and says what is wrong
+            return
+    counts = Counter(h.strip() for h in header if h.strip())
+    dups = [(name, n) for name, n in counts.items() if n > 1]
+    if not dups:
+        return
+    shown = "; ".join(f"{ellipsis(name, 40)!r} {n:,} times" for name, n in dups[:MAX_LISTED])
+    more = f"; and {len(dups) - MAX_LISTED:,} more names" if len(dups) > MAX_LISTED else ""
+    raise InputError(f"the header line repeats column names ({shown}{more}); give each "
+                     "column its own name", sheet=path.name, row=1)
