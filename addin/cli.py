@@ -377,6 +377,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
                f"{report.pareto()}")
+    if t.attrs.get("clv_note"):
+        click.echo(f"Lifetime value: {t.attrs['clv_note']}")
     tiers = t["pyramid_tier"].value_counts()
     click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
                                        for label in report.settings.pyramid_labels))
@@ -680,8 +682,9 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.
-    Exits 3 when a review failed to render or a recipient failed (what did render still goes
-    out), 2 on bad input.
+    Exits 3 when a review failed to render or a recipient failed or is in doubt (what did
+    render still goes out; a message in doubt goes again only with --resend-in-doubt), 2 on bad
+    input.
     """
     from addin.reports.manifest import check_month
 
