@@ -201,8 +201,12 @@ def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
              out: Path | None, in_place: bool) -> None:
     """Check WORKBOOK against the CRM workbook contract and list duplicate customers.
 
-    Every problem names the sheet, the Excel row and the column. Exits 0 when the workbook can
-    be used (duplicates and warnings are listed), 2 when it has errors.
+    Runs the checks of every later command too (Settings types and ranges, the AHP and
+    Scorecard sheets, the survey, the report month, the Distribution's addresses, scopes and
+    languages), so a workbook it passes is not refused later. Every problem names the sheet,
+    the Excel row and the column; an unknown Settings key is a warning naming the closest
+    known key. Exits 0 when the workbook can be used (duplicates and warnings are listed), 2
+    when it has errors.
     """
     from addin.jobs import validate_workbook
 

@@ -226,7 +226,7 @@ def key_account_reviews(book: Book):
     if outcome.failed:
         lines += ["", f"{_plural(len(outcome.failed), 'review')} failed and were skipped:",
                   *(f"- {label}: {error}" for label, error in outcome.failed.items())]
-    lines += ["", "Email executives sends them to the Distribution sheet."]
+    lines += [*settings_notes(wb), "", "Email executives sends them to the Distribution sheet."]
     book.message("\n".join(lines), error=bool(outcome.failed))
     if manifest.files():
         book.open_folder(folder)
@@ -254,8 +254,8 @@ def email_executives(book: Book):
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    # a settings mistake stops before asking
-    transport = transport_from_settings(wb.settings, eml_folder=folder / "emails")
+    # a settings mistake stops before asking (read from the sheet, so it names its row)
+    transport = transport_from_settings(wb.get("Settings"), eml_folder=folder / "emails")
     try:
         transport.check()  # Outlook starts, a token comes: before asking, not after
     except MailSetupError as exc:
@@ -294,6 +294,7 @@ def email_executives(book: Book):
                   + ", ".join(str(p.recipient) for p in too_large)]
     if doubt:
         lines += ["", *(line.lstrip("\n") for line in doubt_lines)]
+    lines += settings_notes(wb)
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None
