@@ -531,8 +531,9 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
     `crm-addin mail`.
 
-    A review that fails to render is reported and skipped; the others are written. File
-    names are made safe from any account name.
+    A review that fails to render, or takes longer than the Settings key review_time_limit
+    (60 s by default), is reported and skipped; the others are written, and the command exits
+    3. File names are made safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
                          accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)

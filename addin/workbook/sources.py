@@ -140,7 +140,10 @@ def open_workbook(path: Path):
         failure = exc
     if kind == "zip":
         for rewrite in (_without_macro_sheets, _main_part_renamed):
-            rewritten = rewrite(path)
+            try:
+                rewritten = rewrite(path)
+            except Exception:  # noqa: BLE001  not a zip calamine could read: diagnosed below
+                continue
             if rewritten is None:
                 continue
             data, warnings = rewritten
