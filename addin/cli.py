@@ -83,14 +83,20 @@ def result_destination(func: Callable) -> Callable:
 
 
 def write_results(workbook: Path, sheets: dict, out: Path | None, in_place: bool) -> Path:
-    """Write result sheets where the user asked: a copy (default) or the workbook itself."""
-    from addin.workbook import default_results_path, write_result_sheets
+    """Write result sheets where the user asked: a copy (default) or the workbook itself. A
+    copy that exists already keeps the sheets of earlier commands, and the user is told."""
+    from addin.workbook import default_results_path, earlier_sheets, write_result_sheets
 
     if in_place and out is not None:
         raise click.UsageError("give either --out or --in-place, not both")
     if in_place:
         return write_result_sheets(workbook, sheets, source=workbook, in_place=True)
-    return write_result_sheets(out or default_results_path(workbook), sheets, source=workbook)
+    dest = out or default_results_path(workbook)
+    kept = earlier_sheets(dest, workbook, sheets)
+    write_result_sheets(dest, sheets, source=workbook)
+    if kept:
+        click.echo(f"{dest.name} keeps the sheets of earlier runs: {', '.join(kept)}")
+    return dest
 
 
 def reading_progress() -> contextlib.AbstractContextManager[Callable[[str], None]]:
@@ -106,7 +112,18 @@ def read_workbook(workbook: Path, **options) -> CRMWorkbook:
     from addin.workbook import load_crm_workbook
 
     with reading_progress() as progress:
-        return load_crm_workbook(workbook, progress=progress, **options)
+        wb = load_crm_workbook(workbook, progress=progress, **options)
+    echo_warnings(wb.warnings, only_sheet=wb.names.get("Settings", "Settings"))
+    return wb
+
+
+def echo_warnings(warnings, only_sheet: str | None = None) -> None:
+    """Print warnings on stderr (those of ``only_sheet`` alone, when given: a command shows
+    the Settings warnings, such as an unknown key and the known key it is probably meant to
+    be; ``validate`` lists every warning)."""
+    for problem in warnings:
+        if only_sheet is None or problem.sheet == only_sheet:
+            click.echo(f"warning: {problem}", err=True)
 
 
 def write_report(workbook: Path, report, out: Path | None, in_place: bool, sheet: str) -> None:
@@ -324,8 +341,8 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     Writes a Survey Results sheet into a copy of WORKBOOK. Answers that are blank, text
     ("N/A") or off the scale are left out of every number and listed on the sheet.
     """
-    from addin.jobs import survey_workbook
-    wb = read_workbook(workbook)
+    from addin.jobs.survey import READS, survey_workbook
+    wb = read_workbook(workbook, sheets=READS)
     write_report(workbook, survey_workbook(wb, by=by), out, in_place, "Survey Results")
 
 
@@ -349,8 +366,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     Writes a Tiers sheet (summary, customers and revenue per class, tier, segment and stage,
     the Pareto curve with a chart, one row per customer) into a copy of the workbook.
     """
-    from addin.jobs.tier import tier_workbook
-    wb = read_workbook(workbook, transactions=transactions)
+    from addin.jobs.tier import READS, tier_workbook
+    wb = read_workbook(workbook, transactions=transactions, sheets=READS)
     report = tier_workbook(wb, as_of=as_of)
     t = report.tiers
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
@@ -361,6 +378,65 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
                                        for label in report.settings.pyramid_labels))
     dest = write_results(workbook, report.result_sheets(), out, in_place)
     click.echo(f"Tiers sheet written to {dest}")
+
+
+# --- churn and forecast (issue 17: who left, why, win-back, cohort retention, forecast) -------
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Analyse as of this date (YYYY-MM-DD), ignoring later orders; default: the "
+                   "as_of setting, else the last order date.")
+@click.option("--by", type=click.Choice(["segment", "region", "tier"]),
+              help="Split the retention cohorts by segment, region or pyramid tier.")
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@reports_bad_input
+def churn(workbook: Path, out: Path | None, in_place: bool, as_of, by: str | None,
+          transactions: Path | None) -> None:
+    """Who was lost, when and why in WORKBOOK: acquisition-month cohort retention, the loss
+    rule (Settings loss_rule, loss_gap_factor, alive_threshold), churn rates per period and per
+    segment, region, tier and account manager with Wilson intervals, lost against retained
+    accounts on complaints, surveys, contacts and order trend (tests, odds ratios, logistic
+    regression), and the win-back list of key accounts.
+
+    Writes the Retention and Churn sheets into a copy of the workbook.
+    """
+    from addin.jobs.churn import churn_workbook
+    wb = read_workbook(workbook, transactions=transactions)
+    report = churn_workbook(wb, as_of=as_of, by=by)
+    for line in report.summary_lines():
+        click.echo(line)
+    dest = write_results(workbook, report.result_sheets(), out, in_place)
+    click.echo(f"Retention and Churn sheets written to {dest}")
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@result_destination
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Forecast from this date (YYYY-MM-DD); default: the as_of setting, else "
+                   "the last order date.")
+@click.option("--months", type=click.IntRange(1, 36),
+              help="Forecast horizon in months (default: the forecast_months setting, 12).")
+@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@reports_bad_input
+def forecast(workbook: Path, out: Path | None, in_place: bool, as_of, months: int | None,
+             transactions: Path | None) -> None:
+    """Forecast the revenue of WORKBOOK's customers: BG/NBD x Gamma-Gamma per customer summed
+    by month with a 95 % interval, beside an exponential-smoothing baseline on monthly totals;
+    both backtested on the last holdout_months (MAPE, bias); forecast vs the revenue_plan
+    setting.
+
+    Writes the Forecast sheet into a copy of the workbook.
+    """
+    from addin.jobs.forecast import forecast_workbook
+    wb = read_workbook(workbook, transactions=transactions)
+    report = forecast_workbook(wb, as_of=as_of, months=months)
+    write_report(workbook, report, out, in_place, "Forecast")
 
 
 # --- scorecard (issue 5: balanced-scorecard evaluation) ---------------------------------------
@@ -380,8 +456,8 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
 
     Writes a Scorecard Results sheet into a copy of WORKBOOK (or into it, with --in-place).
     """
-    from addin.jobs.scorecard import scorecard_workbook
-    wb = read_workbook(workbook)
+    from addin.jobs.scorecard import READS, scorecard_workbook
+    wb = read_workbook(workbook, sheets=READS)
     write_report(workbook, scorecard_workbook(wb, period=period), out, in_place,
                  "Scorecard Results")
 
@@ -458,10 +534,16 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
     when any recipient failed, 2 on bad input.
     """
+    from addin.contract.settings import settings_warnings
     from addin.reports.manifest import check_month
+    from addin.workbook import read_sheet_checked
 
     check_month(month)
     transport = mail_transport(**options)
+    try:
+        echo_warnings(settings_warnings(*read_sheet_checked(workbook, "Settings")[:1]))
+    except InputError:
+        pass  # run_mail reports a missing or unreadable Settings sheet with the rest
     if run_mail(workbook, reports, month, transport, options["max_size"]):
         sys.exit(EXIT_NOT_ALL_SENT)
 

@@ -14,6 +14,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
+
+# Property tests check invariants, not speed (speed lives in bench/): on a shared CI machine a
+# first example that imports scipy can take longer than hypothesis' 200 ms default deadline.
+settings.register_profile("crm", deadline=None, max_examples=60)
+settings.load_profile("crm")
 
 
 def write_xlsx(

@@ -19,7 +19,6 @@ import hashlib
 import io
 import os
 import random
-import time
 import zipfile
 from pathlib import Path
 
@@ -477,7 +476,6 @@ ROW_LIMIT_WARNING = (
 
 @pytest.mark.slow
 def test_a_sheet_at_excels_row_limit_is_read_with_a_warning(tmp_path):
-    started = time.perf_counter()
     path = write_full_transactions_sheet(tmp_path / "full.xlsx")
     frame = read_sheet(path, "Transactions")
     assert len(frame) == EXCEL_ROWS - 1
@@ -490,8 +488,6 @@ def test_a_sheet_at_excels_row_limit_is_read_with_a_warning(tmp_path):
     book = load_crm_workbook(path)
     assert [str(w) for w in book.warnings] == [ROW_LIMIT_WARNING]
     assert len(book["Transactions"]) == EXCEL_ROWS - 1
-    # measured about 19 s on the development machine (build 1 s, each read 9 s)
-    assert time.perf_counter() - started < 120
 
 
 def test_a_sheet_one_row_short_of_the_limit_gets_no_warning(tmp_path):

@@ -164,3 +164,29 @@ def test_out_and_in_place_together_is_a_usage_error(good, tmp_path):
                                       str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2
     assert "either --out or --in-place" in result.output
+
+
+def test_tier_survey_scorecard_leave_all_three_sheets_in_one_results_copy(tmp_path):
+    """Issue 12 item 4: each command adds or replaces its own sheet in the existing results
+    copy and says which earlier sheets it kept; a rerun replaces its sheet where it stands."""
+    import shutil
+
+    from addin.demo import demo_workbook_path
+
+    workbook = tmp_path / "B.xlsx"
+    shutil.copyfile(demo_workbook_path(), workbook)
+    results = tmp_path / "B_results.xlsx"
+    first = run("tier", workbook)
+    assert first.exit_code == 0, first.output
+    assert "keeps the sheets" not in first.output
+    second = run("survey", workbook)
+    assert second.exit_code == 0, second.output
+    assert "B_results.xlsx keeps the sheets of earlier runs: Tiers" in second.output
+    third = run("scorecard", workbook)
+    assert third.exit_code == 0, third.output
+    assert "keeps the sheets of earlier runs: Tiers, Survey Results" in third.output
+    again = run("survey", workbook)
+    assert "keeps the sheets of earlier runs: Tiers, Scorecard Results" in again.output
+    names = openpyxl.load_workbook(results, read_only=True).sheetnames
+    user_sheets = openpyxl.load_workbook(workbook, read_only=True).sheetnames
+    assert names == user_sheets + ["Tiers", "Survey Results", "Scorecard Results"]

@@ -8,6 +8,7 @@ import pytest
 
 from addin.cli import cli
 from addin.contract.schema import contract_markdown
+from addin.contract.settings import settings_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,6 +24,13 @@ def test_contract_table_matches_the_schema():
     assert section, "README lost its contract section markers"
     assert section.group(1) == contract_markdown(), (
         "README's contract table is stale: paste addin.contract.schema.contract_markdown()")
+
+
+def test_settings_table_matches_the_registry():
+    section = re.search(r"<!-- settings:start.*?-->\n(.*?)\n<!-- settings:end -->", README, re.S)
+    assert section, "README lost its Settings section markers"
+    assert section.group(1) == settings_markdown(), (
+        "README's Settings table is stale: paste addin.contract.settings.settings_markdown()")
 
 
 def test_two_setup_commands_and_ci_runs_the_test_one():

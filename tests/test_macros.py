@@ -155,7 +155,7 @@ BAD_TRANSACTIONS = [["customer_id", "date", "amount"], ["C1", dt.datetime(2026, 
                     ["C2", "soon", 20]]
 
 
-@pytest.mark.parametrize("name", ["tier", "survey", "scorecard"])
+@pytest.mark.parametrize("name", ["tier", "survey", "churn", "forecast"])
 def test_bad_input_is_a_message_naming_sheet_row_and_column(make_xlsx, name):
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)
@@ -168,6 +168,29 @@ def test_bad_input_is_a_message_naming_sheet_row_and_column(make_xlsx, name):
     assert book.written == []
 
 
+def test_a_macro_checks_only_the_sheets_it_reads(make_xlsx):
+    # the scorecard never reads Transactions: its bad date does not stop Evaluate scorecard
+    rows = [["perspective", "objective", "kpi", "weight", "target", "actual"],
+            ["Financial", "Grow", "Revenue", 1, 100, 75]]
+    book = FileBook(make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS,
+                               "Scorecard": rows}))
+    report = macros.scorecard(book)
+    assert report is not None and report.result.overall == pytest.approx(75.0)
+    assert book.written and not book.messages[0][1]
+
+
+def test_a_misspelt_setting_is_named_in_the_message_with_the_closest_key(make_xlsx):
+    rows = [["perspective", "objective", "kpi", "weight", "target", "actual"],
+            ["Financial", "Grow", "Revenue", 1, 100, 75]]
+    settings = [["key", "value"], ["currency", "EUR"], ["fiscal_year_strat", 4]]
+    book = FileBook(make_xlsx({"Scorecard": rows, "Settings": settings}))
+    assert macros.scorecard(book) is not None
+    [(text, error)] = book.messages
+    assert not error and ("- sheet 'Settings', row 3, column 'key': unknown setting "
+                          "`fiscal_year_strat` on row 3: did you mean `fiscal_year_start`?"
+                          ) in text.splitlines()
+
+
 def test_a_bad_scorecard_setting_is_a_message_naming_its_row(make_xlsx):
     rows = [["perspective", "objective", "kpi", "weight", "target", "actual"],
             ["Financial", "Grow", "Revenue", 1, 100, 75]]
@@ -177,8 +200,9 @@ def test_a_bad_scorecard_setting_is_a_message_naming_its_row(make_xlsx):
     [(text, error)] = book.messages
     assert error and text.splitlines()[:3] == [
         "Evaluate scorecard stopped: the workbook has 1 problem to fix.", "",
-        "- sheet 'Settings', row 3, column 'value': six positive judgements F-C, F-I, F-L, "
-        "C-I, C-L, I-L (Saaty 1-9 scale, 1/3 for less) (found 'perspective_ahp = 2, 4, 8')"]
+        "- sheet 'Settings', row 3, column 'value': setting 'perspective_ahp': expected six "
+        "positive judgements F-C, F-I, F-L, C-I, C-L, I-L (Saaty 1-9 scale, 1/3 for less) "
+        "(found '2, 4, 8')"]
     assert book.written == []
 
 

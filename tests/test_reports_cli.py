@@ -37,12 +37,18 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
         for name in account.files.values():
             assert 2 <= len(PdfReader(out / name).pages) <= 4, name
     for name in manifest.summary.values():
-        assert 2 <= len(PdfReader(out / name).pages) <= 5, name
+        assert 2 <= len(PdfReader(out / name).pages) <= 7, name
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["headline"]["key_accounts"] == 100
     assert set(data["headline"]) == {"revenue_month", "revenue_ytd", "revenue_yoy",
                                       "customers", "key_accounts", "accounts_at_risk", "nps",
-                                      "csat"}
+                                      "csat", "churn_rate", "winback_accounts",
+                                      "winback_value", "revenue_forecast", "forecast_vs_plan"}
+    # the churn and forecast headline: a rate, the win-back list, a forecast; no plan set
+    assert 0 < data["headline"]["churn_rate"] < 1
+    assert data["headline"]["winback_accounts"] >= 1
+    assert data["headline"]["revenue_forecast"] > 0
+    assert data["headline"]["forecast_vs_plan"] is None
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from addin.demo import demo_workbook_path
+from addin.jobs.churn import churn_analysis
 from addin.jobs.report import report_languages, scorecard_for_month
 from addin.reports import i18n
 from addin.reports.month import prepare_reports
@@ -253,15 +254,27 @@ def test_summary_numbers_equal_the_routines(demo, summary_en, tmp_path):
     sections = [o.title for o in reader.outline[1]]
     assert sections == ["Headline numbers", "Tier distribution", "Top 20 accounts",
                         "Tier movers since September 2026", "Key accounts at risk",
-                        "NPS and CSAT", "Balanced scorecard"]
-    assert len(reader.pages) <= 5
+                        "NPS and CSAT", "Balanced scorecard", "Customer retention by cohort",
+                        "Churn and why customers leave", "Revenue forecast vs plan"]
+    assert len(reader.pages) <= 7
+    # the churn sections carry the Churn and Forecast sheets' numbers
+    churn = data.churn["churn"]
+    last = churn_analysis(wb.sheets, data.as_of, tiers=data.tiers).periods.iloc[-1]
+    assert churn["rate"] == pytest.approx(last["churn_rate"])
+    assert f"Churn rate {last['period']}" in text
+    assert i18n.percent(last["churn_rate"], "en") in text
+    assert f"Key accounts to win back ({churn['winback_count']}," in text
+    forecast = data.churn["forecast"]
+    assert i18n.money(forecast["model_total"], "en", "CNY", 0) in " ".join(text.split())
+    assert "No plan: set revenue_plan" in text
 
 
 def test_summary_in_chinese(demo, renderer, tmp_path):
     pdf = renderer.summary(summary_context(demo[1], "zh"))
     text = pdf_text(pdf, tmp_path)
     for label in ("客户组合总览", "客户等级分布", "风险重点客户", "净推荐值与客户满意度",
-                  "平衡计分卡"):
+                  "平衡计分卡", "按获客月份的客户保留率", "客户流失及原因", "流失原因",
+                  "需挽回的重点客户", "销售收入预测与计划", "按月预测"):
         assert label in text, label
 
 

@@ -283,10 +283,11 @@ def test_trend_uses_the_tolerance_column_and_the_fiscal_year_end():
     assert t.loc[2, "slope_per_month"] == pytest.approx(5.0)
     assert t.loc[2, "direction"] == "improving"
     assert t.loc[2, "forecast_year_end"] == pytest.approx(70.0)
-    # CSAT (target 4.5 within the tolerance 0.5): 3.9 is 0.6 away, not met. Its line through
+    # CSAT (target 4.5, tolerance 0.5): 3.9 is 0.6 away, red. Its line through
     # (0, 3.0), (1, 3.5), (3, 3.9): mean x 4/3, mean y 3.4667, Sxy 1.3333 / Sxx 4.6667 = slope
-    # 0.2857, intercept 3.0857; September (x = 4): 4.229, within 0.5 of 4.5
-    assert t.loc[5, "reaches_target"] == "2026-09"
+    # 0.2857, intercept 3.0857; September (x = 4): 4.229, progress 1 - 0.271 / 0.5 = 0.46, which
+    # the scorecard shows red, and the line does not cross 4.5: not reached this year
+    assert t.loc[5, "reaches_target"] is None
     # progress by the tolerance column: 1 - |3.9 - 4.5| / 0.5 = -0.2 -> 0
     assert t.loc[5, "progress 2026-08"] == 0.0
     # with the year ending in August, nothing is left to forecast: the fitted line's end
@@ -294,6 +295,49 @@ def test_trend_uses_the_tolerance_column_and_the_fiscal_year_end():
         pytest.approx(65.0)
     with pytest.raises(ValueError, match="year_end_month 13"):
         scorecard_trend(k, months, year_end_month=13)
+
+
+def test_a_kpi_shown_red_is_never_already_at_its_target():
+    """Issue 12 item 6: CSAT 4.3 against target 4.5 with tolerance 0.5 is inside the tolerance
+    but at progress 1 - 0.2 / 0.5 = 0.6, which the scorecard shows red; the trend must not call
+    it reached. Its line rises 0.1 a month (4.1, 4.2, 4.3): 4.4 in November, 4.5 in December,
+    where it reaches the target (progress 1, green)."""
+    months = ["2026-08", "2026-09", "2026-10"]
+    k = card(tolerance=[None, None, None, 0.5, None])
+    k["polarity"] = ["higher", "higher", "higher", "target", "lower"]
+    for m, v in zip(months, [4.1, 4.2, 4.3], strict=True):
+        k[m] = [50.0, 30, 20, v, 4]
+    k["actual"] = k["2026-10"]
+    status = evaluate_scorecard(k).kpis.loc[5, "status"]
+    t = scorecard_trend(k, months)
+    assert status == "red"
+    assert t.loc[5, "reaches_target"] == "2026-12"
+    # on target now: green on the sheet and "already" in the trend
+    k.loc[5, ["2026-10", "actual"]] = 4.5
+    assert evaluate_scorecard(k).kpis.loc[5, "status"] == "green"
+    assert scorecard_trend(k, months).loc[5, "reaches_target"] == "already"
+    # a higher-is-better KPI green by its own limits is "already"; red by them, never
+    k = card(red=[60.0, None, None, None, None], amber=[70.0, None, None, None, None])
+    k["2026-09"], k["2026-10"] = [58.0, 30, 30, 4, 3], [59.0, 30, 30, 4, 3]
+    k["actual"] = k["2026-10"]
+    assert evaluate_scorecard(k).kpis.loc[2, "status"] == "red"
+    assert scorecard_trend(k, ["2026-09", "2026-10"]).loc[2, "reaches_target"] != "already"
+
+
+def test_a_trend_on_stale_data_says_so_instead_of_forecasting():
+    """Revenue has no actual for the last three months (Aug to Oct): its line through May to
+    July would forecast December from data half a year old; it says "stale" instead."""
+    months = ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    k = card()
+    for i, m in enumerate(months):
+        k[m] = [50.0 + 5 * i if i < 3 else np.nan, 30, 30, 4, 3]
+    t = scorecard_trend(k, months)
+    assert t.loc[2, "direction"] == "stale"
+    assert np.isnan(t.loc[2, "forecast_year_end"]) and t.loc[2, "reaches_target"] is None
+    assert t.loc[2, "last_actual"] == "2026-07"
+    assert t.loc[3, "direction"] == "flat" and t.loc[3, "last_actual"] == "2026-10"
+    # two months without an actual is not stale yet
+    assert scorecard_trend(k, months[:5]).loc[2, "direction"] != "stale"
 
 
 def test_trend_with_too_few_actuals_says_no_data():

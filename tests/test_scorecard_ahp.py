@@ -315,7 +315,8 @@ def test_judgement_sheet_problems_name_their_rows():
     assert lines[2].startswith("sheet 'AHP', row 5, column 'judgement': 1: an element compared "
                                "with itself is 1")
     assert lines[3].startswith("sheet 'AHP', row 6, column 'judgement': a positive number")
-    assert "row 7" in lines[4] and "Excel read 1/3 as a date; type =1/3" in lines[4]
+    assert "row 7" in lines[4] and ("Excel turned the judgement into a date (1/3 became "
+                                    "2026-01-03); type =1/3 or '1/3") in lines[4]
     # the pairs A-C and B-C have no usable judgement
     assert lines[5].startswith("sheet 'AHP', row 2, column 'matrix': a judgement of every pair "
                                "of the 3 elements of matrix 'P' (3 judgements); missing: A vs C; "

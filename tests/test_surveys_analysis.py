@@ -124,9 +124,9 @@ def test_bad_settings_name_the_settings_row():
     with pytest.raises(InputError) as caught:
         SurveySettings.from_settings(settings)
     lines = caught.value.lines()
-    assert lines[0] == ("sheet 'Settings', row 2, column 'value': setting overall_scale: "
-                        "expected a whole number of at least 2 (found 'five')")
-    assert "row 4" in lines[1] and "'mean' or 'midpoint'" in lines[1]
+    assert lines[0] == ("sheet 'Settings', row 2, column 'value': setting 'overall_scale': "
+                        "expected a whole number from 2 to 100 (found 'five')")
+    assert "row 4" in lines[1] and "mean or midpoint" in lines[1]
 
 
 def test_settings_change_the_analysis():

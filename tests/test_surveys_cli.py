@@ -155,7 +155,7 @@ def test_no_survey_sheet_and_bad_settings_exit_2(make_xlsx, tmp_path):
                      "Settings": [["key", "value"], ["ipa_split", "median"]]}, name="bad.xlsx")
     run = CliRunner().invoke(cli, ["survey", str(bad)])
     assert run.exit_code == 2
-    assert "sheet 'Settings', row 2, column 'value': setting ipa_split" in run.output
+    assert "sheet 'Settings', row 2, column 'value': setting 'ipa_split'" in run.output
 
 
 def test_small_survey_to_a_chosen_file(make_xlsx, tmp_path):

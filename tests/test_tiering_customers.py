@@ -132,7 +132,7 @@ def test_settings_defaults_and_demo_keys():
     ({"inactive_days": "-5"}, 2, "whole number"),
     ({"as_of": "31/10/2026"}, 2, "a date such as 2026-10-31"),
     ({"tier_by": "profit"}, 2, "revenue or margin"),
-    ({"monthly_discount_rate": "1.5"}, 2, "a rate"),
+    ({"monthly_discount_rate": "1.5"}, 2, "a share from 0 to 0.99"),
 ])
 def test_bad_settings_name_their_row(pairs, row, message):
     with pytest.raises(InputError) as info:

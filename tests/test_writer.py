@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from addin.errors import InputError
-from addin.workbook import ResultTable, default_results_path, read_sheet, write_result_sheets
+from addin.workbook import (
+    ResultTable,
+    default_results_path,
+    earlier_sheets,
+    read_sheet,
+    write_result_sheets,
+)
 from addin.workbook.results import display_width
 
 RESULT = pd.DataFrame({
@@ -87,6 +93,37 @@ def test_rerun_replaces_its_result_sheet(tmp_path, source):
     assert wb["Tiers"].tables["Tiers"].ref == "A1:H2"
 
 
+def test_results_of_several_commands_accumulate_in_one_copy(tmp_path, source):
+    """tier, then survey, then tier again: both sheets stay, in the order first written, the
+    rerun replaces its own sheet, and the user sheets come from the source as it is now."""
+    dest = default_results_path(source)
+    write_result_sheets(dest, {"Tiers": RESULT}, source=source)
+    assert earlier_sheets(dest, source, {"Survey Results": RESULT}) == ["Tiers"]
+    write_result_sheets(dest, {"Survey Results": RESULT.iloc[:2]}, source=source)
+    wb = openpyxl.Workbook()
+    wb.active.title = "Customers"
+    wb.active.append(["customer_id", "name"])
+    wb.active.append(["C9", "changed since"])
+    wb.save(source)
+    assert earlier_sheets(dest, source, {"Tiers": RESULT}) == ["Survey Results"]
+    write_result_sheets(dest, {"Tiers": RESULT.iloc[:1]}, source=source)
+    wb = openpyxl.load_workbook(dest)
+    assert wb.sheetnames == ["Customers", "Tiers", "Survey Results"]
+    assert wb["Customers"]["A2"].value == "C9"
+    assert wb["Tiers"].tables["Tiers"].ref == "A1:H2"
+    assert wb["Survey Results"].tables["Survey_Results"].ref == "A1:H3"
+    assert read_sheet(dest, "Customers")["customer_id"].tolist() == ["C9"]
+
+
+def test_an_existing_file_that_is_not_a_workbook_is_never_overwritten(tmp_path, source):
+    dest = tmp_path / "out.xlsx"
+    dest.write_bytes(b"someone's notes")
+    with pytest.raises(InputError, match="out.xlsx already exists and the results cannot be "
+                                         "added to it"):
+        write_result_sheets(dest, {"Tiers": RESULT}, source=source)
+    assert dest.read_bytes() == b"someone's notes"
+
+
 def test_several_titled_tables_on_one_sheet_get_unique_table_names(tmp_path):
     dest = write_result_sheets(tmp_path / "out.xlsx", {"Survey Results": [
         ResultTable(RESULT, "Headline"), ResultTable(RESULT.iloc[:0], "Nothing here"),
@@ -100,7 +137,8 @@ def test_several_titled_tables_on_one_sheet_get_unique_table_names(tmp_path):
 
 def test_failed_write_leaves_no_partial_file(tmp_path, source, monkeypatch):
     dest = tmp_path / "out.xlsx"
-    dest.write_bytes(b"previous results")
+    write_result_sheets(dest, {"Tiers": RESULT}, source=source)
+    previous = dest.read_bytes()
 
     def boom(self, filename):
         with open(filename, "wb") as fh:
@@ -110,7 +148,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, source, monkeypatch):
     monkeypatch.setattr(openpyxl.Workbook, "save", boom)
     with pytest.raises(OSError, match="disk full"):
         write_result_sheets(dest, {"Tiers": RESULT}, source=source)
-    assert dest.read_bytes() == b"previous results"
+    assert dest.read_bytes() == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "out.xlsx"]
 
 

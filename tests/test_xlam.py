@@ -83,7 +83,7 @@ def test_ribbon_xml_uses_only_schema_names_and_one_callback(built):
             tags.append(el.get("tag"))
     assert [t.get("label") for t in root.iter(f"{CUSTOM_UI}tab")] == ["CRM"]
     groups = [g.get("label") for g in root.iter(f"{CUSTOM_UI}group")]
-    assert groups == ["Customers", "Satisfaction", "Scorecard", "Reports", "Help"]
+    assert groups == ["Customers", "Churn", "Satisfaction", "Scorecard", "Reports", "Help"]
     assert tags == [b.macro for b in ribbon.buttons()]
 
 

@@ -240,7 +240,7 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("key", "text", required=True, nullable=False),
                 Column("value", "text", required=True),
             ),
-            unique=("key",),
+            # a key given twice (also under an alias) is reported by addin.contract.settings
         ),
         SheetSpec(
             "AHP",  # pairwise judgements for the scorecard's weights (addin.scorecard.judgements)

@@ -46,6 +46,7 @@ from addin.workbook import (
 from addin.workbook.results import (
     CHART_ROWS,
     FORMULA_START,
+    HEATMAP,
     RAG_FILLS,
     RAG_FONTS,
     TABLE_STYLE,
@@ -73,8 +74,9 @@ class Book:
     def folder(self) -> Path:
         return self.path.parent
 
-    def load(self) -> CRMWorkbook:
-        """Every contract sheet, validated (raises InputError naming sheet, row, column)."""
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
+        """Every contract sheet (or those in ``sheets``), validated (raises InputError naming
+        sheet, row, column)."""
         raise NotImplementedError
 
     def validate(self) -> ValidationReport:
@@ -135,8 +137,8 @@ class FileBook(Book):
         self.written: list[Path] = []
         self.opened: list[Path] = []
 
-    def load(self) -> CRMWorkbook:
-        return load_crm_workbook(self.path)
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
+        return load_crm_workbook(self.path, sheets=sheets)
 
     def validate(self) -> ValidationReport:
         return validate_workbook(self.path)
@@ -257,6 +259,9 @@ def _add_rule(rng: Any, rule: Rule, values: pd.Series) -> None:
         reach = reach if np.isfinite(reach) and reach > 0 else 1.0
         formats.add_color_scale(list(DIVERGING), thresholds=[-reach, 0, reach],
                                 threshold_type="number")
+    elif rule.kind == "heatmap":
+        formats.add_color_scale(["#" + c for c in HEATMAP], thresholds=[0, 0.5, 1],
+                                threshold_type="number")
     else:  # negative_red
         formats.add_cell_value("less_than", 0, font_color="#" + RAG_FONTS["red"])
 
@@ -308,9 +313,10 @@ class ExcelBook(Book):
                 hidden.append(name)
         return values, hidden
 
-    def load(self) -> CRMWorkbook:
+    def load(self, sheets: Iterable[str] | None = None) -> CRMWorkbook:
         values, hidden = self.sheet_values()
-        return load_crm_workbook_from_values(values, path=self.path, hidden=hidden)
+        return load_crm_workbook_from_values(values, path=self.path, hidden=hidden,
+                                             sheets=sheets)
 
     def validate(self) -> ValidationReport:
         values, hidden = self.sheet_values()

@@ -54,7 +54,8 @@ FUNCTIONS_SHEET = "CRM Functions"
 # What a message box calls each action ("Analyse survey stopped: ..."); the macros themselves are
 # named after their CLI twins.
 ACTIONS = {"validate": "Validate workbook", "tier": "Tier customers",
-           "survey": "Analyse survey", "scorecard": "Evaluate scorecard"}
+           "survey": "Analyse survey", "scorecard": "Evaluate scorecard",
+           "churn": "Analyse churn", "forecast": "Forecast revenue"}
 
 
 def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES) -> str:
@@ -85,6 +86,14 @@ def macro(func: Callable[[Book], T]) -> Callable[[Book | None], T | None]:
     return door
 
 
+def settings_notes(wb) -> list[str]:
+    """The Settings warnings of a loaded workbook (an unknown key and the known key it is
+    probably meant to be), as lines to add to a macro's message."""
+    sheet = wb.names.get("Settings", "Settings")
+    notes = [f"- {p}" for p in wb.warnings if p.sheet == sheet]
+    return ["", "Settings warnings:", *notes] if notes else []
+
+
 @macro
 def validate(book: Book):
     """Check the workbook against the CRM contract; list every problem on a ``Problems`` sheet
@@ -110,11 +119,13 @@ def validate(book: Book):
 @macro
 def survey(book: Book):
     """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
-    from addin.jobs import survey_workbook
+    from addin.jobs.survey import READS, survey_workbook
 
-    results = survey_workbook(book.load())
+    wb = book.load(READS)
+    results = survey_workbook(wb)
     where = book.write(results.result_sheets())
-    book.message("\n".join([*results.summary_lines(), "", f"Written to {where}."]))
+    book.message("\n".join([*results.summary_lines(), *settings_notes(wb), "",
+                            f"Written to {where}."]))
     return results
 
 
@@ -122,9 +133,10 @@ def survey(book: Book):
 def tier(book: Book):
     """Tier every customer (ABC, pyramid, RFM, CLV, life cycle) into a ``Tiers`` sheet
     (``crm-addin tier``)."""
-    from addin.jobs.tier import tier_workbook
+    from addin.jobs.tier import READS, tier_workbook
 
-    report = tier_workbook(book.load())
+    wb = book.load(READS)
+    report = tier_workbook(wb)
     counts = report.tiers["pyramid_tier"].value_counts()
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     where = book.write(report.result_sheets())
@@ -132,7 +144,7 @@ def tier(book: Book):
         f"{len(report.tiers):,} customers tiered as of {when}; {report.pareto()}",
         "Pyramid: " + ", ".join(f"{label} {int(counts.get(label, 0)):,}"
                                 for label in report.settings.pyramid_labels),
-        "", f"Written to {where}."]))
+        *settings_notes(wb), "", f"Written to {where}."]))
     return report
 
 
@@ -140,9 +152,35 @@ def tier(book: Book):
 def scorecard(book: Book):
     """Evaluate the balanced scorecard into a ``Scorecard Results`` sheet (``crm-addin
     scorecard``): KPI progress and status, the roll-up to an overall score, the trend."""
-    from addin.jobs.scorecard import scorecard_workbook
+    from addin.jobs.scorecard import READS, scorecard_workbook
 
-    report = scorecard_workbook(book.load())
+    wb = book.load(READS)
+    report = scorecard_workbook(wb)
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), *settings_notes(wb), "",
+                            f"Written to {where}."]))
+    return report
+
+
+@macro
+def churn(book: Book):
+    """Cohort retention, who was lost and why, and the win-back list into ``Retention`` and
+    ``Churn`` sheets (``crm-addin churn``)."""
+    from addin.jobs.churn import churn_workbook
+
+    report = churn_workbook(book.load())
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
+    return report
+
+
+@macro
+def forecast(book: Book):
+    """The revenue forecast (BG/NBD x Gamma-Gamma and an exponential-smoothing baseline, both
+    backtested) into a ``Forecast`` sheet (``crm-addin forecast``)."""
+    from addin.jobs.forecast import forecast_workbook
+
+    report = forecast_workbook(book.load())
     where = book.write(report.result_sheets())
     book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
     return report
@@ -285,5 +323,5 @@ def about(book: Book):
     return text
 
 
-__all__ = ["about", "email_executives", "key_account_reviews", "scorecard",
-           "show_function_reference", "survey", "tier", "validate"]
+__all__ = ["about", "churn", "email_executives", "forecast", "key_account_reviews",
+           "scorecard", "show_function_reference", "survey", "tier", "validate"]

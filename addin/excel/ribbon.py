@@ -45,6 +45,14 @@ GROUPS: tuple[Group, ...] = (
                "Check every sheet against the CRM workbook contract; problems are listed on a "
                "Problems sheet with links to the cells."),
     )),
+    Group("crmChurn", "Churn", (
+        Button("crmChurnAnalysis", "Churn", "churn", "ChartTypeLineInsertGallery",
+               "Cohort retention, who was lost and when, why they left, and the key accounts "
+               "to win back, on Retention and Churn sheets."),
+        Button("crmForecast", "Forecast", "forecast", "ChartTrendline",
+               "Revenue forecast of the next months (BG/NBD x Gamma-Gamma and exponential "
+               "smoothing, both backtested) against the plan, on a Forecast sheet."),
+    )),
     Group("crmSatisfaction", "Satisfaction", (
         Button("crmSurvey", "Analyse survey", "survey", "ChartTypeOtherInsertGallery",
                "CSAT, NPS with its margin of error, expectation gaps, Kano, importance-"

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from addin.contract.limits import bound_strings, ellipsis
+from addin.contract.settings import read_settings
+from addin.reports.churn import headline_line
 from addin.reports.i18n import normalise_language
 from addin.reports.manifest import (
     AccountReport,
@@ -61,7 +63,8 @@ def report_languages(wb: CRMWorkbook, languages: Sequence[str] | None = None) ->
         if dist is not None and "language" in dist.columns:
             out = [normalise_language(v) for v in dist["language"].dropna()]
         if not out:
-            out = [normalise_language(wb.settings.get("report_language") or "en")]
+            out = [read_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
+                   .get("report_language")]
     return list(dict.fromkeys(out))
 
 
@@ -207,7 +210,7 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
-                  "nps": h["nps"], "csat": h["csat"]})
+                  "nps": h["nps"], "csat": h["csat"], **headline_line(data.churn)})
     if done:
         write_manifest(out, manifest)
     return ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,

@@ -15,8 +15,8 @@ Perspective weights, in this order of preference:
 AHP weights are the principal eigenvector; the sheet shows lambda_max, CI, RI, CR and, when CR
 >= 0.10, the judgement to revisit. Settings ``ahp_random_index`` chooses the RI table:
 ``saaty1980`` (default) or ``saaty2005`` (see :data:`addin.scorecard.ahp.RANDOM_INDEX_TABLES`).
-Settings ``fiscal_year_start`` (a month, default 1) sets where the trend's forecast ends. Keys
-match ignoring case, spaces and ``_``.
+Settings ``fiscal_year_start`` (a month, default 1) sets where the trend's forecast ends. Every
+key is read by the one Settings reader (:mod:`addin.contract.settings`).
 """
 
 from __future__ import annotations
@@ -29,13 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from addin.contract.schema import header_key
-from addin.errors import InputError, Problem
+from addin.contract.settings import SettingValues, read_settings
+from addin.errors import InputError
 from addin.scorecard import (
     DEFAULT_RANDOM_INDEX,
     PERSPECTIVE_ORDER,
     PERSPECTIVES_MATRIX,
-    RANDOM_INDEX_TABLES,
     AHPResult,
     ScorecardResult,
     StrategyMap,
@@ -49,21 +48,13 @@ from addin.scorecard import (
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
 SHEET = "Scorecard Results"
+# the contract sheets this job reads: a command checks only these, so a bad cell elsewhere
+# does not stop it
+READS = ("Scorecard", "AHP", "Settings")
 
 
-def _setting_row(settings: pd.DataFrame | None, key: str) -> tuple[int | None, str | None]:
-    if settings is None or settings.empty:
-        return None, None
-    hits = settings[settings["key"].map(header_key) == header_key(key)]
-    if hits.empty or pd.isna(hits["value"].iloc[0]):
-        return None, None
-    return int(hits.index[0]), str(hits["value"].iloc[0]).strip()
-
-
-def _bad_setting(row: int, key: str, expected: str, value: str) -> InputError:
-    return InputError.from_problems([Problem(expected, sheet="Settings", row=row,
-                                             column="value", value=f"{key} = {value}",
-                                             has_value=True)])
+def _bad_setting(s: SettingValues, key: str, expected: str) -> InputError:
+    return s.fail(key, expected)
 
 
 def _number(text: str) -> float:
@@ -78,55 +69,40 @@ def judgement_text(value: float) -> str:
     return f"{value:.2f}"
 
 
-def random_index_table(settings: pd.DataFrame | None) -> str:
+def random_index_table(settings: pd.DataFrame | SettingValues | None) -> str:
     """The RI table named by Settings ``ahp_random_index`` (default ``saaty1980``)."""
-    row, text = _setting_row(settings, "ahp_random_index")
-    if text is None:
-        return DEFAULT_RANDOM_INDEX
-    key = header_key(text)
-    if key not in RANDOM_INDEX_TABLES:
-        raise _bad_setting(row, "ahp_random_index", "one of " + ", ".join(RANDOM_INDEX_TABLES)
-                           + " (Saaty's random index of 1980, or of 2005)", text)
-    return key
+    return read_settings(settings).get("ahp_random_index")
 
 
-def year_end_month(settings: pd.DataFrame | None) -> int:
+def year_end_month(settings: pd.DataFrame | SettingValues | None) -> int:
     """The last month of the fiscal year, from Settings ``fiscal_year_start`` (a month 1-12,
     default 1: the year ends in December), for the trend's forecast."""
-    row, text = _setting_row(settings, "fiscal_year_start")
-    if text is None:
-        return 12
-    try:
-        start = int(float(text))
-    except ValueError:
-        start = 0
-    if not 1 <= start <= 12:
-        raise _bad_setting(row, "fiscal_year_start", "the month the fiscal year starts, 1-12 "
-                           "(4 for April)", text)
+    start = read_settings(settings).get("fiscal_year_start")
     return (start - 2) % 12 + 1
 
 
-def perspective_weights(settings: pd.DataFrame | None,
+def perspective_weights(settings: pd.DataFrame | SettingValues | None,
                         ri_table: str = DEFAULT_RANDOM_INDEX) -> dict:
     """The ``weights`` argument of :func:`evaluate_scorecard` from the Settings sheet."""
-    row, text = _setting_row(settings, "perspective_ahp")
-    if text is not None:
+    s = read_settings(settings)
+    text = s.text("perspective_ahp")
+    if text:
         parts = [p for p in re.split(r"[,;\s]+", text) if p]
         try:
             values = [_number(p) for p in parts]
         except (ValueError, ZeroDivisionError):
             values = []
         if len(values) != 6 or any(v <= 0 for v in values):
-            raise _bad_setting(row, "perspective_ahp", "six positive judgements F-C, F-I, F-L, "
-                               "C-I, C-L, I-L (Saaty 1-9 scale, 1/3 for less)", text)
+            raise _bad_setting(s, "perspective_ahp", "six positive judgements F-C, F-I, F-L, "
+                               "C-I, C-L, I-L (Saaty 1-9 scale, 1/3 for less)")
         matrix = np.ones((4, 4))
         pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
         for (i, j), v in zip(pairs, values, strict=True):
             matrix[i, j], matrix[j, i] = v, 1 / v
         frame = pd.DataFrame(matrix, index=PERSPECTIVE_ORDER, columns=PERSPECTIVE_ORDER)
         return {"perspectives": ahp_weights(frame, ri_table=ri_table, name="perspective_ahp")}
-    row, text = _setting_row(settings, "perspective_weights")
-    if text is not None:
+    text = s.text("perspective_weights")
+    if text:
         parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
         try:
             if all(":" in p for p in parts):
@@ -137,9 +113,8 @@ def perspective_weights(settings: pd.DataFrame | None,
         except ValueError:
             pairs = {}
         if not pairs or set(pairs) - set(PERSPECTIVE_ORDER) or min(pairs.values()) < 0:
-            raise _bad_setting(row, "perspective_weights", "four weights (financial, customer, "
-                               "internal process, learning and growth) or name: weight pairs",
-                               text)
+            raise _bad_setting(s, "perspective_weights", "four weights (financial, customer, "
+                               "internal process, learning and growth) or name: weight pairs")
         return {"perspectives": pairs}
     return {}
 
@@ -234,7 +209,8 @@ def _weights(wb: CRMWorkbook, kpis: pd.DataFrame) -> tuple[dict, dict[str, AHPRe
                                                           list[str], str]:
     """evaluate_scorecard's weights, the AHP results to show, notes, and where the weights came
     from (in words, for the sheet)."""
-    settings = wb.get("Settings")
+    settings = read_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
+    settings.values("scorecard")  # every unreadable scorecard setting at once
     ri_table = random_index_table(settings)
     from_settings = perspective_weights(settings, ri_table)
     judgements = wb.get("AHP")
@@ -291,5 +267,5 @@ def scorecard_workbook(wb: CRMWorkbook, period: str | None = None,
     return ScorecardReport(wb.path, result, trend, pd.DataFrame(rows), ahp, strategy)
 
 
-__all__ = ["SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
+__all__ = ["READS", "SHEET", "ScorecardReport", "judgement_text", "perspective_weights",
            "random_index_table", "scorecard_workbook", "year_end_month"]

@@ -14,6 +14,9 @@ from addin.surveys import SurveyReport, analyse_survey
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule, load_crm_workbook
 
 SHEET = "Survey Results"
+# the contract sheets this job reads: a command checks only these, so a bad cell elsewhere
+# does not stop it
+READS = ("Survey", "Customers", "Transactions", "Complaints", "Settings")
 GROUPINGS = ("segment", "tier", "region")
 
 
@@ -141,4 +144,4 @@ def survey_workbook(workbook: CRMWorkbook | str | Path, by: str | None = None,
     return SurveyResults(path=wb.path, report=report)
 
 
-__all__ = ["GROUPINGS", "SHEET", "SurveyResults", "survey_workbook"]
+__all__ = ["GROUPINGS", "READS", "SHEET", "SurveyResults", "survey_workbook"]

@@ -24,6 +24,9 @@ from addin.tiering import (
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
 SHEET = "Tiers"
+# the contract sheets this job reads: a command checks only these, so a bad cell elsewhere
+# does not stop it
+READS = ("Customers", "Transactions", "Settings")
 # Columns of the per-customer table, in the order a manager reads them.
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "region", "segment", "account_manager", "abc_class", "pyramid_tier",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin.contract.settings import FEATURES
 from addin.errors import InputError, Problem
 from addin.workbook import (
     CRMWorkbook,
@@ -162,4 +163,117 @@ def validate_loaded(
             pass
     if customers is not None:
         report.duplicates = find_duplicate_customers(customers)
+    if report.workbook is not None:
+        report.errors.extend(command_problems(report.workbook))
     return report
+
+
+def _collect(problems: list[Problem], check: Callable[[], object]) -> None:
+    """Run one of the later commands' checks; add the problems it raises (once each)."""
+    try:
+        check()
+    except InputError as exc:
+        seen = {str(p) for p in problems}
+        problems.extend(p for p in exc.problems if p.severity == "error" and str(p) not in seen)
+
+
+def command_problems(wb: CRMWorkbook) -> list[Problem]:
+    """What ``tier``, ``survey``, ``scorecard``, ``report`` and ``mail`` would refuse in a
+    workbook whose sheets all read: found by calling the very checks those commands make (the
+    Settings readers of every feature, the scorecard's evaluation with its AHP sheet, the
+    survey analysis, the report month and languages, the Distribution's recipients), so a
+    workbook that passes ``validate`` is not stopped later for bad input. Every problem at
+    once, in that order."""
+    from addin.contract.settings import read_settings
+    from addin.jobs.report import report_languages, scorecard_for_month
+    from addin.jobs.scorecard import perspective_weights, random_index_table, scorecard_workbook
+    from addin.jobs.survey import survey_workbook
+    from addin.mail.compose import read_sender
+    from addin.reports.month import default_month, first_order
+    from addin.reports.settings import report_settings
+    from addin.scorecard.judgements import judgement_matrices
+    from addin.surveys import SurveySettings
+    from addin.tiering import tier_settings
+
+    frame = wb.get("Settings")
+    settings = read_settings(frame, wb.names.get("Settings", "Settings"))
+    problems: list[Problem] = []
+    _collect(problems, lambda: settings.values(*FEATURES))  # every key's type and range
+    from addin.churn.settings import churn_settings
+
+    for check in (lambda: tier_settings(settings), lambda: SurveySettings.from_settings(settings),
+                  lambda: churn_settings(settings),
+                  lambda: report_settings(settings),
+                  lambda: perspective_weights(settings, random_index_table(settings))):
+        _collect(problems, check)
+    card: list[Problem] = []
+    if "Scorecard" in wb:
+        _collect(card, lambda: scorecard_workbook(wb))
+    elif "AHP" in wb:
+        _collect(card, lambda: judgement_matrices(wb["AHP"]))
+    if "Survey" in wb:
+        _collect(problems, lambda: survey_workbook(wb))
+    months: list[str] = []
+    if "Transactions" in wb:
+        _collect(problems, lambda: months.append(default_month(wb.sheets)))
+    for month in months:
+        _collect(problems, lambda m=month: first_order(wb["Transactions"], m))
+        if "Scorecard" in wb and not card:  # the report scores the month's own column
+            _collect(card, lambda m=month: scorecard_for_month(wb, m))
+    if "Distribution" in wb:
+        _collect(problems, lambda: read_sender(settings))
+        _collect(problems, lambda: _check_distribution(wb, report_languages(wb),
+                                                        settings.get("report_language")))
+    seen = {str(p) for p in problems}
+    return problems + [p for p in card if str(p) not in seen]
+
+
+_SCOPE_COLUMNS = {"regions": "region", "segments": "segment", "accounts": "customer_id"}
+
+
+def _check_distribution(wb: CRMWorkbook, languages: list[str], default: str) -> None:
+    """The Distribution sheet through the mail's own :func:`~addin.mail.recipients_from`
+    (addresses, languages, scopes), against every customer of the Customers sheet; and a
+    scope that names a region, segment or account no customer has (it would mail nothing)."""
+    from addin.mail.recipients import recipients_from
+    from addin.mail.scope import ScopeClause, parse_scope
+    from addin.reports.manifest import AccountReport, Manifest
+
+    customers = wb.get("Customers")
+    if customers is None:
+        customers = pd.DataFrame(columns=["customer_id", "name"])
+
+    def text(rec: pd.Series, column: str) -> str | None:
+        value = rec.get(column)
+        return None if value is None or pd.isna(value) else str(value)
+
+    accounts = [AccountReport(str(rec["customer_id"]), str(rec["name"]), text(rec, "region"),
+                              text(rec, "segment")) for _, rec in customers.iterrows()]
+    manifest = Manifest("", "", "", languages=languages, accounts=accounts)
+    problems: list[Problem] = []
+    try:
+        recipients_from(wb["Distribution"], manifest, default)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    bad_rows = {p.row for p in problems}
+    for row, scope_text in wb["Distribution"].get("scope", pd.Series(dtype=object)).items():
+        if row in bad_rows:
+            continue
+        try:
+            scope = parse_scope(scope_text, accounts)
+        except ValueError:
+            continue
+        for clause in scope.clauses:
+            column = _SCOPE_COLUMNS[clause.kind]
+            have = customers[column].dropna() if column in customers else pd.Series([])
+            known = ScopeClause(clause.kind, tuple(map(str, have))).keys
+            unknown = [v for v in clause.values
+                       if not ScopeClause(clause.kind, (v,)).keys <= known]
+            if unknown:
+                kind = clause.kind[:-1]
+                problems.append(Problem(
+                    f"a {kind} of the Customers sheet; {', '.join(map(repr, unknown))} is no "
+                    f"customer's {column} (this executive would get no review for it)",
+                    "Distribution", int(row), "scope", value=scope_text, has_value=True))
+    if problems:
+        raise InputError.from_problems(problems)

@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
 
+from addin.contract.settings import read_settings
 from addin.errors import InputError
 from addin.mail.recipients import Recipient, header_problem
 from addin.reports.manifest import (
@@ -190,16 +191,21 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
 
 
 
-def read_sender(settings: dict[str, str]) -> Sender:
-    email = (settings.get("sender_email") or "").strip()
+def read_sender(settings) -> Sender:
+    """The sender of the monthly email from the Settings sheet (a frame indexed by Excel row,
+    a ``{key: value}`` mapping, or :class:`~addin.contract.settings.SettingValues`), read by
+    the one Settings reader: ``sender_email`` (required), ``company_name``,
+    ``company_name_zh``."""
+    s = read_settings(settings)
+    email = s.text("sender_email")
     if not email or "@" not in email or not email.isascii() or header_problem(email):
         raise InputError("a sender_email setting: the From address of the monthly email, "
-                         "such as crm-reports@example.com", sheet="Settings", column="key",
+                         "such as crm-reports@example.com", sheet=s.sheet,
+                         row=s.row("sender_email"), column="value" if email else "key",
                          value=email or None, has_value=bool(email))
-    names = {k: (settings.get(k) or "").strip() or None for k in ("company_name",
-                                                                  "company_name_zh")}
+    names = {k: s.text(k) or None for k in ("company_name", "company_name_zh")}
     for key, name in names.items():
         if name and header_problem(name):
-            raise InputError(f"{key}: {header_problem(name)}", sheet="Settings",
+            raise InputError(f"{key}: {header_problem(name)}", sheet=s.sheet, row=s.row(key),
                              column="value", value=name, has_value=True)
     return Sender(email, names["company_name"], names["company_name_zh"])

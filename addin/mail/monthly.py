@@ -16,7 +16,6 @@ from addin.mail.compose import DEFAULT_MAX_BYTES, Sender, TooLarge, compose, rea
 from addin.mail.recipients import Recipient, recipients_from
 from addin.mail.sendlog import LOG_NAME, SendLog
 from addin.mail.smtp import DryRunTransport, RecipientFailed, ServerFailed
-from addin.reports.i18n import normalise_language
 from addin.reports.manifest import Manifest, read_manifest
 
 if TYPE_CHECKING:
@@ -63,15 +62,12 @@ def _prepare(workbook: Path | CRMWorkbook, reports: Path, month: str
              ) -> tuple[Manifest, Sender, list[Recipient]]:
     """The month's manifest, the sender from Settings and the Distribution's recipients;
     InputError for any bad input, before anything is sent."""
-    from addin.workbook.reader import settings_dict
+    from addin.contract.settings import read_settings
 
     manifest = read_manifest(reports, month)
-    settings = settings_dict(_sheet(workbook, "Settings"))
+    settings = read_settings(_sheet(workbook, "Settings"))
     sender = read_sender(settings)
-    try:
-        default_lang = normalise_language(settings.get("report_language") or "en")
-    except ValueError as exc:
-        raise InputError(f"report_language: {exc}", sheet="Settings", column="value") from exc
+    default_lang = settings.get("report_language")
     return manifest, sender, recipients_from(_sheet(workbook, "Distribution"), manifest,
                                              default_lang)
 

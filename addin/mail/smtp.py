@@ -185,30 +185,35 @@ def smtp_transport(address: str, *, starttls: bool = False, user: str | None = N
     return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
 
 
-def transport_from_settings(settings: Mapping[str, str],
-                            environ: Mapping[str, str] | None = None) -> SMTPTransport:
+def transport_from_settings(settings, environ: Mapping[str, str] | None = None
+                            ) -> SMTPTransport:
     """The SMTP server of the Settings sheet, for the ribbon's Email executives button:
     ``smtp_server`` (HOST:PORT, required), ``smtp_starttls`` (yes/no, default yes),
     ``smtp_user`` (optional) and ``smtp_password_env``, the environment variable holding the
     password (default ``CRM_SMTP_PASSWORD``; a password is never kept in the workbook).
-    InputError names the Settings key."""
-    def bad(key: str, what: str, value: str | None = None) -> InputError:
-        return InputError(f"{key}: {what}", sheet="Settings", column="value", value=value,
-                          has_value=bool(value))
+    ``settings`` is what :func:`addin.contract.settings.read_settings` reads (the one Settings
+    reader). InputError names the Settings key."""
+    from addin.contract.settings import read_settings
 
-    address = (settings.get("smtp_server") or "").strip()
+    s = read_settings(settings)
+
+    def bad(key: str, what: str, value: str | None = None) -> InputError:
+        return InputError(f"{key}: {what}", sheet=s.sheet, row=s.row(key), column="value",
+                          value=value, has_value=bool(value))
+
+    address = s.text("smtp_server")
     if not address:
         raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
-                         "smtp.example.com:587", sheet="Settings", column="key")
-    flag = (settings.get("smtp_starttls") or "yes").strip().lower()
-    if flag not in _YES:
+                         "smtp.example.com:587", sheet=s.sheet, column="key")
+    flag = s.text("smtp_starttls") or "yes"
+    if flag.lower() not in _YES:
         raise bad("smtp_starttls", "expected yes or no", flag)
-    user = (settings.get("smtp_user") or "").strip() or None
-    password_env = (settings.get("smtp_password_env") or "").strip() or None
+    user = s.text("smtp_user") or None
+    password_env = s.text("smtp_password_env") or None
     try:
-        return smtp_transport(address, starttls=_YES[flag], user=user,
+        return smtp_transport(address, starttls=_YES[flag.lower()], user=user,
                               password_env=password_env, environ=environ)
     except ValueError as exc:
         key = "smtp_server" if "HOST:PORT" in str(exc) else \
             "smtp_starttls" if "STARTTLS" in str(exc) else "smtp_password_env"
-        raise bad(key, str(exc), settings.get(key)) from exc
+        raise bad(key, str(exc), s.text(key)) from exc

@@ -420,6 +420,38 @@ def scorecard_trend(periods: Sequence[str], overall: Sequence[float | None],
     return to_data_uri(fig)
 
 
+def revenue_forecast(months: Sequence[str], model: Sequence[float | None],
+                     low: Sequence[float | None], high: Sequence[float | None],
+                     baseline: Sequence[float | None], lang: str = "en",
+                     currency: str = "CNY") -> str:
+    """The model's monthly forecast (line) in its 95 % interval (band) beside the
+    exponential-smoothing baseline (dashed)."""
+    fig = _figure(WIDTH, 2.1, top=0.3)
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        x = list(range(len(months)))
+
+        def ys(values):
+            return [v if v is not None else float("nan") for v in values]
+
+        band = ax.fill_between(x, ys(low), ys(high), color=REVENUE, alpha=0.15, linewidth=0,
+                               label=i18n.label("forecast_interval", lang), zorder=1)
+        (line,) = ax.plot(x, ys(model), color=REVENUE, marker="o", markersize=3, linewidth=1.6,
+                          label=i18n.label("forecast_model", lang), zorder=3)
+        (base,) = ax.plot(x, ys(baseline), color=MARGIN, linestyle="--", linewidth=1.4,
+                          label=i18n.label("forecast_baseline", lang), zorder=2)
+        ax.set_xticks(x, _month_labels(months, lang))
+        _no_tick_marks(ax)
+        ax.yaxis.set_major_formatter(_money_axis(lang, currency))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.set_ylabel(get_currency_symbol(currency, locale=i18n.locale(lang)))
+        ax.set_xlim(-0.6, len(months) - 0.4)
+        ax.set_ylim(*_value_limits([*ys(high), *ys(baseline)]))
+        ax.legend(handles=[line, band, base], loc="lower left", ncols=3,
+                  bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
+    return to_data_uri(fig)
+
+
 def review_charts(context: dict) -> dict[str, str | None]:
     """The charts of one key-account review, from its context."""
     lang, currency = context["lang"], context["currency"]
@@ -457,6 +489,10 @@ def summary_charts(context: dict) -> dict[str, str | None]:
     if survey and survey.get("quarters") and any(q.get("nps") is not None
                                                  for q in survey["quarters"]):
         out["nps_trend"] = nps_trend(survey["quarters"], lang)
+    f = context.get("forecast")
+    out["forecast"] = (revenue_forecast(f["months"], f["model"], f["low"], f["high"],
+                                        f["baseline"], lang, context["currency"])
+                       if f else None)
     card = context.get("scorecard")
     if card and card.get("trend"):
         out["scorecard_trend"] = scorecard_trend(card["trend"]["periods"],
@@ -466,4 +502,4 @@ def summary_charts(context: dict) -> dict[str, str | None]:
 
 __all__ = ["FONT_FAMILY", "ensure_cjk_font", "to_data_uri", "revenue_trend",
            "satisfaction_trend", "tier_history", "pareto_curve", "nps_trend",
-           "scorecard_trend", "review_charts", "summary_charts"]
+           "scorecard_trend", "revenue_forecast", "review_charts", "summary_charts"]

@@ -82,6 +82,12 @@ LABELS: dict[str, dict[str, str]] = {
     "key_accounts": {"en": "Key accounts", "zh": "重点客户数"},
     "accounts_at_risk": {"en": "Key accounts at risk", "zh": "风险重点客户数"},
     "customers": {"en": "Customers", "zh": "客户数"},
+    "churn_rate": {"en": "Churn rate (latest quarter)", "zh": "流失率（最近季度）"},
+    "winback_accounts": {"en": "Key accounts to win back", "zh": "需挽回的重点客户数"},
+    "winback_value": {"en": "Value at stake", "zh": "潜在损失"},
+    "revenue_forecast": {"en": "Revenue forecast, next 12 months",
+                         "zh": "未来12个月销售收入预测"},
+    "forecast_vs_plan": {"en": "Forecast against plan", "zh": "预测与计划之差"},
     # next actions / attention rules (manifest rule keys, prefixed attention_)
     "attention_purchase_overdue": {
         "en": "no order for {value} (its usual gap is {threshold})",

@@ -53,6 +53,11 @@ PORTFOLIO_HEADLINES: dict[str, str] = {
     "accounts_at_risk": "count",  # key accounts with at least one attention rule triggered
     "nps": "points",
     "csat": "percent",  # top-two-box share in percent, as addin.surveys.csat gives it
+    "churn_rate": "share",  # the latest period's churn rate (addin.churn.loss)
+    "winback_accounts": "count",  # lost or at-risk key accounts (addin.churn.winback)
+    "winback_value": "money",  # their value at stake
+    "revenue_forecast": "money",  # BG/NBD x Gamma-Gamma, the forecast_months ahead
+    "forecast_vs_plan": "change",  # (forecast - revenue_plan) / revenue_plan
 }
 ACCOUNT_HEADLINES: dict[str, str] = {
     "revenue_month": "money",

@@ -166,6 +166,8 @@ class ReportData:
     scorecard: ScorecardResult | None = None
     scorecard_by_period: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # the summary's retention, churn and forecast sections (addin.reports.churn)
+    churn: dict[str, Any] = field(default_factory=dict)
 
 
 def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -182,6 +184,18 @@ def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     c["age_days"] = (as_of - c["opened"]).dt.days
     c["resolution_days"] = (c["closed_on"] - c["opened"]).dt.days
     return c
+
+
+def first_order(tx: pd.DataFrame, month: str) -> pd.Timestamp:
+    """The first order date of ``tx``; InputError when there is none on or before the end
+    of ``month`` (nothing to report)."""
+    dated = tx["date"][tx["customer_id"].notna() & tx["date"].notna()]
+    data_start = pd.Timestamp(dated.min()) if len(dated) else None
+    if data_start is None or data_start > month_bounds(month)[1]:
+        raise InputError(f"no transactions on or before the end of {month}: the log starts "
+                         f"{data_start.date() if data_start is not None else 'nowhere'}",
+                         sheet="Transactions", column="date")
+    return data_start
 
 
 def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None, *,
@@ -207,16 +221,15 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     month = month or default_month(sheets)
     month_start, as_of = month_bounds(month)
     tx = tx[tx["customer_id"].notna() & tx["date"].notna()]
-    dated = tx["date"]
-    data_start = pd.Timestamp(dated.min()) if len(dated) else None
-    if data_start is None or data_start > as_of:
-        raise InputError(f"no transactions on or before the end of {month}: the log starts "
-                         f"{data_start.date() if data_start is not None else 'nowhere'}",
-                         sheet="Transactions", column="date")
+    data_start = first_order(tx, month)
     has_margin = "margin" in tx.columns and tx["margin"].notna().any()
     customers_sheet = sheets.get("Customers")
 
-    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of)
+    from addin.churn.loss import LossRule  # the life cycle's termination is the loss rule
+    from addin.churn.settings import churn_settings
+
+    loss = LossRule.from_settings(churn_settings(settings_frame))
+    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of, loss=loss)
     history_ends = [p.to_timestamp(how="end").normalize() for p in
                     pd.period_range(end=month, periods=HISTORY_MONTHS, freq="M")]
     history = {}
@@ -298,6 +311,9 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         trend_months=[str(m) for m in months], measures=measures, actions=actions,
         contacts=contacts, complaints=complaints, survey=survey, scorecard=scorecard,
         scorecard_by_period=scorecard_by_period)
+    from addin.reports.churn import churn_reports, churn_sections
+
+    data.churn = churn_sections(*churn_reports(sheets, as_of, tiers))
     return data
 
 

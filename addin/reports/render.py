@@ -50,6 +50,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from addin.contract.limits import HEADER_CHARS, ellipsis
 from addin.reports import TEMPLATE_DIR, charts, i18n
+from addin.reports import churn as _churn  # noqa: F401  (registers the churn labels)
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
 

@@ -123,6 +123,8 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
         "tiers": tiers_rows, "pareto": pareto, "top": top_rows, "movers": movers,
         "at_risk": at_risk, "at_risk_more": len(at_risk_all) - len(at_risk),
         "survey": survey, "scorecard": scorecard,
+        "retention": data.churn.get("retention"), "churn": data.churn.get("churn"),
+        "forecast": data.churn.get("forecast"), "churn_notes": data.churn.get("notes", []),
         "monthly_total": {"months": list(data.trend_months),
                           "revenue": [plain(v) or 0.0 for v in
                                       data.monthly_total["revenue"]],

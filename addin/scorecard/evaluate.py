@@ -32,7 +32,7 @@ import pandas as pd
 
 from addin.errors import InputError, Problem
 from addin.scorecard.ahp import AHPResult
-from addin.scorecard.progress import TARGET_TOLERANCE_SHARE, kpi_progress, kpi_status
+from addin.scorecard.progress import kpi_progress, kpi_status
 
 PERSPECTIVE_ORDER = ("financial", "customer", "internal process", "learning and growth")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -137,6 +137,34 @@ def check_scorecard(kpis: pd.DataFrame) -> None:
         raise InputError.from_problems(problems)
 
 
+def _column(kpis: pd.DataFrame, name: str, default: Any = np.nan) -> np.ndarray:
+    """One column of the KPI rows as an array (numbers as float, polarity as text), or the
+    default for every row when the sheet has no such column."""
+    if name not in kpis.columns:
+        return np.full(len(kpis), default, dtype=object if isinstance(default, str) else float)
+    if name == "polarity":
+        return kpis[name].fillna(default).to_numpy(dtype=object)
+    return pd.to_numeric(kpis[name], errors="coerce").to_numpy(dtype=float)
+
+
+def rag_status(actual: np.ndarray, progress: np.ndarray, polarity: np.ndarray,
+               red: np.ndarray, amber: np.ndarray,
+               thresholds: tuple[float, float] | None = None) -> np.ndarray:
+    """The status the scorecard shows: by the KPI's own ``red``/``amber`` limits (in the
+    actual's unit) where both are given and the polarity has a direction, else by progress
+    bands (:func:`~addin.scorecard.progress.kpi_status`). Arrays of one shape (one row per
+    KPI, or KPIs x months), so the sheet's status and the trend's "reaches target" come from
+    this one rule."""
+    status = np.asarray(kpi_status(progress, thresholds), dtype=object)
+    limited = ~np.isnan(red) & ~np.isnan(amber) & (polarity != "target") & ~np.isnan(actual)
+    if limited.any():
+        direction = np.where(polarity == "target", "higher", polarity)  # masked out below
+        by_limits = np.asarray(kpi_status(actual, polarity=direction, red=red, amber=amber),
+                               dtype=object)
+        status = np.where(limited, by_limits, status)
+    return status
+
+
 def _normalise(weights: pd.Series, groups: pd.Series) -> pd.Series:
     totals = weights.groupby(groups).transform("sum")
     equal = 1.0 / groups.map(groups.value_counts()).astype(float)
@@ -188,15 +216,10 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     baseline = t["baseline"] if "baseline" in t.columns else None
     tolerance = t["tolerance"] if "tolerance" in t.columns else None
     t["progress"] = kpi_progress(t["actual"], t["target"], baseline, polarity, tolerance, cap)
-    status = kpi_status(t["progress"], thresholds)
-    if {"red", "amber"} <= set(t.columns):
-        limited = t["red"].notna() & t["amber"].notna() & (t.get("polarity") != "target") \
-            & t["actual"].notna()
-        if limited.any():
-            sub = t[limited]
-            status[limited] = kpi_status(sub["actual"], polarity=sub["polarity"].fillna(
-                "higher"), red=sub["red"], amber=sub["amber"])
-    t["status"] = status
+    t["status"] = pd.Series(
+        rag_status(t["actual"].to_numpy(dtype=float), t["progress"].to_numpy(dtype=float),
+                   _column(t, "polarity", "higher"), _column(t, "red"), _column(t, "amber"),
+                   thresholds), index=t.index, dtype=object)
     notes: list[str] = []
     has = t["progress"].notna()
     if not has.any():
@@ -254,7 +277,8 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
 
 def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: float = 1.0,
                     flat_share: float = 0.05, window: int = 6,
-                    year_end_month: int = 12) -> pd.DataFrame:
+                    year_end_month: int = 12, stale_after: int = 3,
+                    thresholds: tuple[float, float] | None = None) -> pd.DataFrame:
     """Per KPI: the actuals and progress over the period columns (``YYYY-MM``, in month
     order), the direction over the last ``window`` periods, and a straight-line forecast to
     the end of the (fiscal) year.
@@ -266,12 +290,17 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
       improving when the line ends closer to target);
     * forecast: the least-squares line through all periods, extended month by month to the
       year's last month ``year_end_month`` (12: December; 3 for a fiscal year starting in
-      April); none when the last period is that month. ``reaches_target`` is the first forecast
-      month that meets the target (higher: at or above; lower: at or below; target: within the
-      tolerance), "already" when the last actual meets it, blank when the line does not get
-      there this year.
+      April); none when the last period is that month. ``reaches_target`` is "already" when
+      the scorecard shows the last period's actual green, else the first forecast month the
+      scorecard would show green (the same rule, :func:`rag_status`: progress bands, or the
+      row's red/amber limits), or, for ``target`` polarity, in which the line crosses the
+      target; blank when the line does not get there this year. So a KPI shown red or amber
+      is never "already" at its target.
     * blanks: a missing actual is left out of the fits; with fewer than two actuals in a fit
       the direction is "no data" and the forecast blank.
+    * stale data: when the last ``stale_after`` period columns (or more) hold no actual for a
+      KPI, its direction is "stale" and there is no forecast (a line through old months says
+      nothing about this year); ``last_actual`` names the last period with an actual.
     Vectorised over KPIs: one pass of sums, no loop per KPI.
     """
     if not 1 <= year_end_month <= 12:
@@ -322,27 +351,41 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
     months = [str(last + k) for k in range(1, ahead + 1)]
     forecast = intercept[:, None] + slope[:, None] * (x_all[-1] + np.arange(1, ahead + 1))
     year_end = forecast[:, -1] if ahead else intercept + slope * x_all[-1]
-    # the band of kpi_progress's "target" polarity: the tolerance column, else its default
-    tol = np.where(np.isnan(given_tol),
-                   np.where(np.isnan(baseline), TARGET_TOLERANCE_SHARE * np.abs(target),
-                            np.abs(target - baseline)), np.abs(given_tol))
+    red, amber = _column(kpis, "red"), _column(kpis, "amber")
 
-    def meets(v: np.ndarray) -> np.ndarray:
-        wide = v.ndim == 2  # one row per KPI, one column per forecast month
-        p, t_, tl = ((pol[:, None], target[:, None], tol[:, None]) if wide
-                     else (pol, target, tol))
-        return np.where(p == "higher", v >= t_,
-                        np.where(p == "lower", v <= t_, np.abs(v - t_) <= tl))
+    def green(v: np.ndarray) -> np.ndarray:
+        """Where the scorecard would show ``v`` green (rows: KPIs; columns: months)."""
+        if v.ndim == 1:
+            v = v[:, None]
+        def col(a: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(a[:, None], v.shape)
 
+        progress = np.asarray(kpi_progress(v, col(target), col(baseline), col(pol),
+                                           col(given_tol), cap), dtype=float).reshape(v.shape)
+        status = rag_status(v, progress, col(pol), col(red), col(amber), thresholds)
+        return (status == "green") & ~np.isnan(v)
+
+    has = ~np.isnan(y)
+    last_idx = np.where(has.any(axis=1), y.shape[1] - 1 - np.argmax(has[:, ::-1], axis=1), -1)
+    months_without = np.where(last_idx >= 0, x_all[-1] - x_all[np.maximum(last_idx, 0)],
+                              np.inf)
+    stale = (months_without >= stale_after) & (last_idx >= 0)
     last_actual = y[:, -1]
-    reached_now = meets(last_actual) & ~np.isnan(last_actual)
+    reached_now = green(last_actual)[:, 0]
     reaches = np.full(len(kpis), None, dtype=object)
     if ahead:
-        hit = meets(forecast) & ~np.isnan(forecast)
+        hit = green(forecast)
+        # target polarity: the month in which the line crosses the target also reaches it
+        end_fit = intercept + slope * x_all[-1]
+        side = np.sign(np.concatenate([end_fit[:, None], forecast], axis=1) - target[:, None])
+        crossed = (side[:, 1:] != side[:, :-1]) | (side[:, 1:] == 0)
+        hit |= (pol[:, None] == "target") & crossed & ~np.isnan(forecast)
         first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
-        for i in np.flatnonzero(first >= 0):
+        for i in np.flatnonzero((first >= 0) & ~stale):
             reaches[i] = months[first[i]]
     reaches[reached_now] = "already"
+    direction = np.where(stale, "stale", direction)
+    forecast_end = np.where(stale, np.nan, year_end)
     progress = np.asarray(kpi_progress(y, target[:, None], baseline[:, None], pol[:, None],
                                        given_tol[:, None], cap), dtype=float).reshape(y.shape)
     out = pd.DataFrame({"perspective": kpis["perspective"].to_numpy(),
@@ -355,8 +398,10 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
         out[f"progress {p}"] = progress[:, j]
     out["direction"] = direction
     out["slope_per_month"] = slope_w
-    out["forecast_year_end"] = year_end
+    out["forecast_year_end"] = forecast_end
     out["reaches_target"] = pd.Series(reaches, index=out.index, dtype=object)
+    out["last_actual"] = pd.Series([periods[i] if i >= 0 else None for i in last_idx],
+                                   index=out.index, dtype=object)
     return out
 
 

@@ -89,8 +89,11 @@ def judgement_matrices(judgements: pd.DataFrame) -> dict[str, pd.DataFrame]:
         raw = row["judgement"]
         v = judgement_value(raw)
         if v is None:
-            hint = (": Excel read 1/3 as a date; type =1/3 or '1/3"
-                    if isinstance(raw, (dt.date, pd.Timestamp)) else "")
+            hint = ""
+            if isinstance(raw, (dt.date, pd.Timestamp)):  # Excel reads 1/6 as 6 January
+                typed = f"{raw.month}/{raw.day}"
+                hint = (f": Excel turned the judgement into a date ({typed} became "
+                        f"{raw:%Y-%m-%d}); type ={typed} or '{typed}")
             problems.append(_problem(judgements, label, "judgement", "a positive number on "
                                      f"Saaty's scale (1/9 .. 9, 1/3 for less important){hint}",
                                      raw))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from addin.contract.settings import read_settings
 from addin.errors import InputError, Problem
 from addin.surveys.answers import (
     REASONS,
@@ -98,95 +99,31 @@ class SurveySettings:
         """Read the keys this analysis knows from a Settings mapping or a Settings sheet
         (a frame with ``key`` and ``value``, indexed by Excel row, so errors name the row).
         Every bad value is reported at once."""
-        rows: dict[str, int | None] = {}
-        if settings is None:
-            values: dict[str, object] = {}
-        elif isinstance(settings, pd.DataFrame):
-            values = {}
-            for row, key, value in zip(settings.index, settings["key"], settings["value"],
-                                       strict=True):
-                name = str(key).strip()
-                values[name] = value
-                rows[name] = int(row) if isinstance(row, (int, np.integer)) else None
-        else:
-            values = dict(settings)
-        problems: list[Problem] = []
-        out: dict[str, object] = {}
-
-        def bad(key: str, expected: str) -> None:
-            problems.append(Problem(f"setting {key}: expected {expected}", sheet="Settings",
-                                    row=rows.get(key), column="value", value=values[key],
-                                    has_value=True))
-
-        ints = {"overall_scale": 2, "ces_scale": 2, "item_scale": 2, "csat_top_box": 1,
-                "nps_promoter_min": 1, "nps_detractor_max": 0, "repeat_orders_min": 1}
-        for key, minimum in ints.items():
-            text = _text(values.get(key))
-            if text is None:
-                continue
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
-            if not number.is_integer() or number < minimum:
-                bad(key, f"a whole number of at least {minimum}")
-            else:
-                out[key] = int(number)
-        text = _text(values.get("satisfaction_threshold"))
-        if text is not None:
-            try:
-                out["satisfaction_threshold"] = float(text)
-            except ValueError:
-                bad("satisfaction_threshold", "a number")
-        for key, choices in (("kano_like_like", ("Q", "O")), ("ipa_split", ("mean", "midpoint"))):
-            text = _text(values.get(key))
-            if text is None:
-                continue
-            match = [c for c in choices if c.casefold() == text.casefold()]
-            if match:
-                out[key] = match[0]
-            else:
-                bad(key, " or ".join(repr(c) for c in choices))
-        for key in ("survey_period_start", "survey_period_end"):
-            value = values.get(key)
-            if _text(value) is None:
-                continue
-            try:
-                out[key] = pd.Timestamp(value)
-            except (ValueError, TypeError):
-                bad(key, "a date such as 2026-01-01")
-        text = _text(values.get("servqual_dimensions"))
-        if text is not None:
+        s = read_settings(settings)
+        v, problems = s.checked("survey")  # every problem, each with its row, raised at once
+        out = {f.name: v[f.name] for f in fields(cls) if f.name in v and s.has(f.name)}
+        if s.has("servqual_dimensions"):
             mapping = {}
-            for part in text.replace("\n", ";").split(";"):
+            for part in s.text("servqual_dimensions").replace("\n", ";").split(";"):
                 if not part.strip():
                     continue
                 item, sep, dim = part.partition("=")
                 if not sep or not item.strip() or not dim.strip():
-                    bad("servqual_dimensions", "item=dimension pairs separated by ';' "
-                        "(reliability_1=reliability; speed=responsiveness)")
+                    problems.append(s.problem(
+                        "servqual_dimensions", "item=dimension pairs separated by ';' "
+                        "(reliability_1=reliability; speed=responsiveness)"))
                     break
                 mapping[item_name(item.strip())] = dim.strip().casefold()
             out["servqual_dimensions"] = mapping
-        text = _text(values.get("satisfaction_index_items"))
-        if text is not None:
-            out["satisfaction_index_items"] = tuple(
-                t.strip() for t in text.replace(";", ",").split(",") if t.strip())
-        for key in ("ask_by_name_item", "price_sensitivity_item"):
-            text = _text(values.get(key))
-            if text is not None:
-                out[key] = text
         merged = {f.name: out.get(f.name, getattr(cls(), f.name)) for f in fields(cls)}
         if merged["csat_top_box"] >= merged["overall_scale"]:
-            problems.append(Problem(
-                f"setting csat_top_box: expected fewer than overall_scale "
-                f"({merged['overall_scale']}) points", sheet="Settings",
-                row=rows.get("csat_top_box"), column="value"))
+            problems.append(s.problem("csat_top_box", f"fewer than overall_scale "
+                                      f"({merged['overall_scale']}) points"))
         if not 0 <= merged["nps_detractor_max"] < merged["nps_promoter_min"] <= 10:
             problems.append(Problem(
                 "settings nps_detractor_max and nps_promoter_min: expected "
-                "0 <= nps_detractor_max < nps_promoter_min <= 10", sheet="Settings",
-                row=rows.get("nps_promoter_min"), column="value"))
+                "0 <= nps_detractor_max < nps_promoter_min <= 10", sheet=s.sheet,
+                row=s.row("nps_promoter_min") or s.row("nps_detractor_max"), column="value"))
         if problems:
             raise InputError.from_problems(problems)
         return cls(**merged)

@@ -51,8 +51,28 @@ def _retention_rate(transactions: pd.DataFrame, end: np.datetime64,
     return float((last > pd.Timestamp(year_ago)).mean())
 
 
+def _lost(transactions: pd.DataFrame, end_day: np.datetime64 | None, frame: pd.DataFrame,
+          cfg: TierSettings, loss: object) -> pd.Series | None:
+    """The loss rule of :mod:`addin.churn.loss` per customer of ``frame`` (False for those
+    who never bought); None (the life cycle's own inactive_days rule) when the log has no
+    repeat customer, so the rule has no usual gap to measure against."""
+    from addin.churn.history import clean_log  # churn builds on tiering: import when used
+    from addin.churn.loss import LossRule, lost_accounts
+    from addin.errors import InputError
+
+    rule = loss if loss is not None else LossRule(alive_threshold=cfg.lifecycle.alive_threshold)
+    if end_day is None or not (frame["orders"] > 0).any():
+        return None
+    try:
+        accounts = lost_accounts(clean_log(transactions), end_day, rule, frame["prob_alive"])
+    except InputError:
+        return None
+    return accounts["lost"].reindex(frame.index).astype("boolean").fillna(False)
+
+
 def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
-                   settings: object = None, *, as_of: object = None) -> pd.DataFrame:
+                   settings: object = None, *, as_of: object = None,
+                   loss: object = None) -> pd.DataFrame:
     """One row per customer with every tiering measure: the input of the ``Tiers`` sheet and
     of the PDF reviews.
 
@@ -81,7 +101,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
       yearly margin (margin x 365.25 / tenure, the tenure at least a year), the
       ``retention_rate`` setting or the measured yearly retention, and the yearly discount
       rate (1 + monthly)^12 - 1 (NaN when no retention can be had). ``clv_method`` says which;
-    * ``lifecycle_stage`` (:func:`lifecycle_stage`; a customer with no purchase is in
+    * ``lifecycle_stage`` (:func:`lifecycle_stage` with termination given by the loss rule
+      of :mod:`addin.churn.loss`, ``loss`` a :class:`~addin.churn.loss.LossRule` or None for
+      its defaults with the ``alive_threshold`` setting; a customer with no purchase is in
       exploration when its ``since`` date is at most ``exploration_days`` old, otherwise in
       termination) and ``relationship_level`` (:func:`relationship_level` with the count
       class few for key-account tiers, many for the last tier, medium between, and the margin
@@ -135,7 +157,8 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
 
     model_info = _lifetime_value(frame, transactions, cfg, end_day)
     since = extra["since"].reindex(index) if "since" in extra.columns else None
-    stage = lifecycle_stage(frame, frame["prob_alive"], cfg.lifecycle)
+    stage = lifecycle_stage(frame, frame["prob_alive"], cfg.lifecycle,
+                            lost=_lost(transactions, end_day, frame, cfg, loss))
     if since is not None and end_day is not None:
         days_listed = (pd.Timestamp(end_day) - pd.to_datetime(since)).dt.days
         prospect = (frame["orders"] == 0) & (days_listed <= cfg.lifecycle.exploration_days)

@@ -65,14 +65,17 @@ def _float(summary: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def lifecycle_stage(summary: pd.DataFrame, prob_alive: object = None,
-                    rules: LifecycleRules | None = None) -> pd.Series:
+                    rules: LifecycleRules | None = None, lost: object = None) -> pd.Series:
     """Life-cycle stage of each customer from :func:`addin.tiering.rfm_summary`.
 
     The first rule that holds decides (thresholds from ``rules``, see :class:`LifecycleRules`):
 
-    1. **termination** (终止期): no purchase at all (``orders`` 0), or the last purchase more
-       than ``inactive_days`` ago, or ``prob_alive`` (given, or a column of the summary) below
-       ``alive_threshold``.
+    1. **termination** (终止期): no purchase at all (``orders`` 0), or the account is lost.
+       With ``lost`` given (one flag per customer: the loss rule of
+       :func:`addin.churn.loss.lost_accounts`, as :func:`addin.tiering.tier_customers`
+       passes it), lost means exactly that, so the stage and the churn analysis agree.
+       Without it: the last purchase more than ``inactive_days`` ago, or ``prob_alive``
+       (given, or a column of the summary) below ``alive_threshold``.
     2. **exploration** (考察期): one purchase day only, or the first purchase at most
        ``exploration_days`` ago: the customer is still trying the supplier out.
     3. **decline** (衰退期): spend falling (``recent_revenue`` below (1 - ``decline_drop``)
@@ -108,8 +111,14 @@ def lifecycle_stage(summary: pd.DataFrame, prob_alive: object = None,
 
     with np.errstate(invalid="ignore", divide="ignore"):
         cadence = (tenure - recency) / (orders - 1)
-        terminated = ((orders < 1) | np.isnan(recency) | (recency > rules.inactive_days)
-                      | (alive < rules.alive_threshold))
+        if lost is None:
+            terminated = ((orders < 1) | np.isnan(recency) | (recency > rules.inactive_days)
+                          | (alive < rules.alive_threshold))
+        else:
+            flags = pd.Series(lost).astype("boolean").fillna(False).to_numpy(dtype=bool)
+            if flags.shape != orders.shape:
+                raise ValueError("lost needs one flag per customer of the summary")
+            terminated = (orders < 1) | np.isnan(recency) | flags
         exploring = (orders <= 1) | (tenure <= rules.exploration_days)
         falling = (prior > 0) & (recent < (1 - rules.decline_drop) * prior)
         overdue = (orders >= 2) & (cadence > 0) & (recency > rules.overdue_factor * cadence)

@@ -21,7 +21,7 @@ from addin.workbook.reader import (
     settings_dict,
 )
 from addin.workbook.results import Chart, ResultTable, Rule
-from addin.workbook.saving import default_results_path, write_result_sheets
+from addin.workbook.saving import default_results_path, earlier_sheets, write_result_sheets
 
 __all__ = [
     "CRMWorkbook",
@@ -35,5 +35,6 @@ __all__ = [
     "ResultTable",
     "Rule",
     "default_results_path",
+    "earlier_sheets",
     "write_result_sheets",
 ]

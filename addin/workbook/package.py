@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -119,12 +119,32 @@ class GraftResult:
 
 
 def graft_sheets(source: Path, rendered: Path, out: BinaryIO, *,
-                 macro_dest: bool = False) -> GraftResult:
+                 macro_dest: bool = False, only: Collection[str] | None = None) -> GraftResult:
     """Write to ``out`` the package ``source`` with the sheets of the ``rendered`` workbook
     grafted into it (see the module docstring); ``source`` itself is only read.
-    ``macro_dest``: the result is an .xlsm (the source must then hold VBA, and vice versa)."""
+    ``macro_dest``: the result is an .xlsm (the source must then hold VBA, and vice versa).
+    ``only``: graft just these sheets of ``rendered`` (names as Excel compares them, case
+    folded), which may then be any workbook, such as an earlier results copy: its other sheets
+    and its defined names are not carried."""
     with open_source(source) as src_zip, zipfile.ZipFile(rendered) as ren_zip:
-        return _Graft(source.name, Package(src_zip), Package(ren_zip), macro_dest).write(out)
+        graft = _Graft(source.name, Package(src_zip), Package(ren_zip), macro_dest)
+        graft.ren_file = rendered.name
+        if only is not None:
+            graft.only = {name.casefold() for name in only}
+        return graft.write(out)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of an .xlsx/.xlsm package, in tab order (worksheets, chart sheets and
+    the rest alike), read from its workbook part alone."""
+    with open_source(path) as zf:
+        try:
+            pkg = Package(zf)
+            wb = parse_xml(pkg.read(pkg.main_part())).getroot()
+        except (KeyError, etree.XMLSyntaxError) as exc:
+            raise InputError(f"{path.name} is damaged (its workbook part cannot be read: "
+                             f"{exc}); let Excel repair it and save it again") from exc
+        return [el.get("name", "") for el in wb.iter(f"{{{MAIN}}}sheet")]
 
 
 def open_source(path: Path) -> zipfile.ZipFile:
@@ -309,10 +329,20 @@ class _Graft:
         self.ren_wb_part = ren.main_part()
         self.retargeted: set[str] = set()  # ids of relationships now pointing at a new sheet
         self.parsed: dict[str, etree._ElementTree] = {}  # rendered parts parsed once
+        self.only: set[str] | None = None  # casefolded names of the rendered sheets to graft
+        self.ren_file = "the rendered workbook"
 
     def write(self, out: BinaryIO) -> GraftResult:
         ren_sheets = self._rendered_sheets()
         closure = self._closure([part for _, part in ren_sheets])
+        if self.only is not None:  # carried sheets: only what a result sheet is made of
+            other = sorted({self.ren.content_type(p) for p in closure} - RESULT_PART_TYPES)
+            if other:
+                raise InputError(
+                    f"{self.ren_file}: sheets {', '.join(n for n, _ in ren_sheets)} hold "
+                    f"{', '.join(describe_parts(other))}, which cannot be carried into a new "
+                    "results copy; move what you added to another workbook, or write the "
+                    "results to another file with --out")
         merger, xf_map, dxf_map = self._merge_styles(closure)
         names = {p.lower(): _free_name(p, self.taken) for p in closure}
         if merger is None:  # the source has no style sheet: it gets the rendered one
@@ -343,11 +373,20 @@ class _Graft:
     def _rendered_sheets(self) -> list[tuple[str, str]]:
         """(name, part) of each rendered sheet, in order."""
         ren_wb = parse_xml(self.ren.read(self.ren_wb_part)).getroot()
-        if ren_wb.find(f"{{{MAIN}}}definedNames/{{{MAIN}}}definedName") is not None:
+        if self.only is None and \
+                ren_wb.find(f"{{{MAIN}}}definedNames/{{{MAIN}}}definedName") is not None:
             raise RuntimeError("result sheets with defined names cannot be grafted")
         rels = {rel.id: rel for rel in self.ren.rels(self.ren_wb_part)}
-        return [(el.get("name"), rels[el.get(f"{{{REL}}}id")].target)
-                for el in ren_wb.iter(f"{{{MAIN}}}sheet")]
+        sheets = [(el.get("name"), rels[el.get(f"{{{REL}}}id")].target)
+                  for el in ren_wb.iter(f"{{{MAIN}}}sheet")
+                  if self.only is None or el.get("name", "").casefold() in self.only]
+        for name, part in sheets:
+            kind = self.ren.content_type(part)
+            if kind != WORKSHEET_CT:
+                raise InputError(f"{self.ren_file}: sheet {name!r} is "
+                                 f"{describe_parts([kind])[0]}, which cannot be carried over; "
+                                 "move it to another workbook or write the results elsewhere")
+        return sheets
 
     def _closure(self, parts: list[str]) -> list[str]:
         """The rendered parts the sheets need: themselves and all they link to."""

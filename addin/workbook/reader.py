@@ -39,6 +39,7 @@ from addin.contract.schema import (
     header_key,
     snake_name,
 )
+from addin.contract.settings import settings_warnings
 from addin.errors import InputError, Problem, column_letter
 from addin.workbook.sources import (
     RawSheet,
@@ -338,13 +339,15 @@ def load_crm_workbook(
     *,
     transactions: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    sheets: Iterable[str] | None = None,
 ) -> CRMWorkbook:
     """Every contract sheet present in the workbook, validated, in one :class:`CRMWorkbook`.
 
     ``transactions`` names a .csv or .parquet log that replaces the Transactions sheet (for logs
     beyond Excel's row limit). Problems of all sheets are collected and raised together as one
     :class:`~addin.errors.InputError`. ``progress`` is called with each sheet's name as it is
-    read (for a progress bar).
+    read (for a progress bar). ``sheets`` (contract names) limits the reading to the sheets a
+    command uses, so a bad cell in a sheet it never reads does not stop it.
     """
     path = Path(path)
     book = open_workbook(path)
@@ -355,7 +358,7 @@ def load_crm_workbook(
             return raw_from_calamine(book, name, hidden=not visible.get(name, True))
 
         wb = _load(path, book.sheet_names, raw, transactions=transactions,
-                   progress=progress)
+                   progress=progress, only=sheets)
         wb.warnings[:0] = getattr(book, "warnings", [])  # sheets skipped on opening
         return wb
     finally:
@@ -368,6 +371,7 @@ def load_crm_workbook_from_values(
     path: str | Path,
     hidden: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
+    sheets: Iterable[str] | None = None,
 ) -> CRMWorkbook:
     """The same as :func:`load_crm_workbook`, for a workbook given as its cell values.
 
@@ -382,7 +386,7 @@ def load_crm_workbook_from_values(
     def raw(name: str) -> RawSheet:
         return raw_from_rows(name, values[name], hidden=name in hidden)
 
-    return _load(Path(path), list(values), raw, progress=progress)
+    return _load(Path(path), list(values), raw, progress=progress, only=sheets)
 
 
 def read_sheet_values_checked(values: Mapping[str, Sequence[Sequence[object]]], sheet: str,
@@ -405,9 +409,12 @@ def read_sheet_values_checked(values: Mapping[str, Sequence[Sequence[object]]], 
 
 def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], RawSheet], *,
           transactions: str | Path | None = None,
-          progress: Callable[[str], None] | None = None) -> CRMWorkbook:
+          progress: Callable[[str], None] | None = None,
+          only: Iterable[str] | None = None) -> CRMWorkbook:
     """Validate every contract sheet among ``sheet_names`` (``raw_sheet(name)`` gives its
-    cells), collecting the problems of all sheets into one InputError."""
+    cells; only those named in ``only``, when given), collecting the problems of all sheets
+    into one InputError."""
+    wanted = set(SHEETS) if only is None else {canonical_sheet(s) or s for s in only}
     sheets: dict[str, pd.DataFrame] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -419,6 +426,8 @@ def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], Raw
     for canon in SHEETS:
         if progress:
             progress(canon)
+        if canon not in wanted:
+            continue
         if canon == "Transactions" and transactions is not None:
             raw = raw_from_transactions_file(Path(transactions))
         elif canon in found:
@@ -434,4 +443,6 @@ def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], Raw
     names = {canon: found.get(canon, canon) for canon in sheets}
     if transactions is not None:
         names["Transactions"] = Path(transactions).name
+    if "Settings" in sheets:  # unknown keys, with the closest known one (the one reader's)
+        warnings.extend(settings_warnings(sheets["Settings"], names["Settings"]))
     return CRMWorkbook(path=path, sheets=sheets, names=names, warnings=warnings)

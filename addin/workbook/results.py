@@ -38,8 +38,9 @@ _PERCENT_NAME = re.compile(r"(share|_pct|percent|_rate|^rate)$", re.I)
 
 
 CHART_KINDS = ("line", "scatter", "bar")
-RULE_KINDS = ("databar", "rag", "diverging", "negative_red")
+RULE_KINDS = ("databar", "rag", "diverging", "negative_red", "heatmap")
 RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}  # Excel's built-in styles
+HEATMAP = ("F8696B", "FFEB84", "63BE7B")  # Excel's red-yellow-green scale at 0, 0.5, 1
 CHART_ROWS = 16  # rows a chart covers at its default height (7.5 cm)
 RAG_FONTS = {"green": "006100", "amber": "9C5700", "red": "9C0006"}
 
@@ -70,7 +71,9 @@ class Rule:
 
     ``databar``: progress bars from 0 to the column's maximum; ``rag``: cells reading green,
     amber or red get Excel's good/neutral/bad fills; ``diverging``: a red-white-green colour
-    scale centred on 0 (gaps); ``negative_red``: negative numbers in dark red."""
+    scale centred on 0 (gaps); ``negative_red``: negative numbers in dark red; ``heatmap``: a
+    red-yellow-green scale fixed at 0, 0.5 and 1 (shares such as cohort retention), the same in
+    every column it is put on, so a matrix of shares reads as one heat map."""
 
     column: str
     kind: str

@@ -27,7 +27,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from addin.errors import InputError
@@ -117,7 +117,11 @@ def write_result_sheets(
     """Write ``sheets`` (sheet name -> DataFrame, ResultTable or list of them) to ``dest``.
 
     With ``source``, ``dest`` is that workbook with the result sheets added (a sheet of the
-    same name, from an earlier run, is replaced where it stands; new ones go last). An .xlsx or
+    same name, from an earlier run, is replaced where it stands; new ones go last). When
+    ``dest`` already exists (an earlier results copy), the sheets it holds that the source does
+    not (the results of other commands) are kept, so ``tier``, ``survey`` and ``scorecard`` run
+    one after another leave all their sheets in one copy, beside the source's current data;
+    :func:`earlier_sheets` names them. An .xlsx or
     .xlsm source is copied part for part, so nothing in it is lost; what could not be kept
     (encryption, a signature, VBA going to .xlsx, ...) is refused with an InputError naming it.
     Other sources (.xls, .xlsb, .ods, CSV) give a new workbook holding the result sheets.
@@ -144,9 +148,47 @@ def write_result_sheets(
                 f"(for example {default_results_path(source).name}), or back into it "
                 "with in-place writing")
     if source is not None and source.suffix.lower() in _PACKAGE_SUFFIXES:
-        _write_into_package(dest, sheets, source, in_place=in_place, backup=backup)
+        carry = [] if in_place else _earlier_results(dest, source)
+        _write_into_package(dest, sheets, source, in_place=in_place, backup=backup,
+                            carry=carry)
+        return dest
+    if not in_place and dest.exists():  # an earlier results copy of a CSV, .xls, ... source
+        _earlier_results(dest, None)  # refuses a file that is not a workbook
+        _write_into_package(dest, sheets, dest, in_place=False, backup=False)
         return dest
     return _write_with_openpyxl(dest, sheets, source)
+
+
+def earlier_sheets(dest: str | Path, source: str | Path | None,
+                   sheets: Mapping[str, SheetContent] | Iterable[str]) -> list[str]:
+    """The sheets of an existing results copy ``dest`` that writing ``sheets`` from ``source``
+    keeps (results of earlier commands, and anything else the copy holds that the source does
+    not): what a command tells the user it kept. Empty when ``dest`` does not exist yet or is
+    the source itself."""
+    dest = Path(dest)
+    if not dest.exists() or (source is not None and Path(source).exists()
+                             and Path(source).resolve() == dest.resolve()):
+        return []
+    if source is not None and Path(source).suffix.lower() not in _PACKAGE_SUFFIXES:
+        source = None
+    now = {name.casefold() for name in sheets}
+    return [name for name in _earlier_results(dest, source) if name.casefold() not in now]
+
+
+def _earlier_results(dest: Path, source: Path | None) -> list[str]:
+    """Every sheet of an existing ``dest`` that ``source`` does not have (same-named sheets
+    come from the source, whose data is newer)."""
+    from addin.workbook.package import sheet_names
+
+    if not dest.exists():
+        return []
+    try:
+        names = sheet_names(dest)
+    except InputError as exc:
+        raise InputError(f"{dest.name} already exists and the results cannot be added to it: "
+                         f"{exc}. Move it away, or write the results to another file") from exc
+    mine = {n.casefold() for n in sheet_names(source)} if source is not None else set()
+    return [name for name in names if name.casefold() not in mine]
 
 
 def _write_with_openpyxl(dest: Path, sheets: Mapping[str, SheetContent],
@@ -189,9 +231,13 @@ def _file_state(path: Path) -> tuple[int, int]:
 
 
 def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: Path, *,
-                        in_place: bool, backup: bool) -> None:
+                        in_place: bool, backup: bool, carry: Sequence[str] = ()) -> None:
     """Render the result sheets alone with openpyxl, graft them into ``source``'s package, and
-    put the result at ``dest`` atomically (after a backup when writing in place)."""
+    put the result at ``dest`` atomically (after a backup when writing in place).
+
+    ``carry``: sheets of the existing ``dest`` (an earlier results copy) grafted into the
+    source first, so results of earlier commands accumulate; a sheet rewritten now is carried
+    too and then replaced where it stands, so the tabs keep their order."""
     from openpyxl import Workbook
 
     from addin.workbook.package import graft_sheets, open_source
@@ -201,6 +247,9 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     fd, rendered = tempfile.mkstemp(prefix=f"{_RENDERED}-{os.getpid()}-", suffix=".xlsx")
     os.close(fd)
     rendered = Path(rendered)
+    fd, carried = tempfile.mkstemp(prefix="crm-carried-", suffix=dest.suffix)
+    os.close(fd)
+    carried = Path(carried)
     try:
         if sheets:
             wb = Workbook()
@@ -209,12 +258,19 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
                 add_result_sheet(wb, name, content)
             wb.save(rendered)
 
+        macro = dest.suffix.lower() == ".xlsm"
+
         def write(fh) -> None:
+            base = source
+            if carry:
+                base = carried
+                with carried.open("wb") as out:
+                    graft_sheets(source, dest, out, macro_dest=macro, only=carry)
             if sheets:
-                graft_sheets(source, rendered, fh, macro_dest=dest.suffix.lower() == ".xlsm")
+                graft_sheets(base, rendered, fh, macro_dest=macro)
             else:
-                open_source(source).close()
-                with source.open("rb") as src:
+                open_source(base).close()
+                with base.open("rb") as src:
                     shutil.copyfileobj(src, fh)
 
         def before_replace() -> Path | None:
@@ -228,6 +284,7 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
         _atomic_write(dest, write, before_replace)
     finally:
         rendered.unlink(missing_ok=True)
+        carried.unlink(missing_ok=True)
 
 
 def _atomic_write(dest: Path, write, before_replace) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from addin.workbook.results import (
     CHART_ROWS,
     DATETIME_FORMAT,
+    HEATMAP,
     RAG_FILLS,
     RAG_FONTS,
     TABLE_STYLE,
@@ -123,6 +124,11 @@ def _add_rule(ws, rule: Rule, col: int, first: int, last: int) -> None:
         ws.conditional_formatting.add(ref, ColorScaleRule(
             start_type="min", start_color="F8696B", mid_type="num", mid_value=0,
             mid_color="FFFFFF", end_type="max", end_color="63BE7B"))
+    elif rule.kind == "heatmap":
+        ws.conditional_formatting.add(ref, ColorScaleRule(
+            start_type="num", start_value=0, start_color=HEATMAP[0], mid_type="num",
+            mid_value=0.5, mid_color=HEATMAP[1], end_type="num", end_value=1,
+            end_color=HEATMAP[2]))
     else:  # negative_red
         ws.conditional_formatting.add(ref, CellIsRule(
             operator="lessThan", formula=["0"], font=Font(color="9C0006")))

@@ -1,0 +1,83 @@
+"""The purchase history the churn analyses share: purchase days per customer and monthly totals.
+
+A **purchase day** is a customer's day whose lines net to an amount >= 0, as in
+:func:`addin.tiering.rfm_summary` (a return on a day of its own is not a purchase; a return on
+the day of its purchase reduces that day's amount). Everything here is vectorised (one sort).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from addin.errors import InputError
+from addin.tiering.rfm import as_day
+
+SHEET = "Transactions"
+
+
+def _days(transactions: pd.DataFrame) -> np.ndarray:
+    dates = transactions["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
+        dates = pd.to_datetime(dates, errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def clean_log(transactions: pd.DataFrame | None, sheet: str = SHEET) -> pd.DataFrame:
+    """``customer_id``, ``day`` (datetime64[D]) and ``amount`` of the lines with an id, a date
+    and a number; InputError naming ``sheet`` when there are none or columns are missing."""
+    if transactions is None:
+        raise InputError("the workbook has no Transactions sheet; churn and forecast need the "
+                         "orders (customer_id, date, amount)", sheet=sheet)
+    missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
+    if missing:
+        raise InputError(f"needs the columns customer_id, date and amount (missing: "
+                         f"{', '.join(missing)})", sheet=sheet)
+    amount = pd.to_numeric(transactions["amount"], errors="coerce").to_numpy(dtype=float)
+    days = _days(transactions)
+    ok = transactions["customer_id"].notna().to_numpy() & ~np.isnan(amount) & (
+        days != np.iinfo(np.int64).min)
+    out = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy()[ok],
+                        "day": days[ok].astype("datetime64[D]"), "amount": amount[ok]})
+    if out.empty:
+        raise InputError("has no order lines with a customer id, a date and an amount",
+                         sheet=sheet)
+    return out
+
+
+def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """One row per customer and purchase day up to ``as_of`` (default: the last day), sorted
+    by customer then day: ``customer_id``, ``day``, ``net`` (the day's net amount, >= 0) and
+    ``gap`` (days since the customer's previous purchase day; NaN for the first)."""
+    end = as_day(as_of) if as_of is not None else log["day"].max()
+    kept = log[log["day"] <= np.datetime64(end, "D")]
+    daily = kept.groupby(["customer_id", "day"], sort=True, observed=True)["amount"].sum()
+    daily = daily[daily >= 0].rename("net").reset_index()
+    day_num = daily["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    same = np.r_[False, daily["customer_id"].to_numpy()[1:] == daily["customer_id"].to_numpy()[:-1]]
+    gap = np.where(same, np.diff(day_num, prepend=day_num[:1]), np.nan)
+    daily["gap"] = gap.astype(float)
+    return daily
+
+
+def month_totals(log: pd.DataFrame, start: object = None, end: object = None) -> pd.Series:
+    """Net revenue per calendar month (a ``PeriodIndex`` of months, every month from ``start``
+    to ``end`` present, 0 where nothing was sold). Default span: the log's first to last
+    month."""
+    months = pd.PeriodIndex(pd.DatetimeIndex(log["day"]), freq="M")
+    totals = pd.Series(log["amount"].to_numpy(), index=months).groupby(level=0).sum()
+    first = pd.Period(start, "M") if start is not None else totals.index.min()
+    last = pd.Period(end, "M") if end is not None else totals.index.max()
+    return totals.reindex(pd.period_range(first, last, freq="M"), fill_value=0.0).rename(
+        "revenue")
+
+
+def complete_month_end(day: object) -> pd.Timestamp:
+    """The last day of the last complete calendar month up to ``day``: ``day`` itself when it
+    is a month end, else the end of the month before."""
+    stamp = pd.Timestamp(as_day(day))
+    if (stamp + pd.Timedelta(days=1)).day == 1:
+        return stamp
+    return (stamp.to_period("M") - 1).to_timestamp(how="end").normalize()
