@@ -25,8 +25,9 @@ class ReportSettings:
     """What the reports read from the Settings sheet (every key optional; types, defaults and
     ranges in :mod:`addin.contract.settings`): ``company_name``, ``company_name_zh``,
     ``currency``, ``fiscal_year_start``, ``complaint_target_days``, ``spend_decline_share``,
-    ``single_contact_staff``, ``review_time_limit``, plus the tiering keys (:func:`addin.tiering.tier_settings`)
-    and the survey keys (:class:`addin.surveys.SurveySettings`).
+    ``single_contact_staff``, ``review_time_limit``, plus the tiering keys
+    (:func:`addin.tiering.tier_settings`) and the survey keys
+    (:class:`addin.surveys.SurveySettings`).
     """
 
     company: str = ""
