@@ -139,7 +139,7 @@ def _setup_logging() -> None:
     # warnings; make them visible.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
-    for name in ("weasyprint", "fontTools", "addin.reports"):
+    for name in ("weasyprint", "fontTools", "addin.reports", "addin.mail"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.WARNING)
         logger.addHandler(handler)
@@ -373,6 +373,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
                f"{report.pareto()}")
+    if t.attrs.get("clv_note"):
+        click.echo(f"Lifetime value: {t.attrs['clv_note']}")
     tiers = t["pyramid_tier"].value_counts()
     click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
                                        for label in report.settings.pyramid_labels))
@@ -467,10 +469,17 @@ EXIT_NOT_ALL_SENT = 3
 def mail_options(func: Callable) -> Callable:
     """The sending options of ``mail`` (and of ``monthly``, which renders and then mails)."""
     options = [
+        click.option("--transport", type=click.Choice(["smtp", "graph", "outlook", "eml"]),
+                     help="How to send (default: Settings mail_transport, else smtp when a "
+                          "server is named, eml with --dry-run)."),
         click.option("--smtp", "smtp_address", metavar="HOST:PORT",
-                     help="The SMTP server (required unless --dry-run)."),
-        click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS."),
-        click.option("--user", help="Log in as this user (needs --password-env)."),
+                     help="The SMTP server (default: Settings smtp_server)."),
+        click.option("--starttls", is_flag=True, default=None,
+                     help="Upgrade the connection with STARTTLS."),
+        click.option("--auth", type=click.Choice(["password", "xoauth2"]),
+                     help="SMTP login: a password (--user, --password-env) or an OAuth2 token "
+                          "(XOAUTH2, from the Settings ms_* or google_key_file keys)."),
+        click.option("--user", help="Log in as this user (password: needs --password-env)."),
         click.option("--password-env", metavar="VAR",
                      help="Name of the environment variable holding the password."),
         click.option("--dry-run", type=click.Path(file_okay=False, path_type=Path),
@@ -479,44 +488,68 @@ def mail_options(func: Callable) -> Callable:
         click.option("--max-size", type=click.FloatRange(min=0.1), default=10.0,
                      show_default=True, metavar="MB",
                      help="Split messages that would be larger (1 MB = 1,000,000 bytes)."),
+        click.option("--resend-in-doubt", is_flag=True,
+                     help="Send again the messages the send log lists as in doubt (the "
+                          "server may have them), with their logged Message-ID."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def mail_transport(*, smtp_address: str | None, starttls: bool, user: str | None,
+def mail_transport(workbook: Path, *, transport: str | None, smtp_address: str | None,
+                   starttls: bool | None, auth: str | None, user: str | None,
                    password_env: str | None, dry_run: Path | None, **_ignored):
-    """The transport the sending options ask for, checked before anything is rendered or
-    sent: a ``DryRunTransport`` for ``--dry-run``, else an ``SMTPTransport`` (not yet
-    connected)."""
-    from addin.mail import DryRunTransport, smtp_transport
+    """The transport the sending options and WORKBOOK's Settings ask for, checked before
+    anything is rendered or sent (:func:`addin.mail.choose_transport`); an OAuth2 token is
+    fetched now, so missing consent or a wrong secret stops here, in one line, exit 2."""
+    from addin.mail import MailSetupError, choose_transport
+    from addin.workbook import read_sheet
 
-    if dry_run is None and smtp_address is None:
-        raise click.UsageError("give --smtp HOST:PORT, or --dry-run DIR to write .eml files")
-    if (user is None) != (password_env is None):
+    if auth != "xoauth2" and (user is None) != (password_env is None):
         raise click.UsageError("--user and --password-env go together")
-    if dry_run is not None:
-        return DryRunTransport(dry_run)
+    # --smtp on the command line brings its own --starttls; a server from Settings brings
+    # Settings smtp_starttls unless --starttls says otherwise
+    starttls = True if starttls else (False if smtp_address else None)
+    settings = read_sheet(workbook, "Settings")
     try:
-        return smtp_transport(smtp_address, starttls=starttls, user=user,
-                              password_env=password_env)
+        chosen = choose_transport(settings, transport=transport, auth=auth,
+                                  smtp_address=smtp_address, starttls=starttls, user=user,
+                                  password_env=password_env, dry_run=dry_run)
+        chosen.check()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    except MailSetupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return chosen
 
 
-def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float) -> int:
+def run_mail(workbook: Path, reports: Path, month: str, transport, max_size: float,
+             resend_in_doubt: bool = False) -> int:
     """Mail the month through ``transport``, print a line per recipient; returns how many
-    recipients failed (and says so on stderr)."""
-    from addin.mail import send_monthly_mail
+    recipients failed or are in doubt (and says so on stderr). Another send of the month
+    running, or a transport that cannot start, is one line on stderr and counts as all
+    failed."""
+    from addin.mail import MailSetupError, SendBusy, send_monthly_mail
 
-    outcomes = send_monthly_mail(workbook, reports, month, transport,
-                                 max_bytes=int(max_size * 1_000_000),
-                                 on_outcome=lambda o: click.echo(o.line()))
+    try:
+        outcomes = send_monthly_mail(workbook, reports, month, transport,
+                                     max_bytes=int(max_size * 1_000_000),
+                                     resend_in_doubt=resend_in_doubt,
+                                     on_outcome=lambda o: click.echo(o.line()))
+    except (SendBusy, MailSetupError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
     failed = sum(o.status == "failed" for o in outcomes)
+    doubt = sum(o.status == "in doubt" for o in outcomes)
     if failed:
         click.echo(f"{failed} of {len(outcomes)} recipients failed", err=True)
-    return failed
+    if doubt:
+        click.echo(f"{doubt} of {len(outcomes)} recipients have a message in doubt: not "
+                   "re-sent; see above, then use --resend-in-doubt if it did not arrive",
+                   err=True)
+    return failed + doubt
 
 
 @cli.command()
@@ -531,20 +564,24 @@ def mail(workbook: Path, reports: Path, month: str, **options) -> None:
     with the portfolio summary and the reviews of the key accounts in their scope.
 
     Prints one line per recipient (sent, skipped because already sent, failed and why).
-    A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks. Exits 3
-    when any recipient failed, 2 on bad input.
+    A re-run of a month sends only what the send log (REPORTS/mail_log.jsonl) lacks; a message
+    that may have reached the server without its answer reaching us is listed as in doubt and
+    sent again only with --resend-in-doubt. One send of a month runs at a time. Exits 3 when
+    any recipient failed or is in doubt (or another send of the month is running), 2 on bad
+    input.
     """
     from addin.contract.settings import settings_warnings
     from addin.reports.manifest import check_month
     from addin.workbook import read_sheet_checked
 
     check_month(month)
-    transport = mail_transport(**options)
+    transport = mail_transport(workbook, **options)
     try:
         echo_warnings(settings_warnings(*read_sheet_checked(workbook, "Settings")[:1]))
     except InputError:
         pass  # run_mail reports a missing or unreadable Settings sheet with the rest
-    if run_mail(workbook, reports, month, transport, options["max_size"]):
+    if run_mail(workbook, reports, month, transport, options["max_size"],
+                options["resend_in_doubt"]):
         sys.exit(EXIT_NOT_ALL_SENT)
 
 # --- report and monthly (issue 6: PDF reviews, the portfolio summary, the monthly email) ------
@@ -642,19 +679,21 @@ def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) 
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.
-    Exits 3 when a review failed to render or a recipient failed (what did render still goes
-    out), 2 on bad input.
+    Exits 3 when a review failed to render or a recipient failed or is in doubt (what did
+    render still goes out; a message in doubt goes again only with --resend-in-doubt), 2 on bad
+    input.
     """
     from addin.reports.manifest import check_month
 
     check_month(month)
-    transport = mail_transport(**options)
+    transport = mail_transport(workbook, **options)
     out = out if out is not None else workbook.parent / "reports" / month
     outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
     if not outcome.manifest.files():
         transport.close()
         sys.exit(1)
-    failed = run_mail(workbook, out, month, transport, options["max_size"])
+    failed = run_mail(workbook, out, month, transport, options["max_size"],
+                      options["resend_in_doubt"])
     if failed or outcome.failed:
         sys.exit(EXIT_NOT_ALL_SENT)
 

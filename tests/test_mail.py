@@ -4,6 +4,7 @@ real PDFs rendered by WeasyPrint and read back with pdftotext."""
 from __future__ import annotations
 
 import email
+import json
 import shutil
 import ssl
 import subprocess
@@ -229,7 +230,14 @@ def test_a_rerun_of_the_month_sends_nothing_twice(workbook, reports, smtp_server
     send_monthly_mail(workbook, reports, MONTH, _transport(port)[0])
     assert len(inbox.received) == 5
     log = (reports / LOG_NAME).read_text().splitlines()
-    assert len(log) == 5
+    # each message logged "sending" (with its Message-ID, before DATA), then "sent"
+    states = [json.loads(line)["state"] for line in log]
+    assert states == ["sending", "sent"] * 5
+    ids = [json.loads(line)["message_id"] for line in log]
+    assert ids[0::2] == ids[1::2]
+    assert sorted(ids[0::2]) == sorted(m["Message-ID"] for m in
+                                       (email.message_from_bytes(d, policy=policy.default)
+                                        for _, _, d in inbox.received))
     again = send_monthly_mail(workbook, reports, MONTH, _transport(port)[0])
     assert [o.status for o in again] == ["skipped"] * 5
     assert again[0].line().startswith("Emily Carter <emily@example.com>: skipped, already sent")
@@ -258,7 +266,10 @@ def test_server_down_stops_after_backoff_and_reports_everyone(workbook, reports)
     assert [o.status for o in outcomes] == ["failed"] * 5
     assert "ConnectionRefusedError" in outcomes[0].detail
     assert outcomes[1].detail.startswith("not sent, the server failed: ")
-    assert not (reports / LOG_NAME).exists()
+    # the one message tried is logged "sending" then "failed" (never reached a server): a
+    # re-run sends it, it is not in doubt
+    log = [json.loads(line) for line in (reports / LOG_NAME).read_text().splitlines()]
+    assert [e["state"] for e in log] == ["sending", "failed"]
 
 
 def test_large_messages_are_split_into_numbered_parts_under_the_limit(workbook, reports,
@@ -433,7 +444,7 @@ def test_cli_prints_a_line_per_recipient_and_exits_3_on_failure(workbook, report
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give --smtp HOST:PORT, or --dry-run DIR"),
+    ([], "give --smtp HOST:PORT, --transport graph|outlook, or --dry-run DIR"),
     (["--smtp", "mailhost"], "expected HOST:PORT"),
     (["--smtp", "mail.example.com:25", "--user", "crm"], "--user and --password-env go together"),
     (["--smtp", "mail.example.com:25", "--user", "crm", "--password-env", "NO_SUCH_VAR_X"],

@@ -3,6 +3,7 @@ worked by hand (report_helpers), against a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -66,7 +67,8 @@ def test_monthly_renders_then_mails_each_executive_their_scope_once(workbook, sm
     assert sorted(_attachments(inbox.messages("board@example.com")[0])) == [
         "2026-10_portfolio-summary_en.pdf"]
     assert len(inbox.received) == 3
-    assert len((reports / LOG_NAME).read_text().splitlines()) == 3
+    log = (reports / LOG_NAME).read_text().splitlines()
+    assert [json.loads(line)["state"] for line in log] == ["sending", "sent"] * 3
 
     # the same command again (cron retried, or someone ran it twice): it renders again but
     # the send log stops every message from going a second time
@@ -90,7 +92,7 @@ def test_a_refused_recipient_exits_3_and_the_others_still_get_theirs(workbook, s
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give --smtp HOST:PORT, or --dry-run DIR"),
+    ([], "give --smtp HOST:PORT, --transport graph|outlook, or --dry-run DIR"),
     (["--smtp", "mailhost"], "expected HOST:PORT"),
     (["--smtp", "mail.example.com:25", "--user", "crm", "--password-env", "NO_SUCH_VAR_X"],
      "NO_SUCH_VAR_X is not set"),

@@ -228,8 +228,11 @@ def _rate_rows(accounts: pd.DataFrame, days: pd.DataFrame, start: pd.Timestamp,
     n, k = int(at_risk.sum()), int(lost.sum())
     low, high = wilson_interval(k, n)
     wn, wk = float(w[at_risk].sum()), float(w[lost].sum())
-    squares = float((w[at_risk] ** 2).sum())  # 0 when revenues are so small they underflow
-    eff = wn ** 2 / squares if wn > 0 and squares > 0 else 0.0
+    # Kish's effective sample size (sum w)^2 / sum w^2, on weights scaled by their largest so
+    # tiny or huge amounts neither underflow nor overflow
+    top = float(w[at_risk].max()) if n else 0.0
+    scaled = w[at_risk] / top if top > 0 else w[at_risk] * 0.0
+    eff = float(scaled.sum()) ** 2 / float((scaled ** 2).sum()) if top > 0 else 0.0
     wlow, whigh = wilson_interval(wk / wn * eff if wn > 0 else 0.0, eff)
     return {"at_risk": n, "lost": k, "churn_rate": k / n if n else np.nan,
             "churn_low": low, "churn_high": high,

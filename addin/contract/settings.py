@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from addin.contract import coerce
+from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.schema import LANGUAGES, choice_index, header_key
 from addin.errors import InputError, Problem
 
@@ -206,9 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
        "a revenue drop of this share makes a next action", above=True, **_SHARE),
     _s("single_contact_staff", "whole", 1, "report", "单一联系人数",
        "at most this many staff in 6 months is a single point of contact", minimum=0),
-    _s("review_time_limit", "number", 60.0, "report", "报告时限",
-       "seconds one review (or the summary) may take to render; a slower one is stopped "
-       "and skipped (addin.contract.limits)", minimum=0, above=True),
+    _s("review_time_limit", "number", REVIEW_SECONDS, "report", "报告渲染时限",
+       "seconds one review (or summary) may take to render before it is stopped and reported "
+       "as skipped", minimum=0.0, above=True),
     _s("report_language", "choice", "en", "report mail", "报告语言",
        "the reports' language where the Distribution sheet gives none",
        choices=dict(LANGUAGES)),
@@ -246,6 +247,41 @@ SETTINGS: tuple[Setting, ...] = (
        default_text="no login"),
     _s("smtp_password_env", "text", "CRM_SMTP_PASSWORD", "mail", "SMTP密码环境变量",
        "the environment variable that holds the password (never the workbook)"),
+    # --- how the mail leaves (addin.mail.choose; README "Mail transports")
+    _s("mail_transport", "choice", None, "mail", "邮件发送方式",
+       "how the monthly email is sent",
+       choices={"smtp": (), "graph": ("microsoft graph",), "outlook": (), "eml": ()},
+       default_text="smtp when a server is named; else (ribbon) Outlook on Windows, .eml "
+                    "files on a Mac"),
+    _s("smtp_auth", "choice", "password", "mail", "SMTP认证方式",
+       "the SMTP login: a password or an OAuth2 token (XOAUTH2)",
+       choices={"password": ("密码",), "xoauth2": ("oauth2", "oauth")}),
+    _s("oauth_provider", "choice", None, "mail", "OAuth提供方",
+       "whose tokens XOAUTH2 uses", choices={"microsoft": ("microsoft 365", "微软"),
+                                            "google": ("google workspace", "谷歌")},
+       default_text="google for Gmail's servers, else microsoft"),
+    _s("ms_tenant_id", "text", "", "mail", "微软租户ID",
+       "the Microsoft Entra tenant (directory) id", default_text="none"),
+    _s("ms_client_id", "text", "", "mail", "微软应用ID",
+       "the app registration's application (client) id", default_text="none"),
+    _s("ms_client_secret_env", "text", "CRM_MS_CLIENT_SECRET", "mail", "微软客户端密钥环境变量",
+       "the environment variable that holds the app's client secret (never the workbook)"),
+    _s("ms_certificate_file", "text", "", "mail", "微软证书文件",
+       "a PEM file with the app's private key and certificate, instead of a secret",
+       default_text="none"),
+    _s("ms_certificate_password_env", "text", "", "mail", "微软证书密码环境变量",
+       "the environment variable that holds the certificate key's password",
+       default_text="none"),
+    _s("ms_authority", "text", "https://login.microsoftonline.com", "mail", "微软登录地址",
+       "the Microsoft sign-in host (national clouds)"),
+    _s("google_key_file", "text", "", "mail", "谷歌服务账号密钥文件",
+       "the Google service account's key file (JSON)",
+       default_text="the environment variable GOOGLE_APPLICATION_CREDENTIALS"),
+    _s("graph_url", "text", "https://graph.microsoft.com/v1.0", "mail", "Graph地址",
+       "the Microsoft Graph endpoint (national clouds)"),
+    _s("outlook_mode", "choice", "send", "mail", "Outlook模式",
+       "Outlook sends each message, or opens it for review",
+       choices={"send": ("发送",), "display": ("review", "预览")}),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -28,8 +28,9 @@ here with the pattern above, and a button whose ``tag`` names it on the ribbon.
 
 The report macros write beside the workbook: ``key_account_reviews`` renders the month's
 PDFs into ``<workbook folder>/Key-account reviews/YYYY-MM`` (:func:`reviews_folder`) and
-``email_executives`` mails what is there, after a confirmation, through the SMTP server of
-the Settings sheet (:func:`addin.mail.transport_from_settings`).
+``email_executives`` mails what is there, after a confirmation, through the transport of
+the Settings sheet (:func:`addin.mail.transport_from_settings`): its SMTP server or Graph,
+else the user's own Outlook on Windows, or ``.eml`` files (then opened) on a Mac.
 """
 
 from __future__ import annotations
@@ -235,32 +236,53 @@ def email_executives(book: Book):
     """Email each executive of the Distribution sheet the month's portfolio summary and the
     reviews of the key accounts in their scope (``crm-addin mail``), from the folder Key-account
     reviews wrote. First asks, showing how many messages go to whom; sends through the Settings
-    ``smtp_server``; the send log skips whoever already received the month."""
-    from addin.mail import plan, send_monthly_mail, transport_from_settings
+    ``smtp_server`` (or ``mail_transport``), else through the user's own Outlook on Windows, or
+    writes ``.eml`` files and opens their folder on a Mac; the send log skips whoever already
+    received the month."""
+    from addin.mail import (
+        MailSetupError,
+        SendBusy,
+        plan,
+        send_monthly_mail,
+        transport_from_settings,
+    )
     from addin.reports.manifest import MANIFEST_NAME
     from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    transport = transport_from_settings(wb.settings)  # a settings mistake stops before asking
+    # a settings mistake stops before asking
+    transport = transport_from_settings(wb.settings, eml_folder=folder / "emails")
+    try:
+        transport.check()  # Outlook starts, a token comes: before asking, not after
+    except MailSetupError as exc:
+        book.message(f"Nothing was sent: {exc}", error=True)
+        return None
     if not (folder / MANIFEST_NAME).exists():
         book.message(f"There are no {month} reviews in {folder} yet: press Key-account reviews "
                      "first.", error=True)
         return None
     planned = plan(wb, folder, month)
     going = [p for p in planned if p.to_send]
-    done = [p for p in planned if p.messages and not p.to_send]
+    done = [p for p in planned if p.messages and not p.to_send and not p.in_doubt]
+    doubt = [p for p in planned if p.in_doubt]
     too_large = [p for p in planned if not p.messages]
+    # a message in doubt may already be in the mailbox: the button never re-sends it (the
+    # CLI's --resend-in-doubt does, after someone checked)
+    doubt_lines = [f"\n{p.recipient}: {_plural(p.in_doubt, 'message')} in doubt (the server "
+                   "may have it), not re-sent; check their mailbox, then use crm-addin mail "
+                   "--resend-in-doubt if it did not arrive" for p in doubt]
     if not going:
         book.message(f"Nothing to send: {_plural(len(done), 'executive')} already received the "
                      f"{month} reports (send log {folder.name}/mail_log.jsonl)."
                      + "".join(f"\n{p.recipient}: a PDF is over the size limit"
-                               for p in too_large), error=bool(too_large))
+                               for p in too_large) + "".join(doubt_lines),
+                     error=bool(too_large or doubt))
         return []
     total = sum(p.to_send for p in going)
     lines = [f"Send the {month} reports to {_plural(len(going), 'executive')} "
-             f"({_plural(total, 'message')}) through {transport.host}:{transport.port}?", ""]
+             f"({_plural(total, 'message')}) through {transport.where()}?", ""]
     lines += [f"- {p.recipient}: {_plural(p.to_send, 'message')}, "
               f"{_plural(p.attachments, 'PDF')}" for p in going]
     if done:
@@ -268,14 +290,23 @@ def email_executives(book: Book):
     if too_large:
         lines += ["", "Not sent, a PDF is over the size limit: "
                   + ", ".join(str(p.recipient) for p in too_large)]
+    if doubt:
+        lines += ["", *(line.lstrip("\n") for line in doubt_lines)]
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None
-    outcomes = send_monthly_mail(wb, folder, month, transport)
-    failed = sum(o.status == "failed" for o in outcomes)
-    summary = (f"{_plural(failed, 'recipient')} failed; press Email executives again to retry "
-               "them (nobody gets a message twice)." if failed else "Done.")
+    try:
+        outcomes = send_monthly_mail(wb, folder, month, transport)
+    except (MailSetupError, SendBusy) as exc:
+        book.message(f"Nothing was sent: {exc}", error=True)
+        return None
+    failed = sum(o.status in ("failed", "in doubt") for o in outcomes)
+    summary = (f"{_plural(failed, 'recipient')} failed or in doubt; press Email executives "
+               "again to retry the failed ones (nobody gets a message twice)." if failed
+               else "Done.")
     book.message("\n".join([*(o.line() for o in outcomes), "", summary]), error=bool(failed))
+    if transport.name == "eml":  # a Mac: the user sends the files from their mail program
+        book.open_folder(transport.folder)
     return outcomes
 
 

@@ -14,6 +14,7 @@ from addin.errors import InputError
 from addin.tiering import (
     LIFECYCLE_STAGES,
     RFM_SEGMENTS,
+    NBDFit,
     ParetoPoint,
     TierSettings,
     pareto_point,
@@ -128,10 +129,13 @@ class TierReport:
             ("key accounts", int(t["key_account"].sum())),
             ("key-account tiers", ", ".join(self.settings.key_account_tiers)),
             ("CLV method", t.attrs.get("clv_method", "")),
+            ("CLV note", t.attrs.get("clv_note", "")),
             ("CLV horizon (months)", self.settings.clv_months),
             ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else ""),
         ]
-        if bg is not None:
+        if isinstance(bg, NBDFit):
+            rows.append(("NBD r, alpha (days)", f"{bg.r:.4g}, {bg.alpha:.4g}"))
+        elif bg is not None:
             rows.append(("BG/NBD r, alpha, a, b (days)",
                          f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}"))
         if gg is not None:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from addin.contract.settings import read_settings
 from addin.errors import InputError
-from addin.mail.recipients import Recipient, header_problem
+from addin.mail.recipients import (
+    MAX_HEADER_LINE,
+    Recipient,
+    header_name,
+    header_problem,
+    longest_header_line,
+    name_problem,
+)
 from addin.reports.manifest import (
     ACCOUNT_HEADLINES,
     PORTFOLIO_HEADLINES,
@@ -69,7 +76,7 @@ class Sender:
 
     def address(self, lang: str) -> Address:
         name = (self.name_zh if lang == "zh" and self.name_zh else self.name) or ""
-        return Address(display_name=name, addr_spec=self.email)
+        return Address(display_name=header_name(name), addr_spec=self.email)
 
 
 @dataclass
@@ -147,6 +154,10 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
     msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if longest_header_line(msg) > MAX_HEADER_LINE:  # names are checked; this is the backstop
+        raise InputError(f"the message to {recipient.email} would have a header line over "
+                         f"{MAX_HEADER_LINE} characters (RFC 5322)", sheet="Distribution",
+                         row=recipient.row)
     if with_files:
         for item in attachments:
             msg.add_attachment(item.data, maintype="application", subtype="pdf",
@@ -205,7 +216,8 @@ def read_sender(settings) -> Sender:
                          value=email or None, has_value=bool(email))
     names = {k: s.text(k) or None for k in ("company_name", "company_name_zh")}
     for key, name in names.items():
-        if name and header_problem(name):
-            raise InputError(f"{key}: {header_problem(name)}", sheet=s.sheet, row=s.row(key),
-                             column="value", value=name, has_value=True)
+        why = name and name_problem(name)
+        if why:
+            raise InputError(f"{key}: {why}", sheet=s.sheet, row=s.row(key), column="value",
+                             value=name, has_value=True)
     return Sender(email, names["company_name"], names["company_name_zh"])

@@ -1,12 +1,22 @@
-"""Delivering messages: over SMTP with retries, or into ``.eml`` files for a dry run.
+"""Delivering messages over SMTP, with retries, a password or an OAuth2 token (XOAUTH2).
 
-Both transports have ``deliver(data, sender, recipient, name)`` and ``close()``.
 :class:`SMTPTransport` keeps one connection (STARTTLS and login when asked), reopened after any
 failure. Failures are sorted by :func:`classify` after RFC 5321 section 4.2.1 (4yz transient,
-5yz permanent): a temporary one (a 4xx reply, a dropped, refused or timed-out connection) is
-retried with exponential backoff; a permanent reply to a message fails that message
-(:class:`RecipientFailed`); a permanent failure to connect, start TLS or log in, or a server
-that stays unreachable, means no message can go (:class:`ServerFailed`).
+5yz permanent): a temporary one (a 4xx reply, a dropped, refused or timed-out connection before
+the final dot) is retried with exponential backoff; a permanent reply to a message fails that
+message (:class:`RecipientFailed`); a permanent failure to connect, start TLS or log in, or a
+server that stays unreachable, means no message can go (:class:`ServerFailed`).
+
+**Exactly once**: the message is sent as MAIL, RCPT, DATA by hand so the transport knows when
+the final dot has gone out. A connection that drops, or a ``250`` that does not come within
+the timeout, after that dot is :class:`InDoubt`: the server may have stored the message
+(RFC 5321 section 4.1.1.4 makes the ``250`` the only proof either way), so it is not retried.
+
+**XOAUTH2**: the SASL string ``user={user}^Aauth=Bearer {token}^A^A`` (base64) of Google's
+"OAuth 2.0 Mechanism" and Microsoft's "Authenticate an IMAP, POP or SMTP connection using
+OAuth" pages, sent as ``AUTH XOAUTH2 <initial response>``. On a ``334`` error challenge the
+client answers an empty line, the server then says ``535``; the token is then refreshed once
+and the login tried again (an expired or revoked token), and a second refusal stops the run.
 """
 
 from __future__ import annotations
@@ -16,17 +26,19 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from email.message import EmailMessage
 
-from addin.errors import InputError
+from addin.mail.transport import (
+    DryRunTransport,
+    InDoubt,
+    MailSetupError,
+    RecipientFailed,
+    ServerFailed,
+    message_bytes,
+)
 
-
-class RecipientFailed(Exception):
-    """This message cannot be delivered; the next recipient may still be."""
-
-
-class ServerFailed(Exception):
-    """The server cannot be used (unreachable, TLS or login refused): stop sending."""
+# Exchange Online's and Google's answers when a mailbox may not log in with a password.
+BASIC_AUTH_REFUSED = ("5.7.30", "5.7.139", "5.7.9")
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
@@ -61,21 +73,75 @@ def classify(exc: BaseException, connecting: bool) -> tuple[str, str]:
     raise exc
 
 
+def basic_auth_refused(reason: str) -> str:
+    """The one line for a server that no longer takes passwords (Exchange Online's
+    ``550 5.7.30``, Google's ``534 5.7.9``): what it said and how to switch."""
+    return (f"the server refuses password logins ({reason}): switch to OAuth2 with "
+            "--auth xoauth2 (Settings smtp_auth = xoauth2 with ms_tenant_id, ms_client_id and "
+            "ms_client_secret_env or ms_certificate_file; or google_key_file) or to "
+            "--transport graph (Settings mail_transport = graph)")
+
+
+def xoauth2_string(user: str, token: str) -> str:
+    """The XOAUTH2 initial client response before base64 (Google, Microsoft: see module)."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+
+_CRLF = b"\r\n"
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """``data`` as it goes after ``DATA``: CRLF line ends, leading dots doubled, the final
+    ``CRLF.CRLF`` (RFC 5321 section 4.5.2), as smtplib's own ``data`` does."""
+    data = smtplib._fix_eols(data) if isinstance(data, str) else data  # noqa: SLF001
+    stuffed = smtplib._quote_periods(data)  # noqa: SLF001
+    if not stuffed.endswith(_CRLF):
+        stuffed += _CRLF
+    return stuffed + b"." + _CRLF
+
+
 class SMTPTransport:
     """Sends over one SMTP connection, reopened after any failure. ``sleep`` is injectable
-    so tests do not wait; the backoff before attempt k+1 is ``backoff * 2**(k-1)`` seconds."""
+    so tests do not wait; the backoff before attempt k+1 is ``backoff * 2**(k-1)`` seconds.
+    ``oauth`` (an :mod:`addin.mail.oauth` token source) logs in with XOAUTH2 as ``user``
+    instead of a password."""
+
+    name = "smtp"
+    logs = True
 
     def __init__(self, host: str, port: int, *, starttls: bool = False,
                  user: str | None = None, password: str | None = None,
-                 ssl_context: ssl.SSLContext | None = None, timeout: float = 60,
+                 oauth=None, ssl_context: ssl.SSLContext | None = None, timeout: float = 60,
                  attempts: int = 4, backoff: float = 2.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.host, self.port, self.starttls = host, port, starttls
-        self.user, self.password = user, password
+        self.user, self.password, self.oauth = user, password, oauth
         self.ssl_context, self.timeout = ssl_context, timeout
         self.attempts, self.backoff, self.sleep = attempts, backoff, sleep
         self.waits: list[float] = []
         self._conn: smtplib.SMTP | None = None
+
+    def where(self) -> str:
+        auth = " (OAuth2)" if self.oauth is not None else ""
+        return f"{self.host}:{self.port}{auth}"
+
+    def check(self) -> None:
+        """A token now, so missing consent or a bad secret stops before anything is sent."""
+        if self.oauth is not None:
+            self.oauth.token()
+
+    def _login_xoauth2(self, conn: smtplib.SMTP) -> None:
+        def attempt(token: str) -> None:
+            sasl = xoauth2_string(self.user or "", token)
+            # smtplib calls this with no challenge first, then with each 334 challenge: the
+            # answer to an XOAUTH2 error challenge is an empty line (the server then says 535).
+            conn.auth("XOAUTH2", lambda challenge=None: sasl if challenge is None else "",
+                      initial_response_ok=True)
+
+        try:
+            attempt(self.oauth.token())
+        except smtplib.SMTPAuthenticationError:
+            attempt(self.oauth.token(refresh=True))  # once: an expired or revoked token
 
     def _connect(self) -> smtplib.SMTP:
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
@@ -84,7 +150,9 @@ class SMTPTransport:
             if self.starttls:
                 conn.starttls(context=self.ssl_context or ssl.create_default_context())
                 conn.ehlo()
-            if self.user is not None:
+            if self.oauth is not None:
+                self._login_xoauth2(conn)
+            elif self.user is not None:
                 conn.login(self.user, self.password or "")
         except BaseException:
             conn.close()
@@ -99,23 +167,58 @@ class SMTPTransport:
                 self._conn.close()
             self._conn = None
 
-    def deliver(self, data: bytes, sender: str, recipient: str, name: str) -> str:
-        """Send ``data`` from ``sender`` to ``recipient``; returns ``"sent"`` or raises
-        :class:`RecipientFailed` / :class:`ServerFailed` with the reason."""
+    def _send(self, conn: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+              phase: list[str]) -> None:
+        """MAIL, RCPT, DATA; ``phase[0]`` becomes ``"after-dot"`` once the whole message and
+        its final dot are handed to the connection."""
+        code, text = conn.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+        code, text = conn.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, text)})
+        conn.putcmd("data")
+        code, text = conn.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, text)
+        conn.send(_dot_stuffed(data))
+        phase[0] = "after-dot"
+        code, text = conn.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
+
+    def deliver(self, message: EmailMessage, sender: str, recipient: str, name: str) -> str:
+        """Send ``message`` from ``sender`` to ``recipient``; returns ``"sent"`` or raises
+        :class:`RecipientFailed` / :class:`ServerFailed` / :class:`InDoubt` with the reason."""
+        data = message_bytes(message)
         for attempt in range(1, self.attempts + 1):
             connecting = self._conn is None
+            phase = ["before-dot"]
             try:
                 if self._conn is None:
                     self._conn = self._connect()
                 connecting = False
-                self._conn.sendmail(sender, [recipient], data)
+                self._send(self._conn, sender, recipient, data, phase)
                 return "sent"
+            except MailSetupError as exc:  # no token: nothing was sent
+                raise ServerFailed(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - classified below, unknown ones re-raised
                 if self._conn is not None:
                     self._conn.close()
                     self._conn = None
+                if phase[0] == "after-dot" and not isinstance(
+                        exc, smtplib.SMTPResponseException):
+                    # The dot went out and no reply came: the server may have the message.
+                    raise InDoubt(f"no answer after the message was sent ({exc})") from exc
                 kind, reason = classify(exc, connecting)
+                if self.oauth is None and self.user is not None and \
+                        any(code in reason for code in BASIC_AUTH_REFUSED):
+                    raise ServerFailed(basic_auth_refused(reason)) from exc
                 if kind == "server":
+                    if self.oauth is not None and isinstance(exc,
+                                                             smtplib.SMTPAuthenticationError):
+                        reason = (f"the server refused the OAuth2 token of {self.user} "
+                                  f"({reason}): check that the app may send as this mailbox")
                     raise ServerFailed(reason) from exc
                 if kind == "recipient":
                     raise RecipientFailed(reason) from exc
@@ -128,26 +231,8 @@ class SMTPTransport:
         raise AssertionError("unreachable")
 
 
-class DryRunTransport:
-    """Writes each message as an ``.eml`` file into ``folder`` instead of sending it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.written: list[Path] = []
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def deliver(self, data: bytes, sender: str, recipient: str, name: str) -> str:
-        """Write ``data`` as ``folder/name.eml``; returns the path."""
-        path = self.folder / f"{name}.eml"
-        path.write_bytes(data)
-        self.written.append(path)
-        return str(path)
-
-    def close(self) -> None:
-        pass
-
-
-__all__ = ["RecipientFailed", "ServerFailed", "classify", "SMTPTransport", "DryRunTransport"]
+__all__ = ["RecipientFailed", "ServerFailed", "InDoubt", "classify", "SMTPTransport",
+           "DryRunTransport", "basic_auth_refused", "xoauth2_string"]
 
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -183,37 +268,3 @@ def smtp_transport(address: str, *, starttls: bool = False, user: str | None = N
         if not starttls and host not in LOCAL_HOSTS:
             raise ValueError("the password would be sent unencrypted: use STARTTLS")
     return SMTPTransport(host, port, starttls=starttls, user=user, password=password)
-
-
-def transport_from_settings(settings, environ: Mapping[str, str] | None = None
-                            ) -> SMTPTransport:
-    """The SMTP server of the Settings sheet, for the ribbon's Email executives button:
-    ``smtp_server`` (HOST:PORT, required), ``smtp_starttls`` (yes/no, default yes),
-    ``smtp_user`` (optional) and ``smtp_password_env``, the environment variable holding the
-    password (default ``CRM_SMTP_PASSWORD``; a password is never kept in the workbook).
-    ``settings`` is what :func:`addin.contract.settings.read_settings` reads (the one Settings
-    reader). InputError names the Settings key."""
-    from addin.contract.settings import read_settings
-
-    s = read_settings(settings)
-
-    def bad(key: str, what: str, value: str | None = None) -> InputError:
-        return InputError(f"{key}: {what}", sheet=s.sheet, row=s.row(key), column="value",
-                          value=value, has_value=bool(value))
-
-    address = s.text("smtp_server")
-    if not address:
-        raise InputError("a smtp_server setting: the SMTP server as HOST:PORT, such as "
-                         "smtp.example.com:587", sheet=s.sheet, column="key")
-    flag = s.text("smtp_starttls") or "yes"
-    if flag.lower() not in _YES:
-        raise bad("smtp_starttls", "expected yes or no", flag)
-    user = s.text("smtp_user") or None
-    password_env = s.text("smtp_password_env") or None
-    try:
-        return smtp_transport(address, starttls=_YES[flag.lower()], user=user,
-                              password_env=password_env, environ=environ)
-    except ValueError as exc:
-        key = "smtp_server" if "HOST:PORT" in str(exc) else \
-            "smtp_starttls" if "STARTTLS" in str(exc) else "smtp_password_env"
-        raise bad(key, str(exc), s.text(key)) from exc

@@ -25,7 +25,8 @@ class ReportSettings:
     """What the reports read from the Settings sheet (every key optional; types, defaults and
     ranges in :mod:`addin.contract.settings`): ``company_name``, ``company_name_zh``,
     ``currency``, ``fiscal_year_start``, ``complaint_target_days``, ``spend_decline_share``,
-    ``single_contact_staff``, ``review_time_limit``, plus the tiering keys
+    ``single_contact_staff``, ``review_time_limit`` (seconds one review may take to render
+    before it is stopped and reported as skipped), plus the tiering keys
     (:func:`addin.tiering.tier_settings`) and the survey keys
     (:class:`addin.surveys.SurveySettings`).
     """
@@ -68,4 +69,4 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
     return ReportSettings(company=company, company_zh=v["company_name_zh"] or company,
                           currency=currency, fiscal_year_start=v["fiscal_year_start"],
                           actions=actions, tiers=tiers, survey=survey,
-                          review_time_limit=float(v["review_time_limit"]))
+                          review_time_limit=v["review_time_limit"])
