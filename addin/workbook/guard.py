@@ -145,7 +145,7 @@ def _extent(zf: zipfile.ZipFile, part: str, file: str) -> tuple[int, int, int, i
     for chunk in _stream(zf, part, file):
         cells += chunk.count(b"<c ")  # a cell without attributes holds nothing far away
         present += chunk.count(b"<row ")
-        for digits in range(7, len(top) - 1, -1):
+        for digits in range(7, max(len(top), 1) - 1, -1):  # 7 digits down to 1
             if _ROW_OF[digits].search(chunk):
                 found = max(_ROW_OF[digits].findall(chunk))  # same length: bytes order
                 if (len(found), found) > (len(top), top):
