@@ -289,7 +289,8 @@ def excel_functions() -> None:
 
 @excel.command("build")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the add-in (default: workbooks/CRM.xlam in the repository).")
+              help="Where to write the add-in (default: the one the package ships, "
+                   "workbooks/CRM.xlam in a clone).")
 def excel_build(out: Path | None) -> None:
     """Build the CRM ribbon add-in (CRM.xlam) from the installed xlwings add-in template."""
     from addin.excel.build import build_xlam
@@ -297,10 +298,36 @@ def excel_build(out: Path | None) -> None:
     click.echo(f"Add-in written to {build_xlam(out)}")
 
 
+@excel.command("lite")
+@click.option("--wheel-url", metavar="URL",
+              help="Install the package from this https:// address (a wheel you host where "
+                   "CORS is allowed, e.g. a release asset) instead of PyPI.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write main.py and requirements.txt into this folder instead of printing.")
+def excel_lite(wheel_url: str | None, out: Path | None) -> None:
+    """Print the main.py and requirements.txt to paste into xlwings Lite's editor: the CRM_
+    functions and the CRM scripts in Excel on a Mac, on the web and on Windows."""
+    from addin.excel.lite import lite_files
+
+    try:
+        files = lite_files(wheel_url)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {out / name}")
+        return
+    for name, text in files.items():
+        click.echo(f"# ---- {name} ----")
+        click.echo(text, nl=False)
+
+
 @excel.command("install")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The add-in to install (default: workbooks/CRM.xlam, or a fresh build).")
+              help="The add-in to install (default: the one the package ships, or a fresh build).")
 def excel_install(dry_run: bool, addin: Path | None) -> None:
     """Set up this Windows or Mac user: copy CRM.xlam into Excel's startup folder and write the
     add-in's configuration (this Python, UDF MODULES = addin.functions). Elsewhere (Linux),

@@ -89,6 +89,9 @@ LABELS: dict[str, dict[str, str]] = {
                          "zh": "未来12个月销售收入预测"},
     "forecast_vs_plan": {"en": "Forecast against plan", "zh": "预测与计划之差"},
     # next actions / attention rules (manifest rule keys, prefixed attention_)
+    "attention_win_back": {
+        "en": "lost: no order for {value} (the loss limit is {threshold})",
+        "zh": "已流失：{value}未下单（流失界限{threshold}）"},
     "attention_purchase_overdue": {
         "en": "no order for {value} (its usual gap is {threshold})",
         "zh": "已{value}未下单（通常间隔{threshold}）"},

@@ -145,6 +145,11 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "en": "Revenue of the last {days} days is {change} against the {days} days before "
               "(alert at {limit}).",
         "zh": "近{days}天销售额较之前{days}天变化{change}（预警线{limit}）。"},
+    "action_win_back": {
+        "en": "Lost by the churn rule: no order for {days} days, more than {limit} days "
+              "(its usual gap times the loss factor); {value} at stake.",
+        "zh": "按流失规则已流失：{days}天未下单，超过{limit}天（通常间隔乘以流失系数）；"
+              "潜在损失{value}。"},
     "action_purchase_overdue": {
         "en": "No order for {days} days; this account usually orders every {gap} days "
               "(overdue after {limit} days).",
@@ -152,6 +157,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "action_single_contact": {
         "en": "Staff in contact in the last 6 months: {staff} (contacts: {contacts}).",
         "zh": "近6个月仅有{staff}名员工与客户联系（共{contacts}次）。"},
+    "advice_win_back": {"en": "Call the decision maker, settle what is open and make a "
+                              "win-back offer.",
+                        "zh": "联系决策人，解决未决问题，并提出挽回方案。"},
     "advice_complaint_overdue": {"en": "Escalate the open complaints and agree a resolution "
                                        "date with the customer.",
                                  "zh": "升级处理未结投诉，并与客户约定解决日期。"},
@@ -166,6 +174,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "advice_single_contact": {"en": "Introduce a second contact (a manager or a service "
                                     "engineer) to the account.",
                               "zh": "为该客户增加第二联系人（主管或服务工程师）。"},
+    "action_tag_win_back": {"en": "lost: no order for {days} days", "zh": "已流失：{days}天未下单"},
     "action_tag_complaint_overdue": {"en": "complaint open {days} days (target {target})",
                                      "zh": "投诉已{days}天未结（时限{target}天）"},
     "action_tag_low_satisfaction": {"en": "satisfaction {mean} (answers: {answers})",
@@ -184,6 +193,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "answers_count": {"en": "answers: {count}", "zh": "{count}份答卷"},
     "chart_company_trend": {"en": "Company revenue and margin, last 18 months",
                             "zh": "近18个月公司销售额与毛利"},
+    "action_heading_win_back": {"en": "Win back a lost account", "zh": "挽回流失客户"},
     "action_heading_complaint_overdue": {"en": "Complaint past its target",
                                          "zh": "投诉超时"},
     "action_heading_low_satisfaction": {"en": "Satisfaction below threshold",

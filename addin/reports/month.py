@@ -299,8 +299,17 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         complaints = _complaints_open(complaints, as_of)
     survey = _survey_frame(sheets.get("Survey"), as_of, tiers)
 
+    from addin.reports.churn import churn_reports, churn_sections
+
+    churn_report, forecast_report, churn_notes = churn_reports(sheets, as_of, tiers)
     measured = list(dict.fromkeys([*ids, *key_ids]))
     measures = _measures(measured, tiers, contacts, complaints, survey, as_of, cfg)
+    if churn_report is not None:  # the win-back rule: the churn loss rule's verdict
+        accounts = churn_report.accounts.reindex(measures.index)
+        measures["lost"] = accounts["lost"].astype(float)
+        measures["usual_gap_days"] = accounts["usual_gap_days"]
+        clv = tiers["clv"].reindex(measures.index).astype(float).fillna(0.0)
+        measures["value_at_stake"] = np.fmax(clv, accounts["revenue_12m"].astype(float))
     actions = next_actions(measures, cfg.actions)
     data = ReportData(
         month=month, month_start=month_start, as_of=as_of, settings=cfg, tiers=tiers,
@@ -311,9 +320,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         trend_months=[str(m) for m in months], measures=measures, actions=actions,
         contacts=contacts, complaints=complaints, survey=survey, scorecard=scorecard,
         scorecard_by_period=scorecard_by_period)
-    from addin.reports.churn import churn_reports, churn_sections
-
-    data.churn = churn_sections(*churn_reports(sheets, as_of, tiers))
+    data.churn = churn_sections(churn_report, forecast_report, churn_notes)
     return data
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 ArrayLike = pd.Series | np.ndarray | list | float | int
 
@@ -181,6 +181,7 @@ def _maximise(value_and_gradient, start: np.ndarray, total: float) -> _Optimum:
             return 1e300, np.zeros_like(log_params)
         return -value / total, -grad / total
 
+    from scipy import optimize  # here: commands that only import the tiering never map it
     from threadpoolctl import threadpool_limits
 
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
@@ -299,7 +300,10 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     customers are added. ``converged`` is False, with ``problem`` saying why, when the
     gradient stays large or a parameter runs to the edge of the search (e^+-18 in scaled
     units): data in which nobody is seen to drop out send a to 0 (the model degenerates into
-    the NBD and the drop-out process is not identified); lifetimes raises an error there. On
+    the NBD and the drop-out process is not identified); lifetimes raises an error there.
+    When a and b both run to infinity with a / (a + b) settled (every customer drops out with
+    the same probability after a purchase: no heterogeneity in drop-out), that limit is a
+    usable fit and ``converged`` is True. On
     the paper's CDNOW sample (2,357 customers, weeks) it gives r = 0.243, alpha = 4.414,
     a = 0.793, b = 2.426, LL = -9582.4.
 
@@ -324,7 +328,14 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     log_likelihood = _bgnbd_value_and_gradient(np.log([r, alpha, a, b]), original)[0]
     problem = _problem(best, ("r", "alpha", "a", "b"), (r, alpha, a, b))
     ln_a, ln_b = best.log_params[2:]
-    if (2 in best.on_bound and ln_a < 0) or (3 in best.on_bound and ln_b > 0):
+    if problem and ln_a > np.log(1e3) and ln_b > np.log(1e3) and not (
+            {0, 1} & set(best.on_bound)):
+        # a and b both run off to infinity with a / (a + b) settled: every customer has the
+        # same drop-out probability p = a / (a + b) after each purchase (the beta mixing
+        # distribution collapses onto p), a limit of the model the formulas hold at; the
+        # likelihood still creeps up along that ridge, so the gradient test cannot pass
+        problem = ""
+    elif (2 in best.on_bound and ln_a < 0) or (3 in best.on_bound and ln_b > 0):
         problem = f"{NO_DROP_OUT}: the BG/NBD is not identified on these data; {problem}"
     return BGNBDFit(float(r), float(alpha), float(a), float(b), float(log_likelihood),
                     int(x.size), not problem, problem)

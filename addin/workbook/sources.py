@@ -142,8 +142,8 @@ def open_workbook(path: Path):
         for rewrite in (_without_macro_sheets, _main_part_renamed):
             try:
                 rewritten = rewrite(path)
-            except Exception:  # noqa: BLE001  not a zip calamine could read: diagnosed below
-                continue
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError):
+                continue  # not a readable zip at all (truncated?): diagnosed below
             if rewritten is None:
                 continue
             data, warnings = rewritten
