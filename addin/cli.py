@@ -703,9 +703,10 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
     separate summary and reviews of the (account, language) pairs someone reads); without
     one, or with --lang, a review per key account and language and the portfolio summary.
 
-    A PDF that fails to render is reported and skipped; the others are written. A re-run
-    into the same OUT reuses every PDF whose inputs did not change. File names are made
-    safe from any account name.
+    A PDF that fails to render, or takes longer than the Settings key review_time_limit (60 s
+    by default; a pack: that limit times its reviews), is reported and skipped; the others are
+    written, and the command exits 3. A re-run into the same OUT reuses every PDF whose inputs
+    did not change. File names are made safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
                          accounts=accounts, jobs=jobs, pdf_variant=pdf_variant,
