@@ -201,8 +201,12 @@ def validate(ctx: click.Context, workbook: Path, transactions: Path | None,
              out: Path | None, in_place: bool) -> None:
     """Check WORKBOOK against the CRM workbook contract and list duplicate customers.
 
-    Every problem names the sheet, the Excel row and the column. Exits 0 when the workbook can
-    be used (duplicates and warnings are listed), 2 when it has errors.
+    Runs the checks of every later command too (Settings types and ranges, the AHP and
+    Scorecard sheets, the survey, the report month, the Distribution's addresses, scopes and
+    languages), so a workbook it passes is not refused later. Every problem names the sheet,
+    the Excel row and the column; an unknown Settings key is a warning naming the closest
+    known key. Exits 0 when the workbook can be used (duplicates and warnings are listed), 2
+    when it has errors.
     """
     from addin.jobs import validate_workbook
 
@@ -226,9 +230,9 @@ def demo(ctx: click.Context, out: Path) -> None:
 
     Copies the demo workbook into OUT, validates it, tiers the customers, analyses the survey
     (by pyramid tier), evaluates the balanced scorecard, and writes the results workbook beside
-    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders the
-    month's key-account reviews and portfolio summaries into OUT/reports/YYYY-MM and writes
-    the executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
+    it with Validation, Tiers, Survey Results and Scorecard Results sheets. Then renders one
+    pack per executive of the Distribution sheet into OUT/reports/YYYY-MM and writes the
+    executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
     """
     from addin.demo import demo_workbook_path
     from addin.jobs.demo import analyse_month
@@ -258,7 +262,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     emails = out / "emails"
     if run_mail(workbook, reports, month, DryRunTransport(emails), max_size=10.0):
         sys.exit(EXIT_NOT_ALL_SENT)
-    click.echo(f"Reviews and portfolio summaries: {reports}")
+    click.echo(f"Executives' packs: {reports}" if outcome.manifest.packs
+               else f"Reviews and portfolio summaries: {reports}")
     click.echo(f"Emails (dry run, not sent): {emails}")
 
 
@@ -277,7 +282,8 @@ def excel_functions() -> None:
 
 @excel.command("build")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the add-in (default: workbooks/CRM.xlam in the repository).")
+              help="Where to write the add-in (default: the one the package ships, "
+                   "workbooks/CRM.xlam in a clone).")
 def excel_build(out: Path | None) -> None:
     """Build the CRM ribbon add-in (CRM.xlam) from the installed xlwings add-in template."""
     from addin.excel.build import build_xlam
@@ -285,10 +291,36 @@ def excel_build(out: Path | None) -> None:
     click.echo(f"Add-in written to {build_xlam(out)}")
 
 
+@excel.command("lite")
+@click.option("--wheel-url", metavar="URL",
+              help="Install the package from this https:// address (a wheel you host where "
+                   "CORS is allowed, e.g. a release asset) instead of PyPI.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write main.py and requirements.txt into this folder instead of printing.")
+def excel_lite(wheel_url: str | None, out: Path | None) -> None:
+    """Print the main.py and requirements.txt to paste into xlwings Lite's editor: the CRM_
+    functions and the CRM scripts in Excel on a Mac, on the web and on Windows."""
+    from addin.excel.lite import lite_files
+
+    try:
+        files = lite_files(wheel_url)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {out / name}")
+        return
+    for name, text in files.items():
+        click.echo(f"# ---- {name} ----")
+        click.echo(text, nl=False)
+
+
 @excel.command("install")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--addin", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The add-in to install (default: workbooks/CRM.xlam, or a fresh build).")
+              help="The add-in to install (default: the one the package ships, or a fresh build).")
 def excel_install(dry_run: bool, addin: Path | None) -> None:
     """Set up this Windows or Mac user: copy CRM.xlam into Excel's startup folder and write the
     add-in's configuration (this Python, UDF MODULES = addin.functions). Elsewhere (Linux),
@@ -361,6 +393,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
                f"{report.pareto()}")
+    if report.result.clv_note:
+        click.echo(f"Lifetime value: {report.result.clv_note}")
     tiers = t["pyramid_tier"].value_counts()
     click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
                                        for label in report.settings.pyramid_labels))
@@ -579,9 +613,18 @@ def jobs_option(func: Callable) -> Callable:
                         help="Processes that render in parallel.")(func)
 
 
+def attachments_option(func: Callable) -> Callable:
+    return click.option("--attachments", type=click.Choice(["pack", "reviews"]),
+                        default="pack", show_default=True,
+                        help="With a Distribution sheet: one pack PDF per executive (cover, "
+                             "contents, summary, a review per account), or the separate "
+                             "summary and review PDFs. Either way only what someone reads "
+                             "is rendered.")(func)
+
+
 def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
                languages: tuple[str, ...] = (), accounts: str | None = None, jobs: int = 1,
-               pdf_variant: str | None = None):
+               pdf_variant: str | None = None, attachments: str = "pack"):
     """Render the month's reviews and summary of ``wb`` into OUT with a progress bar, print
     each review that failed (it is skipped) and one line of what was written; returns the
     :class:`~addin.jobs.report.ReportOutcome`."""
@@ -599,17 +642,25 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 
         outcome = report_workbook(wb, out, month=month, languages=languages or None,
                                   accounts=ids, jobs=jobs, pdf_variant=pdf_variant,
-                                  on_ready=ready, progress=lambda label: bar[0](label))
+                                  on_ready=ready, progress=lambda label: bar[0](label),
+                                  attachments=attachments)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     for label, error in outcome.failed.items():
         click.echo(f"error: {label}: {error}; skipped", err=True)
     manifest = outcome.manifest
-    reviews = sum(len(a.files) for a in manifest.accounts)
-    click.echo(f"{manifest.month}: {reviews} reviews of {len(manifest.accounts)} accounts and "
-               f"{len(manifest.summary)} portfolio summaries ({', '.join(manifest.languages)}) "
-               f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
-               f"{'es' * (jobs != 1)})")
+    took = (f"in {out} ({time.perf_counter() - start:.1f} s, {jobs} process"
+            f"{'es' * (jobs != 1)})")
+    if manifest.packs:
+        click.echo(f"{manifest.month}: {len(manifest.packs)} packs reviewing "
+                   f"{len(outcome.rendered)} (account, language) pairs "
+                   f"({', '.join(manifest.languages)}) {took}")
+        return outcome
+    reviews, accounts = sum(len(a.files) for a in manifest.accounts), len(manifest.accounts)
+    click.echo(f"{manifest.month}: {reviews} review{'s' * (reviews != 1)} of {accounts} "
+               f"account{'s' * (accounts != 1)} and {len(manifest.summary)} portfolio "
+               f"summar{'ies' if len(manifest.summary) != 1 else 'y'} "
+               f"({', '.join(manifest.languages)}) {took}")
     return outcome
 
 
@@ -629,18 +680,25 @@ def run_report(wb: CRMWorkbook, out: Path, *, month: str | None,
 @jobs_option
 @click.option("--pdf-variant", type=click.Choice(["pdf/a-3b"]),
               help="Write PDF/A-3b files (archival; not validated here).")
+@attachments_option
 @reports_bad_input
 def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, ...],
-           accounts: str | None, jobs: int, pdf_variant: str | None) -> None:
-    """Render the month's PDF key-account reviews (one per key account and language, 2-4
-    A4 pages) and the portfolio summary of WORKBOOK into OUT, with manifest.json for
-    `crm-addin mail`.
+           accounts: str | None, jobs: int, pdf_variant: str | None,
+           attachments: str) -> None:
+    """Render the month's PDFs of WORKBOOK into OUT, with manifest.json for `crm-addin mail`:
+    with a Distribution sheet, what its executives read (one pack each: cover, contents,
+    summary, a review per account of their scope; or, with --attachments reviews, the
+    separate summary and reviews of the (account, language) pairs someone reads); without
+    one, or with --lang, a review per key account and language and the portfolio summary.
 
-    A review that fails to render is reported and skipped; the others are written. File
-    names are made safe from any account name.
+    A PDF that fails to render, or takes longer than the Settings key review_time_limit (60 s
+    by default; a pack: that limit times its reviews), is reported and skipped; the others are
+    written, and the command exits 3. A re-run into the same OUT reuses every PDF whose inputs
+    did not change. File names are made safe from any account name.
     """
     outcome = run_report(read_workbook(workbook), out, month=month, languages=languages,
-                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant)
+                         accounts=accounts, jobs=jobs, pdf_variant=pdf_variant,
+                         attachments=attachments)
     if outcome.manifest.files():
         click.echo(f"Manifest: {out / 'manifest.json'}")
     if outcome.failed:  # what rendered is there; the run is not complete
@@ -656,23 +714,27 @@ def report(workbook: Path, out: Path, month: str | None, languages: tuple[str, .
               help="Folder for the month's PDFs, manifest.json and the send log; default: "
                    "reports/YYYY-MM beside WORKBOOK.")
 @jobs_option
+@attachments_option
 @mail_options
 @reports_bad_input
-def monthly(workbook: Path, month: str, out: Path | None, jobs: int, **options) -> None:
-    """The monthly job: `report` (every key account's review and the portfolio summary, in
-    every language of the Distribution sheet) and then `mail` to each executive.
+def monthly(workbook: Path, month: str, out: Path | None, jobs: int, attachments: str,
+            **options) -> None:
+    """The monthly job: `report` (one pack per executive of the Distribution sheet, or with
+    --attachments reviews the separate PDFs they read) and then `mail` to each executive.
 
     The sending options are checked before anything is rendered. The send log in OUT makes a
     re-run of the month send nothing twice, so after any failure run the same command again.
-    Exits 3 when a review failed to render or a recipient failed (what did render still goes
-    out), 2 on bad input.
+    Exits 3 when a review failed to render or a recipient failed or is in doubt (what did
+    render still goes out; a message in doubt goes again only with --resend-in-doubt), 2 on bad
+    input.
     """
     from addin.reports.manifest import check_month
 
     check_month(month)
     transport = mail_transport(workbook, **options)
     out = out if out is not None else workbook.parent / "reports" / month
-    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs)
+    outcome = run_report(read_workbook(workbook), out, month=month, jobs=jobs,
+                         attachments=attachments)
     if not outcome.manifest.files():
         transport.close()
         sys.exit(1)

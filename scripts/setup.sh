@@ -4,7 +4,7 @@
 #     font subsetting falls back to fontTools and CJK reports render ~20x slower), Noto CJK and
 #     DejaVu fonts, LibreOffice Calc (headless) to check the workbooks we write, poppler-utils
 #     and qpdf to check the PDFs we write;
-#   * a virtual environment in .venv with the package (and, with the argument "test", its test
+#   * a virtual environment in .venv with the package and all its extras (and, with "test", its test
 #     dependencies).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -59,6 +59,8 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-spec="."
-[ "$extras" = "test" ] && spec=".[test]"
+# Everything: the core and every extra (reports, mail, excel, cli); the core alone is what
+# xlwings Lite installs in the browser.
+spec=".[all]"
+[ "$extras" = "test" ] && spec=".[all,test]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"

@@ -342,3 +342,23 @@ def test_winback_ranks_key_accounts_by_value_at_stake():
     assert w.loc[0, "triggering_facts"].startswith("no order for 334 days (22.3 x its usual "
                                                    "gap of 15 days)")
     assert w.loc[0, "next_action"].startswith("win back")
+
+
+def test_order_size_trend_by_hand():
+    # A: purchase days 100, 100, 50, 50 -> later half 50 over earlier 100, minus 1: -0.5.
+    # B: 100, 200, 300 -> the later half is the third day only (rank >= 3 / 2): 300 / 150 - 1.
+    # C: one purchase day: no trend. A's return on a day of its own is not a purchase day.
+    log = _log([("A", "2026-01-01", 100), ("A", "2026-02-01", 100), ("A", "2026-03-01", 50),
+                ("A", "2026-04-01", 50), ("A", "2026-04-15", -20),
+                ("B", "2026-01-05", 100), ("B", "2026-02-05", 200), ("B", "2026-03-05", 300),
+                ("C", "2026-01-09", 70)])
+    ref = pd.Series(pd.Timestamp("2026-06-30"), index=["A", "B", "C"])
+    f = account_factors(ref, log=log)
+    assert f.loc["A", "order_size_trend"] == pytest.approx(-0.5)
+    assert f.loc["B", "order_size_trend"] == pytest.approx(1.0)
+    assert np.isnan(f.loc["C", "order_size_trend"])
+    # a reference before B's last order leaves it out: 100, 200 -> 200 / 100 - 1
+    early = account_factors(pd.Series(pd.to_datetime(["2026-06-30", "2026-02-28", "2026-06-30"]),
+                                      index=["A", "B", "C"]), log=log)
+    assert early.loc["B", "order_size_trend"] == pytest.approx(1.0)
+    assert early.loc["A", "order_size_trend"] == pytest.approx(-0.5)

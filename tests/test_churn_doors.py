@@ -208,3 +208,29 @@ def test_ribbon_macros_write_the_same_sheets(book, tmp_path):
     assert {"Retention", "Churn", "Forecast"} <= set(written.sheetnames)
     assert [error for _, error in fb.messages] == [False, False]
     assert "accounts as of 2025-12-31" in fb.messages[0][0]
+
+
+def test_the_live_book_writes_the_churn_sheets_with_their_heat_maps(book, tmp_path):
+    """The ribbon in Excel: the churn macro through the xlwings book (the fake that records
+    xlwings' own chart and conditional-format calls) writes the same conditional-format
+    ranges as the file book, the heat map's colour scale among them."""
+    from xlwings_fake import FakeBook, xlwings_values
+
+    from addin.excel import macros
+    from addin.excel.book import ExcelBook, FileBook
+
+    path, _ = book
+    fake = FakeBook(xlwings_values(path), fullname="C:/crm/crm.xlsx")
+    assert macros.churn(ExcelBook(fake)) is not None
+    copy = tmp_path / "file.xlsx"
+    copy.write_bytes(path.read_bytes())
+    fb = FileBook(copy)
+    macros.churn(fb)
+    results = openpyxl.load_workbook(fb.written[-1])
+    for sheet in ("Retention", "Churn"):  # same layout: the charted columns are side by side
+        live = {c[1][1:] for c in fake.log if c[0].startswith("cf.") and c[1][0] == sheet}
+        file = {((r.min_row, r.min_col), (r.max_row, r.max_col))
+                for cf in results[sheet].conditional_formatting for r in cf.sqref.ranges}
+        assert live == file and live, sheet
+    scales = [c for c in fake.log if c[0].startswith("cf.") and c[1][0] == "Retention"]
+    assert len(scales) >= 2  # every month column of both matrices

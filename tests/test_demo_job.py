@@ -3,19 +3,23 @@ reporting exactly the duplicates planted in it (workbooks/README.md lists them).
 
 import email
 import hashlib
+import io
 import re
 import shutil
+import subprocess
 from email import policy
 
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from addin.cli import cli
 from addin.demo import NEAR_MISS, PLANTED_DUPLICATES, demo_workbook_path
+from addin.jobs.tier import tier_workbook
 from addin.reports.manifest import read_manifest
-from addin.workbook import read_sheet
+from addin.workbook import load_crm_workbook, read_sheet
 
 
 def flagged_groups(output: str) -> list[set[int]]:
@@ -59,24 +63,36 @@ def test_demo_job_writes_the_workbook_and_results(tmp_path, soffice):
     assert "Duplicate customers" in text
     assert "HUAXIN TRADING LIMITED" in text and "深圳市前海AI科技" in text
 
-    # ... then the month's reviews and summaries, and the executives' emails as a dry run
+    # ... then one pack per executive, and the executives' emails as a dry run
     reports = out / "reports" / "2026-10"
-    assert f"Reviews and portfolio summaries: {reports}" in result.output
+    assert f"Executives' packs: {reports}" in result.output
     assert f"Emails (dry run, not sent): {out / 'emails'}" in result.output
     manifest = read_manifest(reports, "2026-10")
-    assert len(manifest.accounts) == 100  # VIP 20 + Key 80, the pyramid the tiering prints
     assert sorted(manifest.languages) == ["en", "zh"]
     assert all((reports / name).stat().st_size > 0 for name in manifest.files())
-    region = {a.customer_id: a.region for a in manifest.accounts}
     distribution = read_sheet(out / "demo_crm.xlsx", "Distribution")
+    tiers = tier_workbook(load_crm_workbook(out / "demo_crm.xlsx")).tiers
+    key = tiers[tiers["key_account"]]
+    assert len(key) == 100  # VIP 20 + Key 80, the pyramid the tiering prints
     messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
                 for p in (out / "emails").glob("*.eml")]
     to = [m["To"].addresses[0].addr_spec for m in messages]
-    assert set(to) == set(distribution["email"])  # everyone; the zh ones in two parts (> 10 MB)
+    assert sorted(to) == sorted(distribution["email"])  # exactly one message each
+    rendered = set()
     for msg, address in zip(messages, to, strict=True):
         row = distribution[distribution["email"] == address].iloc[0]
-        wanted = row["scope"].removeprefix("region: ")
-        files = [p.get_filename() for p in msg.iter_attachments()]
-        ids = {name.split("_")[1] for name in files if "portfolio-summary" not in name}
-        assert ids and {region[i] for i in ids} == {wanted}  # never another region's account
-        assert all(name.endswith(f"_{row['language']}.pdf") for name in files)
+        wanted = key[key["region"] == row["scope"].removeprefix("region: ")]
+        [(name, pdf)] = [(p.get_filename(), p.get_content()) for p in msg.iter_attachments()]
+        assert name.startswith("2026-10 ") and row["name"] in name
+        reader = PdfReader(io.BytesIO(pdf))
+        titles = [i.title for i in reader.outline if not isinstance(i, list)]
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+        pack = manifest.pack_for(int(row.name), address)
+        assert sorted(e.customer_id for e in pack.accounts) == sorted(wanted.index)
+        for _, t in wanted.iterrows():
+            assert t["name"] in titles  # a bookmark per account of the region, none other
+            assert t["name"] in text and f"{t['revenue']:,.2f}" in text  # as on Tiers
+        rendered |= {(cid, row["language"]) for cid in wanted.index}
+    # only what someone reads: each key account once, in its reader's language
+    assert len(rendered) == len(key)

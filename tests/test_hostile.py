@@ -5,6 +5,7 @@ from the demo workbook at the package level (tests/hostile_helpers.py)."""
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 import time
@@ -173,8 +174,11 @@ def test_a_stray_cell_costs_no_memory_under_a_memory_limit(small_book, tmp_path)
     code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, "
             "1536 << 20)); from addin.cli import main; sys.argv = ['crm-addin', 'validate', "
             f"{str(book)!r}]; main()")
+    # one BLAS thread: OpenBLAS reserves address space per thread (untouched, so no memory
+    # in use) that RLIMIT_AS would count, making the bound depend on the machine's cores
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert no_traceback(proc)
 

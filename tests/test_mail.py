@@ -173,8 +173,9 @@ def test_bodies_show_headline_and_attention_in_the_recipients_language(workbook,
     # money in whole units and a usual gap to one decimal, as the PDF and the sheets show them
     assert "¥1,234,568" in text and "CN¥" not in text  # zh_Hans_CN symbol
     assert "上海华信" in text and "已45天未下单（通常间隔30.0天）" in text
+    assert "上海华信（C3，VIP客户，华东）" in text  # tier and region in Chinese, full-width
     html = zh.get_body(("html",)).get_content()
-    assert "地区：East" in html and "<html lang=\"zh-CN\">" in html
+    assert "地区：华东" in html and "<html lang=\"zh-CN\">" in html
     (en,) = inbox.messages("ann@example.com")
     assert en["Subject"] == "Key-account reviews for October 2026"
     body = en.get_body(("plain",)).get_content()

@@ -31,8 +31,10 @@ def workbook(tmp_path):
 
 
 def _monthly(workbook, port, *extra):
+    # the separate PDFs (the packs: test_pack.py)
     return CliRunner().invoke(cli, ["monthly", str(workbook), "--month", MONTH, "--smtp",
-                                    f"127.0.0.1:{port}", "--jobs", "1", *extra])
+                                    f"127.0.0.1:{port}", "--jobs", "1", "--attachments",
+                                    "reviews", *extra])
 
 
 def _pdf_text(data: bytes) -> str:
@@ -50,7 +52,8 @@ def test_monthly_renders_then_mails_each_executive_their_scope_once(workbook, sm
     result = _monthly(workbook, port)
     assert result.exit_code == 0, result.output
     reports = workbook.parent / "reports" / MONTH  # the default folder, beside the workbook
-    assert "2 reviews of 1 accounts and 2 portfolio summaries (en, zh)" in result.output
+    # only what someone reads: A in English (Emily); nobody reads A in Chinese
+    assert "1 review of 1 account and 2 portfolio summaries (en, zh)" in result.output
     assert "Emily Carter <emily@example.com>: sent (1 message, 2 PDFs)" in result.output
 
     emily = _attachments(inbox.messages("emily@example.com")[0])

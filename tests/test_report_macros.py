@@ -215,7 +215,9 @@ def test_smtp_settings(settings, environ, expected):
     ({}, "a smtp_server setting"),
     ({"smtp_server": "mailhost"}, "smtp_server: 'mailhost': expected HOST:PORT"),
     ({"smtp_server": "mail.example.com:587", "smtp_starttls": "maybe"},
-     "smtp_starttls: expected yes or no"),
+     "setting 'smtp_starttls': expected yes or no (found 'maybe')"),  # the one reader's words
+    ({"mail_transport": "pigeon"},
+     "setting 'mail_transport': expected smtp or graph or outlook or eml (found 'pigeon')"),
     ({"smtp_server": "mail.example.com:587", "smtp_user": "crm"},
      "smtp_password_env: the environment variable CRM_SMTP_PASSWORD is not set"),
     ({"smtp_server": "mail.example.com:25", "smtp_starttls": "no", "smtp_user": "crm"},

@@ -328,7 +328,8 @@ measure_values = st.one_of(st.none(), st.floats(-10, 1000, allow_nan=False))
     "recent_revenue": measure_values, "prior_revenue": measure_values,
     "oldest_open_complaint_days": measure_values, "open_over_target": measure_values,
     "satisfaction_mean": measure_values, "satisfaction_n": measure_values,
-    "staff_6m": measure_values, "contacts_6m": measure_values}), max_size=8))
+    "staff_6m": measure_values, "contacts_6m": measure_values, "lost": measure_values,
+    "usual_gap_days": measure_values, "value_at_stake": measure_values}), max_size=8))
 @settings(max_examples=150, deadline=None)
 def test_every_action_holds_its_own_condition(rows):
     frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["orders"], dtype=float)
@@ -338,7 +339,9 @@ def test_every_action_holds_its_own_condition(rows):
     assert not out.duplicated(["customer_id", "action"]).any()
     for _, a in out.iterrows():
         m = frame.loc[a["customer_id"]]
-        if a["action"] == "complaint_overdue":
+        if a["action"] == "win_back":
+            assert m["lost"] > 0
+        elif a["action"] == "complaint_overdue":
             assert m["oldest_open_complaint_days"] > th.complaint_target_days
         elif a["action"] == "low_satisfaction":
             assert m["satisfaction_n"] >= 1 and a["value"] < a["limit"]
@@ -362,6 +365,23 @@ def test_every_action_holds_its_own_condition(rows):
 def test_action_sentences_carry_their_numbers(lang, expected):
     action = {"action": "purchase_overdue", "value": 90.0, "limit": 70.0, "detail": 210 / 9}
     assert describe_action(action, lang) == expected
+
+
+def test_win_back_follows_the_churn_loss_rule_by_hand():
+    # lost by the loss rule (the Churn sheet's verdict): 200 days silent, usual gap 30 days,
+    # k = 3: limit 90 days; value at stake 12,000. Not lost: no action, however long silent.
+    frame = pd.DataFrame({"orders": [5.0, 5.0], "recency_days": [200.0, 200.0],
+                          "tenure_days": [400.0, 400.0], "lost": [1.0, 0.0],
+                          "usual_gap_days": [30.0, 30.0], "value_at_stake": [12000.0, 0.0]},
+                         index=pd.Index(["L", "K"], name="customer_id"))
+    out = next_actions(frame)
+    win = out[out["action"] == "win_back"]
+    assert win["customer_id"].tolist() == ["L"]
+    assert win[["value", "limit", "detail"]].iloc[0].tolist() == [200, 90, 12000]
+    assert out[out["customer_id"] == "L"]["action"].iloc[0] == "win_back"  # most urgent
+    assert describe_action(win.iloc[0].to_dict(), "en") == (
+        "Lost by the churn rule: no order for 200 days, more than 90 days (its usual gap "
+        "times the loss factor); 12,000 at stake.")
 
 
 def test_every_action_has_sentences_tags_and_advice_in_both_languages():

@@ -15,6 +15,7 @@ from addin.tiering import (
     LifecycleRules,
     TierSettings,
     lifecycle_stage,
+    pyramid_as_of,
     relationship_level,
     tier_customers,
     tier_settings,
@@ -246,9 +247,12 @@ def test_bgnbd_predicts_the_poisson_rate_of_customers_who_never_leave():
     })
     result = tier_customers(None, tx, None)
     t = result.table
-    assert result.clv_method == "BG/NBD + Gamma-Gamma"
+    # nobody drops out: the BG/NBD's a runs to 0 (not identified), which the tiers say, and
+    # its limit, the NBD, predicts the purchases
+    assert result.clv_method == "NBD + Gamma-Gamma"
+    assert "no customer is seen to drop out" in result.clv_note
     assert t["expected_purchases"].mean() == pytest.approx(10.43, rel=0.1)
-    assert t["prob_alive"].min() > 0.9
+    assert (t["prob_alive"] == 1.0).all()
 
 
 def test_margin_formula_with_the_measured_retention():
@@ -275,3 +279,24 @@ def test_tier_customers_of_an_empty_log():
     empty = TRANSACTIONS.iloc[:0]
     t = tier_customers(CUSTOMERS, empty, None).table
     assert len(t) == 5 and (t["revenue"] == 0).all() and (t["abc_class"] == "C").all()
+
+
+@pytest.mark.parametrize("tier_by", ["revenue", "margin"])
+def test_pyramid_as_of_is_tier_customers_pyramid_at_each_month_end(tier_by):
+    # the report's tier history takes the pyramid alone at twelve month-ends; it must be the
+    # column tier_customers gives, population (Customers first, then ids seen by then) included
+    rng = np.random.default_rng(8)
+    n = 600
+    tx = pd.DataFrame({
+        "customer_id": [f"c{i:03d}" for i in rng.integers(0, 60, n)],
+        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        "amount": np.round(rng.lognormal(5, 1, n), 2),
+    })
+    tx["margin"] = np.round(tx["amount"] * rng.uniform(0.1, 0.5, n), 2)
+    customers = pd.DataFrame({"customer_id": ["c005", "zz-prospect", "c001"],
+                              "name": ["E", "P", "A"]})
+    for end in ("2025-03-31", "2025-06-30", "2025-12-31"):
+        settings = {"tier_by": tier_by}
+        full = tier_customers(customers, tx, settings, as_of=end).table["pyramid_tier"]
+        alone = pyramid_as_of(customers, tx, settings, as_of=end)
+        pd.testing.assert_series_equal(alone, full, check_names=False)

@@ -186,3 +186,12 @@ def test_scorecard_does_not_read_the_transactions_it_never_uses(base, tmp_path):
     book = _workbook(base, VARIANTS["a bad order date"][0], tmp_path)
     assert _run("scorecard", book, "-o", tmp_path / "out.xlsx").exit_code == 0
     assert _run("tier", book, "-o", tmp_path / "out.xlsx").exit_code == 2
+
+
+def test_a_bad_cell_elsewhere_does_not_hide_the_settings_problems(base, tmp_path):
+    changes = [*VARIANTS["a bad order date"][0], *VARIANTS["days in words"][0],
+               _setting("compnay_name_zh", "北风")]
+    output = _run("validate", _workbook(base, changes, tmp_path)).output
+    assert "sheet 'Transactions', row 5, column 'date'" in output
+    assert "setting 'complaint_target_days': expected a number >= 0" in output
+    assert "did you mean `company_name_zh`?" in output

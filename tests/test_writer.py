@@ -95,7 +95,8 @@ def test_rerun_replaces_its_result_sheet(tmp_path, source):
 
 def test_results_of_several_commands_accumulate_in_one_copy(tmp_path, source):
     """tier, then survey, then tier again: both sheets stay, in the order first written, the
-    rerun replaces its own sheet, and the user sheets come from the source as it is now."""
+    rerun replaces its own sheet where it stands, and the user sheets come from the source as
+    it is now."""
     dest = default_results_path(source)
     write_result_sheets(dest, {"Tiers": RESULT}, source=source)
     assert earlier_sheets(dest, source, {"Survey Results": RESULT}) == ["Tiers"]

@@ -18,7 +18,7 @@ import pytest
 import xlwings
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from addin.excel import build, install, ribbon
+from addin.excel import build, install, ribbon, udfs
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = build.DEFAULT_DEST
@@ -124,9 +124,12 @@ def test_olevba_reads_the_generic_callback_and_the_pinned_xlwings(built):
     version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', xl).group(1)
     assert version == xlwings.__version__ == PINNED_XLWINGS
     assert 'PROJECT_NAME As String = "crm"' in xl
-    # every other module is the template's, unchanged
+    # ThisWorkbook gains Workbook_Open (the functions' help, addin.excel.udfs); every other
+    # template module is unchanged
     template = vba_modules(build.template_path())
-    for name in ("ThisWorkbook", "Dictionary", "Sheet2"):
+    assert modules["ThisWorkbook"].replace("\r\n", "\n") == (
+        template["ThisWorkbook"].replace("\r\n", "\n") + udfs.WORKBOOK_OPEN)
+    for name in ("Dictionary", "Sheet2"):
         assert modules[name] == template[name]
 
 
@@ -140,21 +143,31 @@ def test_vba_project_streams_follow_ms_ovba(built):
     with zipfile.ZipFile(build.template_path()) as z:
         template = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
     renamed = {"VBA/RibbonMyAddin": "VBA/CRMRibbon"}
+    added = [f"VBA/{udfs.UDF_MODULE}", f"VBA/{udfs.REGISTRATION_MODULE}"]
     assert sorted(map("/".join, ole.listdir())) == sorted(
-        renamed.get(n, n) for n in map("/".join, template.listdir()))
-    for name in ("VBA/Dictionary", "VBA/Sheet2", "VBA/ThisWorkbook"):
+        [*(renamed.get(n, n) for n in map("/".join, template.listdir())), *added])
+    for name in ("VBA/Dictionary", "VBA/Sheet2"):
         assert ole.openstream(name).read() == template.openstream(name).read(), name
     # the edited modules keep no compiled p-code: the stream is the compressed source alone,
     # so no stale p-code can run instead of the source Excel shows (VBA stomping)
     sources = vba_modules(built)
-    for name in ("CRMRibbon", "xlwings"):
+    for name in ("CRMRibbon", "xlwings", "ThisWorkbook", udfs.UDF_MODULE,
+                 udfs.REGISTRATION_MODULE):
         text = bytes(decompress_stream(bytearray(ole.openstream(f"VBA/{name}").read())))
         assert text.decode("cp1252").startswith(f'Attribute VB_Name = "{name}"\r\n')
         assert sources[name].replace("\r\n", "\n") in text.decode("cp1252").replace("\r\n", "\n")
-    # PROJECT lists the renamed module, everything else as the template has it
+    # PROJECT lists the renamed module and the two new ones, everything else as the template
     old = template.openstream("PROJECT").read().decode("cp1252")
-    assert ole.openstream("PROJECT").read().decode("cp1252") == old.replace(
-        "RibbonMyAddin", "CRMRibbon")
+    new = ole.openstream("PROJECT").read().decode("cp1252")
+    lines = [line for line in new.split("\r\n") if line]
+    assert lines[:lines.index("Module=xlwings") + 1] == [
+        line for line in old.replace("RibbonMyAddin", "CRMRibbon").split("\r\n")
+        if line][:lines.index("Module=xlwings") + 1]
+    added_lines = [f"Module={udfs.UDF_MODULE}", f"Module={udfs.REGISTRATION_MODULE}",
+                   f"{udfs.UDF_MODULE}=0, 0, 0, 0, C", f"{udfs.REGISTRATION_MODULE}=0, 0, 0, 0, C"]
+    assert sorted(lines) == sorted(
+        [line for line in old.replace("RibbonMyAddin", "CRMRibbon").split("\r\n") if line]
+        + added_lines)
 
 
 @pytest.mark.libreoffice
@@ -221,7 +234,8 @@ def test_every_button_runs_a_macro_that_exists():
 
 
 def test_xlwings_and_pyopenvba_are_pinned():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["optional-dependencies"]["excel"]  # the classic add-in's extra
     pins = dict(d.split("==") for d in deps if "==" in d)
     assert pins["xlwings"] == PINNED_XLWINGS == xlwings.__version__
     assert "pyopenvba" in pins

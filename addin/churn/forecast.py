@@ -210,8 +210,8 @@ def forecast_errors(forecast: np.ndarray, actual: np.ndarray) -> tuple[float, fl
 def backtest(log: pd.DataFrame, as_of: object, holdout: int) -> pd.DataFrame:
     """Both forecasts refitted on the history before the last ``holdout`` complete months and
     compared with what happened: one row per held-out month (``period``, ``actual_revenue``,
-    ``actual_existing`` (from customers acquired before the cut), ``model_revenue``,
-    ``baseline_revenue``). InputError naming ``holdout_months`` when the holdout leaves too
+    ``model_revenue``, ``baseline_revenue``, ``actual_existing`` (from customers acquired
+    before the cut)). InputError naming ``holdout_months`` when the holdout leaves too
     little calibration history."""
     last = complete_month_end(as_of if as_of is not None else log["day"].max())
     first = pd.Timestamp(log["day"].min())
@@ -236,9 +236,9 @@ def backtest(log: pd.DataFrame, as_of: object, holdout: int) -> pd.DataFrame:
                             periods[0].start_time, last).reindex(periods, fill_value=0.0)
     return pd.DataFrame({"period": [str(p) for p in periods],
                          "actual_revenue": actual.to_numpy(),
-                         "actual_existing": existing.to_numpy(),
                          "model_revenue": model["expected_revenue"].to_numpy(),
-                         "baseline_revenue": baseline.reindex(periods).to_numpy()})
+                         "baseline_revenue": baseline.reindex(periods).to_numpy(),
+                         "actual_existing": existing.to_numpy()})
 
 
 def backtest_errors(months: pd.DataFrame) -> pd.DataFrame:

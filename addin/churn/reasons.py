@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from addin.churn.history import purchase_days
+
 MIN_GROUP = 5
 MIN_REGRESSION = 10
 EVENTS_PER_FACTOR = 5
@@ -70,7 +72,8 @@ def _window(frame: pd.DataFrame, date: str, reference: pd.Series, days: int) -> 
 
 def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = None,
                     contacts: pd.DataFrame | None = None, survey: pd.DataFrame | None = None,
-                    log: pd.DataFrame | None = None, window: int = 365) -> pd.DataFrame:
+                    log: pd.DataFrame | None = None, window: int = 365,
+                    days: pd.DataFrame | None = None) -> pd.DataFrame:
     """The factors of each account of ``reference`` (customer id -> reference date); only
     the factors the given sheets allow (see the module docstring). Missing where an account
     has no data for a factor (no survey answer, say); counts are 0 without rows."""
@@ -109,7 +112,7 @@ def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = N
             staff = c.dropna(subset=["staff"]).groupby("customer_id")["staff"].nunique()
             out["single_contact"] = (staff.reindex(idx, fill_value=0) <= 1).astype(float)
     if log is not None and len(log):
-        out["order_size_trend"] = _order_trend(log, reference).reindex(idx)
+        out["order_size_trend"] = _order_trend(log, reference, days).reindex(idx)
         for name in OPTIONAL_COLUMNS:
             if name in log.columns:
                 values = pd.to_numeric(log[name], errors="coerce")
@@ -118,19 +121,29 @@ def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = N
     return out
 
 
-def _order_trend(log: pd.DataFrame, reference: pd.Series) -> pd.Series:
-    ref = log["customer_id"].map(reference)
-    kept = log[(log["day"] <= ref).to_numpy()]
-    daily = kept.groupby(["customer_id", "day"], sort=True)["amount"].sum()
-    daily = daily[daily >= 0].reset_index()
-    rank = daily.groupby("customer_id").cumcount()
-    count = daily.groupby("customer_id")["day"].transform("size")
-    later = rank >= count / 2
-    early_mean = daily[~later].groupby("customer_id")["amount"].mean()
-    late_mean = daily[later].groupby("customer_id")["amount"].mean()
-    n = count.groupby(daily["customer_id"]).first()
-    trend = late_mean / early_mean.where(early_mean > 0) - 1
-    return trend.where(n >= 2)
+def _order_trend(log: pd.DataFrame, reference: pd.Series,
+                 days: pd.DataFrame | None = None) -> pd.Series:
+    """Mean purchase-day amount of the later half of each account's purchase days (up to its
+    reference date) over the earlier half, minus 1; NaN with fewer than two. ``days``: the
+    log's purchase days up to the latest reference, when the caller has them."""
+    daily = purchase_days(log, reference.max()) if days is None else days
+    daily = daily[(daily["day"] <= reference.max()).to_numpy()]
+    if (reference < reference.max()).any():  # some references are earlier: cut each there
+        ref = daily["customer_id"].map(reference)
+        daily = daily[(daily["day"] <= ref).to_numpy()]
+    codes, ids = pd.factorize(daily["customer_id"])
+    count = np.bincount(codes, minlength=len(ids))
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    rank = np.arange(len(codes)) - start[codes]  # daily is sorted by customer, then day
+    later = rank >= count[codes] / 2
+    amount = daily["net"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        late = (np.bincount(codes[later], weights=amount[later], minlength=len(ids))
+                / np.bincount(codes[later], minlength=len(ids)))
+        early = (np.bincount(codes[~later], weights=amount[~later], minlength=len(ids))
+                 / np.bincount(codes[~later], minlength=len(ids)))
+        trend = np.where((count >= 2) & (early > 0), late / early - 1, np.nan)
+    return pd.Series(trend, index=pd.Index(ids, name="customer_id"))
 
 
 def odds_ratio(table: np.ndarray) -> tuple[float, float, float]:

@@ -64,15 +64,51 @@ def _strip_unique(strings: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Codes into the distinct values and the distinct values stripped: CRM columns repeat
     (ids, products, channels), so strip each distinct string once."""
     codes, uniques = pd.factorize(strings)
-    return codes, [u.strip() for u in uniques]
+    return codes, [u.strip() for u in np.asarray(uniques, dtype=object)]
 
 
 Census = tuple[np.ndarray, np.ndarray]
 
 
+def _typed_census(raw: pd.Series) -> Census | None:
+    """The census of a column whose dtype already says what every cell holds (Parquet, or
+    CSV columns pandas typed), without looking at the cells one by one: datetime64 (DATE or
+    MISSING), numpy numbers (NUMBER, MISSING where NaN), pandas strings (TEXT, MISSING
+    for NA, blanks and Excel errors, checked once per distinct string). The values stay in
+    their own array (the coercions of typed columns do not read them; the rare text of a date
+    or number reads them one at a time). None for any other dtype (object columns from Excel
+    sheets): they take the cell-by-cell census."""
+    dtype = raw.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        values = raw.to_numpy()
+        if values.dtype == object:  # time-zone aware: Timestamps, still typed
+            values = raw.dt.tz_localize(None).to_numpy()
+        codes = np.where(np.isnat(values), MISSING, DATE).astype(np.int8)
+        return values, codes
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        values = raw.to_numpy()
+        codes = np.full(len(values), NUMBER, dtype=np.int8)
+        if dtype.kind == "f":  # NaN is a blank; an infinity is a value, as cell by cell
+            codes[np.isnan(values)] = MISSING
+        return values, codes
+    if isinstance(dtype, pd.StringDtype):
+        values = raw.array  # indexable like an array; Arrow-backed strings factorize in C
+        which, uniques = pd.factorize(values)  # -1 for NA
+        stripped = [u.strip() for u in np.asarray(uniques, dtype=object)]
+        blank = np.array([not t or t.upper() in EXCEL_ERRORS for t in stripped] + [True],
+                         dtype=bool)  # the last entry: NA (code -1)
+        codes = np.where(blank[which], MISSING, TEXT).astype(np.int8)
+        return values, codes
+    return None
+
+
 def census(raw: pd.Series) -> Census:
-    """``(values, codes)``: the column as an object array and one census code per cell
-    (MISSING for blanks, whitespace, NaN and Excel error values)."""
+    """``(values, codes)``: the column's values and one census code per cell (MISSING for
+    blanks, whitespace, NaN and Excel error values). Typed columns take a vectorised path
+    (:func:`_typed_census`); others (cells as read from a sheet) are looked at one by one."""
+    typed = _typed_census(raw)
+    if typed is not None:
+        return typed
     values = raw.to_numpy(dtype=object)
     codes = np.fromiter(map(_TYPE_CODE.get, map(type, values), repeat(OTHER)), dtype=np.int8,
                         count=len(values))
@@ -111,6 +147,8 @@ def _text_of_number(v: object) -> str:
 def _as_text(v: object) -> str:
     if isinstance(v, str):
         return v.strip()
+    if isinstance(v, np.datetime64):  # a cell of a typed date column
+        v = pd.Timestamp(v)
     if _is_number(v):
         return _text_of_number(v)
     if isinstance(v, (dt.datetime, pd.Timestamp)):
@@ -163,6 +201,7 @@ def _parse_number_text(s: str) -> float | None:
 def to_number(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Series]:
     """Numeric column (float64). Numbers stored as text are read; see the module rules."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        # infinities stay, as in the census: the reader names them (addin.contract.limits)
         return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan)
@@ -218,9 +257,17 @@ def to_date(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.Se
         except (TypeError, ValueError, OverflowError):  # mixed or odd time zones: one by one
             out[dates] = [pd.Timestamp(v).tz_localize(None).as_unit("us").to_datetime64()
                           for v in values[dates]]
-    for i in np.flatnonzero((codes == NUMBER) | (codes == TEXT)):
-        v = values[i]
-        ts = _parse_date_text(v) if isinstance(v, str) else excel_serial_to_timestamp(float(v))
+    texts = np.flatnonzero(codes == TEXT)
+    if len(texts):  # a log repeats its dates: parse each distinct text once
+        which, uniques = pd.factorize(values[texts])
+        parsed = [_parse_date_text(u) for u in uniques]
+        ok = np.array([ts is not None for ts in parsed], dtype=bool)
+        stamps = np.array([ts.as_unit("us").to_datetime64() if ts is not None
+                           else np.datetime64("NaT") for ts in parsed], dtype=DATE_DTYPE)
+        out[texts] = stamps[which]
+        bad[texts[~ok[which]]] = True
+    for i in np.flatnonzero(codes == NUMBER):
+        ts = excel_serial_to_timestamp(float(values[i]))
         if ts is None:
             bad[i] = True
         else:
@@ -233,6 +280,7 @@ def to_answer(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.
     stripped text otherwise ("N/A", "don't know"), missing for blanks and Excel errors. Never
     bad: the survey routines count and report the answers they cannot use."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        # infinities stay, as in the census: the reader names them (addin.contract.limits)
         return raw.astype("float64"), _no_bad(raw)
     values, codes = pre or census(raw)
     out = np.full(len(values), np.nan, dtype=object)
@@ -272,5 +320,8 @@ def to_extra(raw: pd.Series, pre: Census | None = None) -> tuple[pd.Series, pd.S
         if (present == NUMBER).all():
             out = pd.to_numeric(out, errors="coerce").astype("float64")
         elif (present == DATE).all():
-            out = pd.to_datetime(out, errors="coerce").astype(DATE_DTYPE)
+            out = pd.to_datetime(out, errors="coerce")
+            if getattr(out.dt, "tz", None) is not None:  # a zoned Parquet column: local time
+                out = out.dt.tz_localize(None)
+            out = out.astype(DATE_DTYPE)
     return out, pd.Series(False, index=raw.index)

@@ -20,6 +20,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": ("客户编号", "客户ID", "客户代码", "客户号", "customer no", "customer number",
                     "cust id", "account id", "账户编号"),
     "name": ("客户名称", "名称", "公司名称", "customer name", "company", "company name", "姓名"),
+    "name_en": ("英文名称", "英文名", "english name", "name (english)"),
+    "name_zh": ("中文名称", "中文名", "chinese name", "name (chinese)"),
     "industry": ("行业", "所属行业"),
     "region": ("地区", "区域", "大区"),
     "segment": ("细分", "客户细分", "客户类型", "segment name"),
@@ -164,6 +166,7 @@ SHEETS: dict[str, SheetSpec] = {
             (
                 Column("customer_id", "id", required=True, nullable=False),
                 Column("name", "text", required=True, nullable=False),
+                Column("name_en"), Column("name_zh"),  # the name per report language
                 Column("industry"), Column("region"), Column("segment"),
                 Column("account_manager"), Column("credit_level"), Column("size"),
                 Column("since", "date"), Column("email", "email", strict=False),

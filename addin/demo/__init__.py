@@ -19,6 +19,7 @@ import pathlib
 
 import numpy as np
 
+from addin.data import data_path
 from addin.demo.activity import (
     _complaints,
     _contacts,
@@ -70,7 +71,7 @@ from addin.demo.vocabulary import (
 )
 from addin.demo.xlsx import write_reproducible_xlsx
 
-_REPO_DEMO = pathlib.Path(__file__).resolve().parents[2] / "workbooks" / "demo_crm.xlsx"
+_REPO_DEMO = data_path("workbooks", "demo_crm.xlsx")
 
 
 def demo_tables(seed: int = DEMO_SEED) -> dict[str, tuple[list[str], list[list]]]:
@@ -149,8 +150,9 @@ def build_demo_workbook(path: str | os.PathLike, seed: int = DEMO_SEED) -> pathl
 
 
 def demo_workbook_path() -> pathlib.Path:
-    """The demo workbook to run on: the committed ``workbooks/demo_crm.xlsx`` in a checkout;
-    in an installed package without the repository, the same workbook built once (it is
+    """The demo workbook to run on: the shipped ``workbooks/demo_crm.xlsx`` (the checkout's,
+    or the copy inside an installed wheel, see :func:`addin.data.data_path`); without it, the
+    same workbook built once (it is
     deterministic) into the user's cache folder (``$XDG_CACHE_HOME/crm-addin`` or
     ``~/.cache/crm-addin``) and reused."""
     if _REPO_DEMO.is_file():

@@ -24,7 +24,6 @@ later).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -106,6 +105,8 @@ def open_in_file_manager(folder: Path) -> bool:
         if sys.platform.startswith("win"):
             os.startfile(folder)  # type: ignore[attr-defined]
         else:
+            import subprocess  # here: the xlwings Lite door imports this module in a browser
+
             opener = "open" if sys.platform == "darwin" else "xdg-open"
             subprocess.Popen([opener, str(folder)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)

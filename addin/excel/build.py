@@ -1,4 +1,5 @@
-"""Build ``workbooks/CRM.xlam`` from the xlwings ribbon add-in template, reproducibly.
+"""Build ``CRM.xlam`` from the xlwings ribbon add-in template, reproducibly (by default into
+``workbooks/`` in a clone, ``addin/_data/workbooks/`` in an installed wheel).
 
 The template is the ``quickstart_addin_ribbon.xlam`` inside the installed xlwings package (so
 its VBA project carries xlwings' own ``RunPython`` at exactly the installed, pinned version).
@@ -9,7 +10,10 @@ The build changes five things and copies the rest:
   per [MS-OVBA] and [MS-CFB], checked by its authors against live Office): the template's ribbon
   module ``RibbonMyAddin`` becomes ``CRMRibbon`` holding the generic ``CRMAction`` callback,
   and xlwings' ``PROJECT_NAME`` becomes ``crm`` (so the add-in reads the ``crm.conf`` sheet and
-  the user's ``crm.conf`` file). Both are module *source*: the edited modules keep no compiled
+  the user's ``crm.conf`` file); the worksheet functions' VBA wrappers (module
+  ``xlwings_udfs``, as xlwings' own UDF import writes it) and their function-wizard help
+  (``CRMFunctions``, run by ``ThisWorkbook``'s ``Workbook_Open``) are added, see
+  :mod:`addin.excel.udfs`. All are module *source*: the edited modules keep no compiled
   p-code and ``_VBA_PROJECT`` says version 0xFFFF, which tells Office to compile from source
   ([MS-OVBA] 2.3.4.1, 1.6), as the template itself does;
 * the configuration sheet becomes ``crm.conf`` holding ``UDF Modules = addin.functions``;
@@ -27,13 +31,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from addin.excel import ribbon
+from addin.data import data_path
+from addin.excel import ribbon, udfs
 
 PROJECT_NAME = "crm"
 CONF_SHEET = f"{PROJECT_NAME}.conf"
 UDF_MODULES = "addin.functions"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-DEFAULT_DEST = Path(__file__).resolve().parents[2] / "workbooks" / "CRM.xlam"
+DEFAULT_DEST = data_path("workbooks", "CRM.xlam")
 
 _TEMPLATE_SHEET = "_myaddin.conf"
 TEMPLATE_RIBBON_MODULE = "RibbonMyAddin"
@@ -88,6 +93,14 @@ def _vba_project(template: Path) -> bytes:
             book.vba_project().rename_module(TEMPLATE_RIBBON_MODULE, ribbon.CALLBACK_MODULE)
             book.set_module(ribbon.CALLBACK_MODULE, _crlf(ribbon.callback_module()))
             book.set_module("xlwings", _crlf(xlwings_source))
+            project = book.vba_project()
+            project.add_module(udfs.UDF_MODULE, _crlf(udfs.udf_module(UDF_MODULES)))
+            project.add_module(udfs.REGISTRATION_MODULE, _crlf(udfs.registration_module()))
+            if book.get_module("ThisWorkbook").rstrip().splitlines()[-1].startswith(
+                    "Attribute VB_"):  # the template's ThisWorkbook is empty: ours opens it
+                book.set_module("ThisWorkbook", _crlf(udfs.WORKBOOK_OPEN))
+            else:
+                raise ValueError("the xlwings template's ThisWorkbook has code of its own")
             book.save()
         with zipfile.ZipFile(work) as z:
             return z.read("xl/vbaProject.bin")
@@ -125,7 +138,8 @@ def build_parts(template: Path | None = None) -> list[tuple[str, bytes]]:
 
 
 def build_xlam(dest: Path | None = None, template: Path | None = None) -> Path:
-    """Write the add-in to ``dest`` (default ``workbooks/CRM.xlam``) and return the path."""
+    """Write the add-in to ``dest`` (default: the shipped ``workbooks/CRM.xlam``, the checkout's
+    or the installed package's, see :func:`addin.data.data_path`) and return the path."""
     dest = Path(dest) if dest is not None else DEFAULT_DEST
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")

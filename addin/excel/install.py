@@ -13,7 +13,7 @@
    ``~/Library/Containers/com.microsoft.Excel/Data/crm.conf``. Lines are ``"KEY","value"`` as
    xlwings writes them; the interpreter is this Python, ``UDF MODULES`` is ``addin.functions``.
    Other keys the user set are kept.
-3. Print the one manual step Excel does not allow a program to do.
+3. Print what is left to the user (restart Excel; on a Mac, allow the add-in's macros).
 
 On Linux there is no Excel: the command says what it would do (a dry run).
 """
@@ -33,15 +33,14 @@ from addin.excel.build import DEFAULT_DEST, PROJECT_NAME, UDF_MODULES
 
 MANUAL_STEP = {
     "Windows": (
-        "In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings, "
-        "tick 'Trust access to the VBA project object model'; restart Excel; press Alt+F8, "
-        "type CRM.xlam!ImportPythonUDFsToAddin and Run (xlwings writes a VBA wrapper for each "
-        "CRM_ function into the add-in); then save the add-in (Alt+F11, select the project "
-        "'MyAddin (CRM.xlam)', Ctrl+S) so the CRM_ functions load with it from now on."),
+        "Restart Excel. The startup folder is a trusted location, so the add-in opens with its "
+        "macros on: the CRM tab, and the CRM_ worksheet functions (their VBA wrappers are "
+        "inside CRM.xlam, with their help in Insert Function)."),
     "Darwin": (
         "In Excel: allow the CRM add-in's macros when Excel asks at the next start (or under "
-        "Excel > Preferences > Security). The ribbon runs on a Mac; the CRM_ worksheet "
-        "functions need Excel on Windows (xlwings runs worksheet functions on Windows only)."),
+        "Excel > Preferences > Security). The ribbon runs on a Mac; classic xlwings runs "
+        "worksheet functions on Windows only, so on a Mac (and on the web) the CRM_ functions "
+        "come through xlwings Lite: see `crm-addin excel lite`."),
 }
 
 # VBA's ``Open ... For Input`` reads the file in the system's code page, which is also what

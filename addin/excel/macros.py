@@ -210,13 +210,15 @@ def key_account_reviews(book: Book):
     language of the Distribution sheet, into a folder beside the workbook, then open it
     (``crm-addin report``). The month is the Settings ``as_of`` month, else the last order's.
     A review that fails is listed and skipped; the others are written."""
-    from addin.jobs.report import report_workbook
+    from addin.jobs.report import report_languages, report_workbook
     from addin.reports.month import default_month
 
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    outcome = report_workbook(wb, folder, month=month, jobs=os.cpu_count() or 1)
+    # every key account in every language, one PDF each: the folder is for browsing
+    outcome = report_workbook(wb, folder, month=month, jobs=os.cpu_count() or 1,
+                              languages=report_languages(wb))
     manifest = outcome.manifest
     reviews = sum(len(a.files) for a in manifest.accounts)
     accounts = _plural(len(manifest.accounts), "key account")
@@ -226,7 +228,7 @@ def key_account_reviews(book: Book):
     if outcome.failed:
         lines += ["", f"{_plural(len(outcome.failed), 'review')} failed and were skipped:",
                   *(f"- {label}: {error}" for label, error in outcome.failed.items())]
-    lines += ["", "Email executives sends them to the Distribution sheet."]
+    lines += [*settings_notes(wb), "", "Email executives sends them to the Distribution sheet."]
     book.message("\n".join(lines), error=bool(outcome.failed))
     if manifest.files():
         book.open_folder(folder)
@@ -254,8 +256,8 @@ def email_executives(book: Book):
     wb = book.load()
     month = default_month(wb.sheets)
     folder = reviews_folder(book, month)
-    # a settings mistake stops before asking
-    transport = transport_from_settings(wb.settings, eml_folder=folder / "emails")
+    # a settings mistake stops before asking (read from the sheet, so it names its row)
+    transport = transport_from_settings(wb.get("Settings"), eml_folder=folder / "emails")
     try:
         transport.check()  # Outlook starts, a token comes: before asking, not after
     except MailSetupError as exc:
@@ -294,6 +296,7 @@ def email_executives(book: Book):
                   + ", ".join(str(p.recipient) for p in too_large)]
     if doubt:
         lines += ["", *(line.lstrip("\n") for line in doubt_lines)]
+    lines += settings_notes(wb)
     if not book.confirm("\n".join(lines)):
         book.message("Nothing was sent.")
         return None

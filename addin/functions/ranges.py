@@ -223,6 +223,43 @@ def reference_markdown() -> str:
 # Ranges in
 
 
+def _classic_cell(v: Any) -> Any:
+    """One Office.js cell as classic xlwings hands it over (see :func:`from_officejs`)."""
+    cls = v.__class__
+    if cls is float or cls is str or v is None or cls is bool:
+        return v
+    if cls is int:
+        return float(v)
+    if cls is dict:  # a typed value: {"type": "Error", "basicValue": "#N/A", ...}
+        if v.get("type") == "Empty":
+            return None
+        return _classic_cell(v.get("basicValue"))
+    if cls.__name__ == "JsNull":  # Pyodide >= 0.28 hands JavaScript null over as JsNull
+        return None
+    return v
+
+
+def from_officejs(value: Any) -> Any:
+    """An argument as xlwings Lite hands it over raw from Office.js, in the shape classic
+    xlwings gives (``ndim=2, err_to_str=True``), so every function reads it the same way:
+
+    * an error cell, ``{"type": "Error", "basicValue": "#N/A"}``, becomes its text ``"#N/A"``
+      (any other typed value becomes its ``basicValue``; ``{"type": "Empty"}`` a blank);
+    * JavaScript null (``None``, or Pyodide's ``JsNull``) is a blank, ``None``;
+    * a whole number is a float, as Excel's numbers reach classic xlwings;
+    * a date cell is a serial number, which the date rules already read (a date cell and its
+      serial are the same date); a single cell may come bare or as ``[[value]]``.
+
+    One pass over the cells, in plain Python: xlwings' own per-cell conversion of a
+    100,000-cell range costs seconds, so the Lite door declares its arguments ``raw``.
+    """
+    if isinstance(value, (list, tuple)):
+        cell = _classic_cell
+        return [[v if v.__class__ is float else cell(v) for v in row]
+                if isinstance(row, (list, tuple)) else cell(row) for row in value]
+    return _classic_cell(value)
+
+
 def rows_of(value: Any) -> list[list[Any]]:
     """Any argument as a list of rows: a scalar is one cell, a flat list one column."""
     if isinstance(value, np.ndarray):
@@ -507,4 +544,5 @@ def spill(obj: Any, header: bool = True) -> Any:
 __all__ = [
     "ERROR_PREFIX", "FUNCTIONS", "FunctionInfo", "Argument", "excel_function", "udf_error",
     "reference_markdown", "rows_of", "column", "table", "scalar", "spill", "KINDS",
+    "from_officejs",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from addin.churn.history import clean_log
+from addin.churn.history import clean_log, purchase_days
 from addin.churn.loss import LossRule, account_table, churn_by, churn_rates, lost_accounts
 from addin.churn.reasons import (
     account_factors,
@@ -145,7 +145,9 @@ class ChurnReport:
             chart=Chart("line", x="months_since", y=["active_share", "net_revenue_retention"],
                         title="Retention by months since the first order",
                         x_title="months since the first order", y_title="share"))]
-        rates = self.periods.copy()
+        # the charted columns side by side: classic xlwings charts one block of columns
+        first = ["period", "start", "end", "at_risk", "lost", "churn_rate", "revenue_churn_rate"]
+        rates = self.periods[first + [c for c in self.periods.columns if c not in first]]
         churn = [
             ResultTable(self.headline(), "Churn"),
             ResultTable(rates, f"Churn rate per {self.settings.churn_period}",
@@ -202,7 +204,8 @@ def churn_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
     if tiers is None:
         tiers = tier_customers(sheets.get("Customers"), sheets.get("Transactions"), tier_cfg,
                                as_of=end, loss=rule).table
-    accounts = lost_accounts(log, end, rule, tiers["prob_alive"])
+    days = purchase_days(log, end)  # once, for the loss rule and the order-size trend
+    accounts = lost_accounts(log, end, rule, tiers["prob_alive"], days=days)
     groups = None
     if by is not None:
         column = GROUPS["tier" if by == "tier" else by]
@@ -216,7 +219,7 @@ def churn_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
     reference = accounts["loss_date"].where(accounts["lost"], end)
     factors = account_factors(reference, complaints=sheets.get("Complaints"),
                               contacts=sheets.get("Contacts"), survey=sheets.get("Survey"),
-                              log=log, window=cfg.reason_window_days)
+                              log=log, window=cfg.reason_window_days, days=days)
     # compare within the tiers that lost accounts: retained accounts of other tiers are left out
     tier = tiers["pyramid_tier"].reindex(accounts.index)
     lost_tiers = set(tier[accounts["lost"]])

@@ -16,6 +16,7 @@ from addin.tiering import (
     LIFECYCLE_STAGES,
     RFM_SEGMENTS,
     CustomerTiers,
+    NBDFit,
     ParetoPoint,
     TierSettings,
     pareto_point,
@@ -138,10 +139,13 @@ class TierReport:
             ("key accounts", int(t["key_account"].sum()), "count"),
             ("key-account tiers", ", ".join(self.settings.key_account_tiers), None),
             ("CLV method", self.result.clv_method, None),
+            ("CLV note", self.result.clv_note, None),
             ("CLV horizon (months)", self.settings.clv_months, "count"),
             ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else "", "money"),
         ]
-        if bg is not None:
+        if isinstance(bg, NBDFit):
+            rows.append(("NBD r, alpha (days)", f"{bg.r:.4g}, {bg.alpha:.4g}"))
+        elif bg is not None:
             rows.append(("BG/NBD r, alpha, a, b (days)",
                          f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}", None))
         if gg is not None:

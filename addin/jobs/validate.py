@@ -1,4 +1,7 @@
-"""Validation: read every contract sheet, collect the problems, find duplicate customers."""
+"""Validation: read every contract sheet, run the checks every later command makes (the
+Settings, the scorecard with its AHP sheet, the survey, the report month, the Distribution),
+collect the problems, find duplicate customers. A workbook it passes is not refused later for
+bad input (``tests/test_validate_property.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from addin.contract.settings import FEATURES
+from addin.contract.settings import FEATURES, SettingValues, read_settings
 from addin.errors import InputError, Problem
 from addin.workbook import (
     CRMWorkbook,
@@ -115,7 +118,7 @@ def validate_workbook(
     path = Path(path)
     return validate_loaded(
         path, lambda: load_crm_workbook(path, transactions=transactions, progress=progress),
-        lambda: read_sheet_checked(path, "Customers"))
+        lambda sheet: read_sheet_checked(path, sheet))
 
 
 def validate_values(
@@ -132,17 +135,18 @@ def validate_values(
         Path(path),
         lambda: load_crm_workbook_from_values(values, path=path, hidden=hidden,
                                               progress=progress),
-        lambda: read_sheet_values_checked(values, "Customers", path=path, hidden=hidden))
+        lambda sheet: read_sheet_values_checked(values, sheet, path=path, hidden=hidden))
 
 
 def validate_loaded(
     path: Path,
     load: Callable[[], CRMWorkbook],
-    read_customers: Callable[[], tuple[pd.DataFrame, list[Problem]]],
+    read_one: Callable[[str], tuple[pd.DataFrame, list[Problem]]],
 ) -> ValidationReport:
     """The validation itself, wherever the cells come from: ``load()`` reads every contract
-    sheet (raising one InputError with all problems), ``read_customers()`` reads Customers
-    alone, so duplicates are still found when another sheet has errors."""
+    sheet (raising one InputError with all problems), ``read_one(sheet)`` reads one sheet
+    alone, so when another sheet has errors the duplicate customers are still found and the
+    Settings still checked."""
     report = ValidationReport(path=path, workbook=None)
     try:
         report.workbook = load()
@@ -154,9 +158,16 @@ def validate_loaded(
             raise  # the file itself could not be read
         customers = None
         try:
-            customers, report.warnings = read_customers()
+            customers, report.warnings = read_one("Customers")
         except InputError:
             pass
+        try:  # a Settings sheet that reads is still checked
+            found = read_settings(read_one("Settings")[0])
+        except InputError:
+            found = None
+        if found is not None:
+            report.warnings.extend(found.warnings)
+            report.errors.extend(settings_problems(found))
     if customers is not None:
         report.duplicates = find_duplicate_customers(customers)
     if report.workbook is not None:
@@ -173,6 +184,25 @@ def _collect(problems: list[Problem], check: Callable[[], object]) -> None:
         problems.extend(p for p in exc.problems if p.severity == "error" and str(p) not in seen)
 
 
+def settings_problems(settings: SettingValues) -> list[Problem]:
+    """Every problem of the Settings sheet: each key's type and range (the one reader's), then
+    the checks between keys that each feature's reader makes (tiering, survey, churn, reports,
+    scorecard)."""
+    from addin.churn.settings import churn_settings
+    from addin.jobs.scorecard import perspective_weights, random_index_table
+    from addin.reports.settings import report_settings
+    from addin.surveys import SurveySettings
+    from addin.tiering import tier_settings
+
+    problems: list[Problem] = []
+    _collect(problems, lambda: settings.values(*FEATURES))
+    for check in (lambda: tier_settings(settings), lambda: SurveySettings.from_settings(settings),
+                  lambda: churn_settings(settings), lambda: report_settings(settings),
+                  lambda: perspective_weights(settings, random_index_table(settings))):
+        _collect(problems, check)
+    return problems
+
+
 def command_problems(wb: CRMWorkbook) -> list[Problem]:
     """What ``tier``, ``survey``, ``scorecard``, ``report`` and ``mail`` would refuse in a
     workbook whose sheets all read: found by calling the very checks those commands make (the
@@ -180,28 +210,15 @@ def command_problems(wb: CRMWorkbook) -> list[Problem]:
     survey analysis, the report month and languages, the Distribution's recipients), so a
     workbook that passes ``validate`` is not stopped later for bad input. Every problem at
     once, in that order."""
-    from addin.contract.settings import read_settings
     from addin.jobs.report import report_languages, scorecard_for_month
-    from addin.jobs.scorecard import perspective_weights, random_index_table, scorecard_workbook
+    from addin.jobs.scorecard import scorecard_workbook
     from addin.jobs.survey import survey_workbook
     from addin.mail.compose import read_sender
     from addin.reports.month import default_month, first_order
-    from addin.reports.settings import report_settings
     from addin.scorecard.judgements import judgement_matrices
-    from addin.surveys import SurveySettings
-    from addin.tiering import tier_settings
 
-    frame = wb.get("Settings")
-    settings = read_settings(frame, wb.names.get("Settings", "Settings"))
-    problems: list[Problem] = []
-    _collect(problems, lambda: settings.values(*FEATURES))  # every key's type and range
-    from addin.churn.settings import churn_settings
-
-    for check in (lambda: tier_settings(settings), lambda: SurveySettings.from_settings(settings),
-                  lambda: churn_settings(settings),
-                  lambda: report_settings(settings),
-                  lambda: perspective_weights(settings, random_index_table(settings))):
-        _collect(problems, check)
+    settings = read_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
+    problems = settings_problems(settings)
     card: list[Problem] = []
     if "Scorecard" in wb:
         _collect(card, lambda: scorecard_workbook(wb))

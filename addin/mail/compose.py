@@ -39,9 +39,16 @@ _MARGIN = 4096  # bytes kept free per message for part notes and header growth
 
 @cache
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        pass_context,
+        select_autoescape,
+    )
 
     from addin.reports import TEMPLATE_DIR
+    from addin.reports import labels as _labels  # noqa: F401  (the pack's labels)
     from addin.reports.i18n import install
 
     # HTML escaped; the plain-text body is not HTML, so escaping it would print &amp;.
@@ -50,14 +57,28 @@ def _environment():
                                                    default=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    return install(env)
+    env = install(env)
+
+    @pass_context
+    def word(ctx, domain, value):  # a workbook value in the message's language
+        return _labels.term(domain, value, ctx.get("lang", "en"))
+
+    env.globals["word"] = word
+
+    @pass_context
+    def term(ctx, value, domain):
+        return _labels.term(domain, value, ctx.get("lang", "en"))
+
+    env.filters["term"] = term
+    return env
 
 
 @dataclass
 class Attachment:
     file: str
     data: bytes
-    account: AccountReport | None  # None: the portfolio summary
+    account: AccountReport | None  # None: the portfolio summary (or the pack)
+    pack: bool = False  # the executive's pack: summary and reviews in one PDF
 
     @property
     def size(self) -> int:
@@ -101,7 +122,8 @@ class Outgoing:
 
 
 def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountReport],
-             attachments: list[Attachment], part: int, parts: int) -> dict:
+             attachments: list[Attachment], part: int, parts: int,
+             pages: dict[str, int | None] | None = None) -> dict:
     columns = [{"key": k, "kind": kind} for k, kind in ACCOUNT_HEADLINES.items()
                if any(k in a.headline for a in accounts)]
     scope = recipient.scope
@@ -115,8 +137,10 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
         "columns": columns,
         "accounts": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
                       "region": a.region, "segment": a.segment,
-                      "headline": {c["key"]: a.headline.get(c["key"]) for c in columns}}
+                      "headline": {c["key"]: a.headline.get(c["key"]) for c in columns},
+                      "page": (pages or {}).get(a.customer_id)}
                      for a in accounts],
+        "pages": bool(pages),
         "attention": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
                        "region": a.region,
                        "items": [{"rule": i.rule, "value": i.value, "threshold": i.threshold,
@@ -124,18 +148,20 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
                                  for i in a.attention]}
                       for a in accounts if a.attention],
         "attachments": [{"file": f.file, "name": f.account.name if f.account else None,
-                         "customer_id": f.account.customer_id if f.account else None}
+                         "customer_id": f.account.customer_id if f.account else None,
+                         "pack": f.pack}
                         for f in attachments],
     }
 
 
 def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
              accounts: list[AccountReport], attachments: list[Attachment], part: int,
-             parts: int, with_files: bool = True) -> tuple[EmailMessage, str]:
+             parts: int, with_files: bool = True,
+             pages: dict[str, int | None] | None = None) -> tuple[EmailMessage, str]:
     from addin.reports.i18n import label, month
 
     env = _environment()
-    context = _context(recipient, manifest, accounts, attachments, part, parts)
+    context = _context(recipient, manifest, accounts, attachments, part, parts, pages)
     text = env.get_template("message.txt").render(context)
     html = env.get_template("message.html").render(context)
     lang = recipient.language
@@ -166,7 +192,12 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
 
 
 class TooLarge(Exception):
-    """One attachment alone does not fit under the size limit."""
+    """One attachment alone does not fit under the size limit (or, :class:`NoPack`, the
+    recipient's attachment is not there): that recipient fails, the others still go."""
+
+
+class NoPack(TooLarge):
+    """The recipient's pack was not rendered (it failed, and the report said so)."""
 
 
 def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Sender,
@@ -174,13 +205,33 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
     """The messages for one recipient: the summary and the reviews of their scope, split into
     numbered parts when one message would pass ``max_bytes`` (greedy, in manifest order)."""
     lang = recipient.language
-    accounts = recipient.scope.select(manifest.accounts)
-    files = [Attachment(manifest.summary[lang], b"", None)]
-    files += [Attachment(a.files[lang], b"", a) for a in accounts]
+    pages: dict[str, int | None] | None = None
+    if manifest.packs:
+        # one PDF per executive, planned from this Distribution row
+        pack = manifest.pack_for(recipient.row, recipient.email)
+        if pack is None:
+            raise NoPack(f"{folder} holds no pack for Distribution row {recipient.row}: its "
+                         f"render failed, or the sheet changed after crm-addin report; run "
+                         f"it again")
+        by_id = {a.customer_id: a for a in manifest.accounts}
+        accounts = [by_id[e.customer_id] for e in pack.accounts]
+        pages = {e.customer_id: e.page for e in pack.accounts}
+        files = [Attachment(pack.file, b"", None, pack=True)]
+    else:
+        accounts = recipient.scope.select(manifest.accounts)
+        missing = [a.customer_id for a in accounts if lang not in a.files]
+        if missing or lang not in manifest.summary:
+            raise InputError(f"{folder} lacks the {lang} PDFs of {recipient} (Distribution "
+                             f"row {recipient.row}; accounts {', '.join(missing[:5])}): the "
+                             f"sheet changed after crm-addin report; run it again",
+                             sheet="Distribution", row=recipient.row)
+        files = [Attachment(manifest.summary[lang], b"", None)]
+        files += [Attachment(a.files[lang], b"", a) for a in accounts]
     for item in files:
         item.data = (folder / item.file).read_bytes()
     # The body lists the files, so measure it with all of them listed (an upper bound).
-    bare, _ = _message(recipient, manifest, sender, accounts, files, 1, 2, with_files=False)
+    bare, _ = _message(recipient, manifest, sender, accounts, files, 1, 2, with_files=False,
+                       pages=pages)
     room = max_bytes - len(bare.as_bytes(policy=SMTP)) - _MARGIN
     groups: list[list[Attachment]] = [[]]
     used = 0
@@ -196,7 +247,8 @@ def compose(recipient: Recipient, manifest: Manifest, folder: Path, sender: Send
         used += size
     out = []
     for number, group in enumerate(groups, start=1):
-        msg, digest = _message(recipient, manifest, sender, accounts, group, number, len(groups))
+        msg, digest = _message(recipient, manifest, sender, accounts, group, number, len(groups),
+                               pages=pages)
         out.append(Outgoing(recipient, number, len(groups), msg, digest, [f.file for f in group]))
     return out
 

@@ -5,7 +5,7 @@ laid out by the jinja2 templates in ``report_templates/``, rendered by WeasyPrin
 :mod:`.manifest` is the hand-over from ``crm-addin report`` to ``crm-addin mail``.
 """
 
-from pathlib import Path
+from addin.data import data_path
 
 # jinja2 templates and CSS of the reports and the email (email/ for the monthly message).
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+TEMPLATE_DIR = data_path("report_templates")

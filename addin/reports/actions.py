@@ -8,6 +8,12 @@ thresholds come from the Settings sheet (:class:`ActionThresholds`, read by
 
 Rules, most urgent first (the order of :data:`ACTION_RULES`):
 
+* ``win_back``: the account is lost by the churn loss rule (:mod:`addin.churn.loss`: no
+  order for more than ``loss_gap_factor`` (3) times its usual gap, the median days between
+  its purchase days, or a P(alive) under the threshold): the Churn sheet's win-back list.
+  The value is the days since the last order, the limit ``loss_gap_factor`` x the usual gap,
+  the detail the value at stake (the account's revenue of the year before it went quiet, or
+  its CLV, whichever is larger).
 * ``complaint_overdue``: the age in days of the account's open complaints. Triggers when an
   open complaint is older than ``complaint_target_days`` (14): the workbook's own service
   target.
@@ -59,6 +65,10 @@ class ActionRule:
 
 
 ACTION_RULES: tuple[ActionRule, ...] = (
+    ActionRule("win_back", "the churn loss rule: days since the last order against the usual "
+               "gap between orders (or P(alive))", "the account is lost: more days than the "
+               "factor times the usual gap, or P(alive) under its threshold",
+               "loss_gap_factor"),
     ActionRule("complaint_overdue", "age in days of each open complaint",
                "an open complaint is older than the target", "complaint_target_days"),
     ActionRule("low_satisfaction", "mean overall satisfaction of the answers of the last "
@@ -78,7 +88,7 @@ ACTION_COLUMNS = ["customer_id", "action", "value", "limit", "detail"]
 MEASURE_COLUMNS = (
     "orders", "recency_days", "tenure_days", "recent_revenue", "prior_revenue",
     "oldest_open_complaint_days", "open_over_target", "satisfaction_mean", "satisfaction_n",
-    "staff_6m", "contacts_6m",
+    "staff_6m", "contacts_6m", "lost", "usual_gap_days", "value_at_stake",
 )
 
 
@@ -91,6 +101,7 @@ class ActionThresholds:
     spend_decline_share: float = 0.25
     overdue_factor: float = 3.0
     single_contact_staff: int = 1
+    loss_gap_factor: float = 3.0  # the churn loss rule's k (addin.churn.settings)
     trend_days: int = 180  # the tiering's recent/prior revenue windows (rfm_summary)
 
 
@@ -138,11 +149,15 @@ def next_actions(measures: pd.DataFrame, thresholds: ActionThresholds | None = N
     sat_n = _col(measures, "satisfaction_n")
     staff = _col(measures, "staff_6m")
     contacts = _col(measures, "contacts_6m")
+    lost = _col(measures, "lost")
+    usual_gap = _col(measures, "usual_gap_days")
+    at_stake = _col(measures, "value_at_stake")
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         gap = (tenure - recency) / (orders - 1)
         change = recent / prior - 1
         rules = {
+            "win_back": (lost > 0, recency, th.loss_gap_factor * usual_gap, at_stake),
             "complaint_overdue": (oldest > th.complaint_target_days, oldest,
                                   np.full(len(ids), float(th.complaint_target_days)), over),
             "low_satisfaction": ((sat_n >= 1) & (sat_mean < th.satisfaction_threshold),
@@ -179,7 +194,10 @@ def describe_action(action: dict, lang: str = "en", short: bool = False) -> str:
     portfolio summary's list. ``action`` is a row of :func:`next_actions` as a mapping."""
     key = action["action"]
     value, limit, detail = action["value"], action["limit"], action["detail"]
-    if key == "complaint_overdue":
+    if key == "win_back":
+        fields = {"days": i18n.number(value, lang), "limit": i18n.number(limit, lang),
+                  "value": i18n.number(detail, lang)}
+    elif key == "complaint_overdue":
         fields = {"count": i18n.number(detail, lang), "days": _in(value, "age", lang),
                   "target": _in(limit, "age", lang)}
     elif key == "low_satisfaction":

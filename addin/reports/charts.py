@@ -40,7 +40,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from addin.reports import i18n  # noqa: E402
-from addin.reports import labels as _labels  # noqa: E402, F401  (registers the labels)
+from addin.reports import labels as _labels  # noqa: E402  (registers the labels; terms)
 
 LOG = logging.getLogger("addin.reports")
 FONT_FAMILY = ("DejaVu Sans", "Noto Sans CJK SC")
@@ -289,7 +289,8 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
 
     fig, left, right, sat_bars, nps_bars = _PREPARED.get(key, make)
     # the answer counts under the left panel only: both panels show the same quarters
-    labels = [f"{name}\nn={q['responses']}" for name, q in zip(names, quarters, strict=True)]
+    labels = [f"{name}\n{i18n.label('sample_n', lang, n=q['responses'])}"
+              for name, q in zip(names, quarters, strict=True)]
     left.set_xticks(range(len(quarters)), labels, fontsize=6.5)
     added = []
     loc = i18n.locale(lang)
@@ -333,7 +334,8 @@ def tier_history(history: Sequence[dict], tier_labels: Sequence[str],
             (line,) = ax.step(x, [0] * len(x), where="mid", color=REVENUE, linewidth=1.6,
                               zorder=2)
             dots = ax.scatter(x, [0] * len(x), color=REVENUE, s=14, zorder=3)
-            ax.set_yticks(list(levels.values()), list(levels.keys()))
+            ax.set_yticks(list(levels.values()),
+                          [_labels.term("tier", name, lang) for name in levels])
             ax.set_ylim(0.5, len(tier_labels) + 0.5)
             ax.set_xticks(x, _month_labels(months, lang))
             _no_tick_marks(ax)
@@ -385,7 +387,7 @@ def nps_trend(quarters: Sequence[dict], lang: str = "en") -> str:
                     linewidth=1.6, ecolor=INK, elinewidth=0.8, capsize=3, zorder=3)
         ax.axhline(0, color=INK, linewidth=0.6)
         names = _quarter_labels([q["quarter"] for q in quarters], lang)
-        ax.set_xticks(x, [f"{name}\nn={q.get('nps_n', 0)}"
+        ax.set_xticks(x, [f"{name}\n{i18n.label('sample_n', lang, n=q.get('nps_n', 0))}"
                           for name, q in zip(names, quarters, strict=True)], fontsize=6.5)
         shown = [(s, m) for s, m in zip(scores, moe, strict=True) if s == s]
         low = min([s - m for s, m in shown] + [0])

@@ -88,7 +88,7 @@ def churn_section(churn: Any) -> dict[str, Any] | None:
                 "high": plain(r.effect_high), "p": plain(r.p_value),
                 "lost_value": plain(r.lost_value), "retained_value": plain(r.retained_value)}
                for r in comp[comp["significant"]].itertuples()]
-    too_few = bool(len(comp)) and bool(comp["conclusion"].str.startswith("too few").all())
+    too_few = bool(len(comp) and comp["conclusion"].str.startswith("too few").all())
     w = churn.winback.head(WINBACK_ROWS)
     winback = [{"customer_id": r.customer_id, "name": plain(r.name) or r.customer_id,
                 "manager": plain(r.account_manager), "tier": plain(r.pyramid_tier),

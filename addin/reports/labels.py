@@ -10,8 +10,12 @@ differently). Keys of value domains follow ``<domain>_<value as a key>``: ``stag
 
 from __future__ import annotations
 
+import re
+
 from addin.reports.i18n import add_labels
 from addin.tiering import LIFECYCLE_STAGES
+
+_KEY = re.compile(r"[^0-9a-z]+")
 
 REPORT_LABELS: dict[str, dict[str, str]] = {
     # documents and page furniture
@@ -145,6 +149,11 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "en": "Revenue of the last {days} days is {change} against the {days} days before "
               "(alert at {limit}).",
         "zh": "近{days}天销售额较之前{days}天变化{change}（预警线{limit}）。"},
+    "action_win_back": {
+        "en": "Lost by the churn rule: no order for {days} days, more than {limit} days "
+              "(its usual gap times the loss factor); {value} at stake.",
+        "zh": "按流失规则已流失：{days}天未下单，超过{limit}天（通常间隔乘以流失系数）；"
+              "潜在损失{value}。"},
     "action_purchase_overdue": {
         "en": "No order for {days} days; this account usually orders every {gap} days "
               "(overdue after {limit} days).",
@@ -152,6 +161,9 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "action_single_contact": {
         "en": "Staff in contact in the last 6 months: {staff} (contacts: {contacts}).",
         "zh": "近6个月仅有{staff}名员工与客户联系（共{contacts}次）。"},
+    "advice_win_back": {"en": "Call the decision maker, settle what is open and make a "
+                              "win-back offer.",
+                        "zh": "联系决策人，解决未决问题，并提出挽回方案。"},
     "advice_complaint_overdue": {"en": "Escalate the open complaints and agree a resolution "
                                        "date with the customer.",
                                  "zh": "升级处理未结投诉，并与客户约定解决日期。"},
@@ -166,6 +178,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "advice_single_contact": {"en": "Introduce a second contact (a manager or a service "
                                     "engineer) to the account.",
                               "zh": "为该客户增加第二联系人（主管或服务工程师）。"},
+    "action_tag_win_back": {"en": "lost: no order for {days} days", "zh": "已流失：{days}天未下单"},
     "action_tag_complaint_overdue": {"en": "complaint open {days} days (target {target})",
                                      "zh": "投诉已{days}天未结（时限{target}天）"},
     "action_tag_low_satisfaction": {"en": "satisfaction {mean} (answers: {answers})",
@@ -184,6 +197,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "answers_count": {"en": "answers: {count}", "zh": "{count}份答卷"},
     "chart_company_trend": {"en": "Company revenue and margin, last 18 months",
                             "zh": "近18个月公司销售额与毛利"},
+    "action_heading_win_back": {"en": "Win back a lost account", "zh": "挽回流失客户"},
     "action_heading_complaint_overdue": {"en": "Complaint past its target",
                                          "zh": "投诉超时"},
     "action_heading_low_satisfaction": {"en": "Satisfaction below threshold",
@@ -281,8 +295,137 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "rfm_lost": {"en": "Lost", "zh": "已流失客户"},
     **{f"stage_{stage}": {"en": stage.capitalize(), "zh": zh}
        for stage, zh in LIFECYCLE_STAGES.items()},
+    # the executive's pack
+    "pack_title": {"en": "Monthly CRM pack", "zh": "CRM月度汇报"},
+    "pack_subject": {"en": "Monthly CRM pack for {name}, {month}",
+                     "zh": "{month}CRM月度汇报（{name}）"},
+    "pack_for": {"en": "Prepared for {name}", "zh": "呈送：{name}"},
+    "pack_scope": {"en": "Scope", "zh": "负责范围"},
+    "your_scope": {"en": "Your scope", "zh": "您的范围"},
+    "whole_company": {"en": "Whole company", "zh": "全公司"},
+    "contents": {"en": "Contents", "zh": "目录"},
+    "page": {"en": "Page", "zh": "页码"},
+    "pack_order_note": {"en": "Accounts needing attention come first, then by value; each "
+                              "name links to its review.",
+                        "zh": "需关注的客户排在前面，其余按价值排序；点击客户名称可跳转至其评估。"},
+    "revenue_tiering": {"en": "Revenue to date", "zh": "累计销售额"},
+    "revenue_tiering_note": {"en": "Revenue to date: net revenue of all orders up to the "
+                                   "month's end, the value the tiering ranks by (as on the "
+                                   "Tiers sheet).",
+                             "zh": "累计销售额：截至月末全部订单的净销售额，即客户分级排序所用的"
+                                   "价值（与客户分级表一致）。"},
+    "pack_no_accounts": {"en": "No key account is in your scope this month.",
+                         "zh": "本月您的负责范围内没有重点客户。"},
 }
+
+# Workbook values in a controlled vocabulary (the pyramid's tier names, regions, industries,
+# segments, channels, contact subjects and outcomes, complaint categories and severities, the
+# CLV method): domain -> {value as a key: (English, Chinese)}. A value not listed is printed as
+# the workbook has it. The demo workbook's vocabulary (addin/demo/vocabulary.py) is covered.
+VALUE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
+    "tier": {"vip": ("VIP", "VIP客户"), "key": ("Key", "重点客户"),
+             "standard": ("Standard", "普通客户"), "small": ("Small", "小客户")},
+    "region": {"north": ("North", "华北"), "east": ("East", "华东"), "south": ("South", "华南"),
+               "west": ("West", "西部"), "central": ("Central", "华中")},
+    "industry": {"manufacturing": ("Manufacturing", "制造业"),
+                 "logistics": ("Logistics", "物流"),
+                 "construction": ("Construction", "建筑业"),
+                 "wholesale": ("Wholesale", "批发"), "energy": ("Energy", "能源"),
+                 "healthcare": ("Healthcare", "医疗健康"),
+                 "electronics": ("Electronics", "电子"),
+                 "food_beverage": ("Food & Beverage", "食品饮料"),
+                 "automotive": ("Automotive", "汽车"), "retail": ("Retail", "零售"),
+                 "industry": ("Industry", "工业")},
+    "segment": {"enterprise": ("Enterprise", "大型企业"),
+                "mid_market": ("Mid-market", "中型企业"), "smb": ("SMB", "中小企业")},
+    "channel": {"visit": ("Visit", "拜访"), "phone": ("Phone", "电话"),
+                "email": ("Email", "邮件"), "wechat": ("WeChat", "微信"),
+                "meeting": ("Meeting", "会议"), "direct": ("Direct", "直销"),
+                "distributor": ("Distributor", "经销商"), "online": ("Online", "线上")},
+    "subject": {"quarterly_business_review": ("Quarterly business review", "季度业务回顾"),
+                "price_negotiation": ("Price negotiation", "价格谈判"),
+                "order_follow_up": ("Order follow-up", "订单跟进"),
+                "delivery_query": ("Delivery query", "交付咨询"),
+                "technical_support": ("Technical support", "技术支持"),
+                "new_product_introduction": ("New product introduction", "新产品介绍"),
+                "contract_renewal": ("Contract renewal", "合同续签"),
+                "complaint_follow_up": ("Complaint follow-up", "投诉跟进"),
+                "payment_reminder": ("Payment reminder", "付款提醒"),
+                "relationship_visit": ("Relationship visit", "关系维护拜访")},
+    "outcome": {"order_placed": ("Order placed", "已下单"), "quote_sent": ("Quote sent", "已报价"),
+                "follow_up_scheduled": ("Follow-up scheduled", "已安排跟进"),
+                "issue_resolved": ("Issue resolved", "问题已解决"),
+                "information_provided": ("Information provided", "已提供信息"),
+                "no_decision": ("No decision", "尚未决定"),
+                "escalated": ("Escalated", "已升级处理")},
+    "category": {"delivery": ("Delivery", "交付"), "quality": ("Quality", "质量"),
+                 "billing": ("Billing", "账单"), "service": ("Service", "服务"),
+                 "product": ("Product", "产品")},
+    "severity": {"low": ("Low", "低"), "medium": ("Medium", "中"), "high": ("High", "高"),
+                 "critical": ("Critical", "严重")},
+    "kpi": {"crm_adoption": ("CRM adoption", "CRM系统使用率"), "csat": ("CSAT", "客户满意度"),
+            "complaint_rate": ("Complaint rate", "投诉率"),
+            "complaint_resolution_time": ("Complaint resolution time", "投诉解决时间"),
+            "cost_to_serve": ("Cost to serve", "服务成本"),
+            "cross_sell_rate": ("Cross-sell rate", "交叉销售率"),
+            "customer_profitability_gross_margin": ("Customer profitability (gross margin)",
+                                                    "客户盈利能力（毛利率）"),
+            "data_completeness": ("Data completeness", "数据完整率"),
+            "duplicate_record_rate": ("Duplicate record rate", "重复记录率"),
+            "first_response_time": ("First response time", "首次响应时间"),
+            "key_account_contacts_per_month": ("Key-account contacts per month",
+                                               "重点客户月均联系次数"),
+            "knowledge_spread": ("Knowledge spread", "知识共享度"),
+            "net_promoter_score": ("Net promoter score", "净推荐值"),
+            "new_customers_acquired": ("New customers acquired", "新增客户数"),
+            "on_time_delivery": ("On-time delivery", "准时交付率"),
+            "retention_rate": ("Retention rate", "客户保留率"),
+            "revenue_from_key_accounts": ("Revenue from key accounts", "重点客户销售额"),
+            "staff_retention": ("Staff retention", "员工保留率"),
+            "training_hours": ("Training hours", "培训时长"),
+            "share_of_wallet": ("Share of wallet", "钱包份额")},
+    "unit": {"of_revenue": ("% of revenue", "%（占销售额）"),
+             "of_staff_weekly_active": ("% of staff weekly active", "%（员工周活跃）"),
+             "of_key_accounts_with_2_staff_contacts": (
+                 "% of key accounts with 2+ staff contacts", "%（有两名以上员工联系的重点客户）"),
+             "m_cny": ("M CNY", "百万元"), "contacts_per_account": ("contacts per account",
+                                                                "次/客户"),
+             "customers": ("customers", "家客户"), "days": ("days", "天"),
+             "hours": ("hours", "小时"), "hours_per_staff": ("hours per staff", "小时/人"),
+             "per_100_active_customers": ("per 100 active customers", "/百家活跃客户"),
+             "points": ("points", "分"), "score_1_5": ("score (1-5)", "分（1-5）")},
+    "loss_rule": {"gap": ("gap", "间隔规则"), "alive": ("alive", "存活概率规则"),
+                  "either": ("either", "任一规则")},
+    "left_out": {"churn": ("churn", "流失分析"), "forecast": ("forecast", "销售预测")},
+    "clv_method": {"bg_nbd_gamma_gamma": ("BG/NBD + Gamma-Gamma",
+                                          "BG/NBD与Gamma-Gamma模型"),
+                   "margin_formula": ("margin formula", "毛利公式")},
+}
+REPORT_LABELS.update({f"term_{domain}_{key}": {"en": en, "zh": zh}
+                      for domain, terms in VALUE_TERMS.items()
+                      for key, (en, zh) in terms.items()})
+# the reason a section was left out is the routine's English message: Chinese says which
+# section and where the reason is (the command's output names sheet, column and value)
+REPORT_LABELS["churn_left_out_brief"] = {
+    "en": "Left out: {part} (the command's output says why).",
+    "zh": "未列出{part}：数据或设置不足以计算，原因见命令输出。"}
+REPORT_LABELS["sentence_end"] = {"en": ".", "zh": "。"}
+REPORT_LABELS["answers_head"] = {"en": "n", "zh": "样本数"}
+REPORT_LABELS["sample_n"] = {"en": "n={n}", "zh": "{n}份"}
+REPORT_LABELS["sample_n_spaced"] = {"en": "n = {n}", "zh": "{n}份答卷"}
 
 add_labels(REPORT_LABELS)
 
-__all__ = ["REPORT_LABELS"]
+
+def term(domain: str, value: object, lang: str) -> str:
+    """A workbook value of a controlled vocabulary (:data:`VALUE_TERMS`) in ``lang``; any
+    other value as written; a missing one as a dash."""
+    from addin.reports.i18n import MISSING, is_missing, label
+
+    if value is None or is_missing(value) or value == "":
+        return MISSING
+    key = f"term_{domain}_{_KEY.sub('_', str(value).casefold()).strip('_')}"
+    return label(key, lang) if key in REPORT_LABELS else str(value)
+
+
+__all__ = ["REPORT_LABELS", "VALUE_TERMS", "term"]

@@ -8,6 +8,9 @@ with a manifest is complete. It records:
   ``languages`` rendered (``en``, ``zh``);
 - ``summary``: the portfolio summary PDF per language;
 - ``headline``: portfolio numbers for the email, keys from :data:`PORTFOLIO_HEADLINES`;
+- ``packs``: one per Distribution row when the reports are packs: the row, address, name,
+  language, the PDF and its accounts in order with the page each review starts on;
+- ``hashes``: per PDF the SHA-256 of its inputs, so a re-run renders only what changed;
 - ``accounts``: per key account its ``customer_id``, ``name``, ``region``, ``segment``,
   ``tier``, its review PDF per language (``files``), its ``headline`` (keys from
   :data:`ACCOUNT_HEADLINES`) and ``attention``: the next-action rules it triggered
@@ -40,7 +43,7 @@ from addin.errors import InputError, Problem
 from addin.reports.i18n import LANGUAGES
 
 MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: packs; accounts' files cover the languages someone reads
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # key -> quantity kind (addin.reports.i18n.QUANTITY_KINDS); the email shows them in this order.
@@ -68,6 +71,7 @@ ACCOUNT_HEADLINES: dict[str, str] = {
 # rule -> (kind of the triggering value, kind of the threshold). The rules of the issue's
 # "next actions"; label key "attention_<rule>" with {value} and {threshold}.
 ATTENTION_RULES: dict[str, tuple[str, str]] = {
+    "win_back": ("age", "days"),  # lost by the churn loss rule: days silent vs k x usual gap
     "purchase_overdue": ("age", "days"),  # days since the last order vs its usual gap
     "spend_declining": ("change", "change"),  # last 180 days vs the 180 before, alert level
     "complaint_overdue": ("age", "age"),  # age of the oldest open complaint vs target
@@ -104,6 +108,27 @@ class AccountReport:
 
 
 @dataclass
+class PackEntry:
+    """One account in a pack: its id and the page its review starts on."""
+
+    customer_id: str
+    page: int | None = None
+
+
+@dataclass
+class PackReport:
+    """One executive's pack: the Distribution ``row`` and ``email`` it was planned for, its
+    language, its PDF and the accounts it reviews, in order."""
+
+    row: int
+    email: str
+    name: str
+    language: str
+    file: str
+    accounts: list[PackEntry] = field(default_factory=list)
+
+
+@dataclass
 class Manifest:
     month: str
     company: str
@@ -113,13 +138,23 @@ class Manifest:
     accounts: list[AccountReport] = field(default_factory=list)
     headline: dict[str, float | None] = field(default_factory=dict)  # PORTFOLIO_HEADLINES keys
     created: str = ""
+    packs: list[PackReport] = field(default_factory=list)  # one per Distribution row
+    hashes: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of its inputs
     version: int = FORMAT_VERSION
 
     def files(self) -> list[str]:
         names = list(self.summary.values())
         for account in self.accounts:
             names.extend(account.files.values())
+        names.extend(p.file for p in self.packs)
         return names
+
+    def pack_for(self, row: int, email: str) -> PackReport | None:
+        """The pack planned for the Distribution row ``row`` with this address, if any."""
+        for pack in self.packs:
+            if pack.row == row and pack.email.casefold() == email.casefold():
+                return pack
+        return None
 
     def to_json(self) -> str:
         return json.dumps(_clean(asdict(self)), ensure_ascii=False, indent=2, allow_nan=False)
@@ -161,9 +196,12 @@ def manifest_problems(manifest: Manifest, folder: Path) -> list[str]:
     if not langs or set(langs) - set(LANGUAGES):
         out.append(f"languages {langs!r}: expected some of {', '.join(LANGUAGES)}")
 
-    def check_files(owner: str, files: dict[str, str]) -> None:
-        if set(files) != set(langs):
-            out.append(f"{owner} has files for {sorted(files)}, expected one per language "
+    def check_files(owner: str, files: dict[str, str], every: bool = False) -> None:
+        # a review is rendered only in the languages someone reads it in
+        wrong = set(files) != set(langs) if every else bool(set(files) - set(langs))
+        if wrong:
+            out.append(f"{owner} has files for {sorted(files)}, expected "
+                       f"{'one per language' if every else 'some of the languages'} "
                        f"{sorted(langs)}")
         for name in files.values():
             if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
@@ -182,7 +220,17 @@ def manifest_problems(manifest: Manifest, folder: Path) -> list[str]:
             elif not _is_number(value):
                 out.append(f"{owner}: headline {key!r} is {value!r}, expected a number or null")
 
-    check_files("the portfolio summary", manifest.summary)
+    if not manifest.packs:
+        check_files("the portfolio summary", manifest.summary, every=True)
+    else:
+        check_files("the portfolio summary", manifest.summary)
+    ids = {a.customer_id for a in manifest.accounts}
+    for pack in manifest.packs:
+        owner = f"the pack of Distribution row {pack.row}"
+        check_files(owner, {pack.language: pack.file})
+        for entry in pack.accounts:
+            if entry.customer_id not in ids:
+                out.append(f"{owner}: account {entry.customer_id!r} is not in the manifest")
     check_headline("the portfolio", manifest.headline, PORTFOLIO_HEADLINES)
     seen: set[str] = set()
     for account in manifest.accounts:
@@ -234,12 +282,14 @@ def write_manifest(folder: str | Path, manifest: Manifest) -> Path:
 
 def _from_dict(data: dict) -> Manifest:
     data = dict(data)
+    packs = [PackReport(**{**p, "accounts": [PackEntry(**e) for e in p.get("accounts", [])]})
+             for p in data.pop("packs", [])]
     accounts = []
     for raw in data.pop("accounts", []):
         raw = dict(raw)
         attention = [Attention(**a) for a in raw.pop("attention", [])]
         accounts.append(AccountReport(**raw, attention=attention))
-    return Manifest(**data, accounts=accounts)
+    return Manifest(**data, accounts=accounts, packs=packs)
 
 
 def read_manifest(folder: str | Path, month: str | None = None) -> Manifest:
@@ -268,6 +318,7 @@ def read_manifest(folder: str | Path, month: str | None = None) -> Manifest:
 
 __all__ = [
     "MANIFEST_NAME", "FORMAT_VERSION", "PORTFOLIO_HEADLINES", "ACCOUNT_HEADLINES",
-    "ATTENTION_RULES", "Attention", "AccountReport", "Manifest", "manifest_problems",
+    "ATTENTION_RULES", "Attention", "AccountReport", "Manifest", "PackEntry", "PackReport",
+    "manifest_problems",
     "read_manifest", "write_manifest", "check_month",
 ]

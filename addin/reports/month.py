@@ -11,8 +11,9 @@ Every figure comes from a routine of the add-in or a plain pandas sum stated her
 
 * tiers, pyramid level, RFM, CLV, probability alive, life-cycle stage, relationship level:
   :func:`addin.tiering.tier_customers` as of the month's last day; the tier history and the
-  tier movers call it again as of each earlier month's last day (lines after that day are
-  ignored, so last month's tiers are the tiers last month's report showed);
+  tier movers take the pyramid alone (:func:`addin.tiering.pyramid_as_of`, the same column
+  without the lifetime-value fits) as of each earlier month's last day (lines after that day
+  are ignored, so last month's tiers are the tiers last month's report showed);
 * revenue and margin: net sums of ``amount`` and ``margin`` (returns included), as the
   tiering defines revenue; orders are purchase days, from :func:`addin.tiering.rfm_summary`
   over the period's lines. The month is the report month; year to date runs from the first
@@ -48,7 +49,7 @@ from addin.reports.actions import next_actions
 from addin.reports.settings import ReportSettings, report_settings
 from addin.scorecard import ScorecardResult
 from addin.surveys import SurveySettings, clean_answers, csat, nps
-from addin.tiering import rfm_summary, tier_customers, tier_settings
+from addin.tiering import pyramid_as_of, rfm_summary, tier_customers, tier_settings
 
 TREND_MONTHS = 18
 HISTORY_MONTHS = 12
@@ -84,6 +85,24 @@ def record(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [record(r) for r in frame.to_dict("records")]
+
+
+def account_name(data: ReportData, customer_id: str, lang: str) -> str:
+    """The account's name in ``lang``: the Customers ``name_zh`` (中文名称) for Chinese,
+    ``name_en`` (英文名称) for English; else ``name`` (the name as registered); else the
+    other language's name; else the id. A company with one name keeps it in both languages."""
+    own, other = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    card = data.customers
+    for column in (own, "name", other):
+        if column in card.columns and customer_id in card.index:
+            value = plain(card.at[customer_id, column])
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    if "name" in data.tiers.columns and customer_id in data.tiers.index:
+        value = plain(data.tiers.at[customer_id, "name"])
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return str(customer_id)
 
 
 def ratio(num: float | None, den: float | None) -> float | None:
@@ -238,8 +257,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         if end == as_of:
             history[label] = tiers["pyramid_tier"]
         elif end >= data_start:
-            history[label] = tier_customers(customers_sheet, tx, cfg.tiers,
-                                            as_of=end).table["pyramid_tier"]
+            history[label] = pyramid_as_of(customers_sheet, tx, cfg.tiers, as_of=end)
     tier_history = pd.DataFrame(history).reindex(tiers.index)
 
     key_ids = list(tiers[tiers["key_account"]].sort_values("rank", kind="stable").index)
@@ -299,8 +317,17 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         complaints = _complaints_open(complaints, as_of)
     survey = _survey_frame(sheets.get("Survey"), as_of, tiers)
 
+    from addin.reports.churn import churn_reports, churn_sections
+
+    churn_report, forecast_report, churn_notes = churn_reports(sheets, as_of, tiers)
     measured = list(dict.fromkeys([*ids, *key_ids]))
     measures = _measures(measured, tiers, contacts, complaints, survey, as_of, cfg)
+    if churn_report is not None:  # the win-back rule: the churn loss rule's verdict
+        accounts = churn_report.accounts.reindex(measures.index)
+        measures["lost"] = accounts["lost"].astype(float)
+        measures["usual_gap_days"] = accounts["usual_gap_days"]
+        clv = tiers["clv"].reindex(measures.index).astype(float).fillna(0.0)
+        measures["value_at_stake"] = np.fmax(clv, accounts["revenue_12m"].astype(float))
     actions = next_actions(measures, cfg.actions)
     data = ReportData(
         month=month, month_start=month_start, as_of=as_of, settings=cfg, tiers=tiers,
@@ -311,9 +338,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         trend_months=[str(m) for m in months], measures=measures, actions=actions,
         contacts=contacts, complaints=complaints, survey=survey, scorecard=scorecard,
         scorecard_by_period=scorecard_by_period)
-    from addin.reports.churn import churn_reports, churn_sections
-
-    data.churn = churn_sections(*churn_reports(sheets, as_of, tiers))
+    data.churn = churn_sections(churn_report, forecast_report, churn_notes)
     return data
 
 

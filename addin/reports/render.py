@@ -53,6 +53,7 @@ from addin.reports import TEMPLATE_DIR, charts, i18n
 from addin.reports import churn as _churn  # noqa: F401  (registers the churn labels)
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 from addin.reports.actions import advice, describe_action
+from addin.reports.pack import anchor
 
 LOG = logging.getLogger("addin.reports")
 TEMPLATES_DIR = TEMPLATE_DIR  # the one place: addin.reports.TEMPLATE_DIR
@@ -103,6 +104,27 @@ class TemplateFetcher(URLFetcher):
         raise ValueError(f"refused: {url} is not a report template file or a data: URI")
 
 
+def period_text(value: Any, lang: str) -> str:
+    """A period as people write it: ``2026Q4`` -> ``Q4 2026`` / ``2026年第4季度``, ``2026-10``
+    -> ``October 2026`` / ``2026年10月``; anything else as it is."""
+    text = str(value)
+    quarter = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    if quarter:
+        year, q = quarter.groups()
+        return f"{year}年第{q}季度" if lang == "zh" else f"Q{q} {year}"
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        return i18n.month(text, lang)
+    return text
+
+
+def email_breaks(address: Any) -> Markup:
+    """An email address that a line may break only after its ``@`` or a dot: each piece in a
+    no-wrap span, a ``<wbr>`` after each separator (escaped: the address is workbook data)."""
+    pieces = re.split(r"(?<=[@.])", str(address))
+    return Markup("<wbr>").join(Markup('<span class="email-piece">{}</span>').format(p)
+                                for p in pieces if p)
+
+
 # --------------------------------------------------------------------------------------------
 # one renderer per process
 
@@ -124,7 +146,14 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     i18n.install(env)
     env.filters["key"] = as_key
+    env.filters["anchor"] = anchor
     env.filters["short"] = short_text
+
+    @jinja2.pass_context
+    def word(ctx, domain, value):
+        """A workbook value in the report's language (``labels.term``: tier ``Key`` ->
+        重点客户); a value outside the vocabulary as written; a missing one as a dash."""
+        return _labels.term(domain, value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
     @jinja2.pass_context
     def action_text(ctx, action):
@@ -138,7 +167,20 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     def advice_text(ctx, key):
         return advice(key, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
 
-    env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text)
+    @jinja2.pass_context
+    def term_filter(ctx, value, domain):
+        return _labels.term(domain, value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    env.filters["term"] = term_filter
+    env.filters["email_breaks"] = email_breaks
+
+    @jinja2.pass_context
+    def period_filter(ctx, value):
+        return period_text(value, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    env.filters["period"] = period_filter
+    env.globals.update(action_text=action_text, action_tag=action_tag, advice=advice_text,
+                       word=word)
     return env
 
 
@@ -155,6 +197,7 @@ class Renderer:
         self.base_url = self.templates.as_uri() + "/"
         self.css = CSS(filename=str(self.templates / "report.css"),
                        font_config=self.font_config, url_fetcher=self.fetcher)
+        self.anchor_pages: dict[str, int] = {}  # of the last pack: HTML id -> first page
 
     def html(self, context: dict[str, Any]) -> str:
         """The HTML of a review or summary context (``context["kind"]`` names the template);
@@ -182,7 +225,37 @@ class Renderer:
         return self.pdf(self.html({**context, "charts": charts.summary_charts(context)}),
                         pdf_variant)
 
+    def part(self, context: dict[str, Any]) -> Markup:
+        """The body of a review or summary, without its page furniture, for a pack (the
+        HTML between base.html's ``<!--part-->`` markers; autoescaped when rendered)."""
+        charts_of = charts.review_charts if context["kind"] == "review" \
+            else charts.summary_charts
+        html = self.html({**context, "charts": charts_of(context)})
+        start, end = html.index("<!--part-->"), html.rindex("<!--/part-->")
+        return Markup(html[start + len("<!--part-->"):end])
+
+    def pack(self, context: dict[str, Any], pdf_variant: str | None = None) -> bytes:
+        """One executive's pack as one WeasyPrint document: the summary and each review
+        rendered as parts, then laid out together (bookmarks, links, page numbers)."""
+        parts = [{"anchor": anchor(r["account"]["customer_id"]), "html": self.part(r)}
+                 for r in context["reviews"]]
+        html = self.html({**context, "summary_html": self.part(context["summary"]),
+                          "review_parts": parts})
+        if pdf_variant is not None and pdf_variant not in PDF_VARIANTS:
+            raise ValueError(f"pdf variant {pdf_variant!r}: use one of {PDF_VARIANTS}")
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+            stylesheets=[self.css], font_config=self.font_config)
+        # where each review starts, for the email ("page 12") and the manifest
+        # (an element spanning pages is anchored on each of them: keep the first)
+        self.anchor_pages = {}
+        for number, page in enumerate(document.pages, 1):
+            for name in page.anchors:
+                self.anchor_pages.setdefault(name, number)
+        return document.write_pdf(pdf_variant=pdf_variant)
+
     def render(self, context: dict[str, Any], pdf_variant: str | None = None) -> bytes:
+        if context["kind"] == "pack":
+            return self.pack(context, pdf_variant)
         if context["kind"] == "review":
             return self.review(context, pdf_variant)
         if context["kind"] == "summary":
@@ -227,11 +300,13 @@ def summary_file_name(month: str, lang: str) -> str:
 @dataclass(frozen=True)
 class RenderTask:
     """One PDF to write: ``file`` (a plain name inside the output folder) from ``context``;
-    ``label`` names it in progress and error messages."""
+    ``label`` names it in progress and error messages; ``weight`` is how many reports it
+    lays out (a pack: its summary and reviews), which scales its time limit."""
 
     file: str
     context: dict[str, Any]
     label: str
+    weight: int = 1
 
 
 @dataclass
@@ -244,6 +319,7 @@ class BatchResult:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # the worker's CPU time
+    pages: dict[str, dict[str, int]] = field(default_factory=dict)  # pack: id -> page
 
 
 _WORKER: Renderer | None = None
@@ -306,11 +382,17 @@ def time_limit(seconds: float | None):
 
 
 def _run_task(task: RenderTask, folder: str, pdf_variant: str | None,
-              seconds: float | None = None) -> tuple[str, str | None, float, float]:
+              seconds: float | None = None
+              ) -> tuple[str, str | None, float, float, dict[str, int]]:
     start, cpu = time.perf_counter(), time.process_time()
+    pages: dict[str, int] = {}
     try:
-        with time_limit(seconds):
-            data = _renderer().render(task.context, pdf_variant)
+        renderer = _renderer()
+        renderer.anchor_pages = {}
+        # a pack lays out many reviews: its limit is the review limit times its parts
+        with time_limit(seconds * task.weight if seconds else seconds):
+            data = renderer.render(task.context, pdf_variant)
+        pages = dict(renderer.anchor_pages)
         _write_atomic(Path(folder) / task.file, data)
     except RenderTimeout as exc:
         error = str(exc)
@@ -319,7 +401,7 @@ def _run_task(task: RenderTask, folder: str, pdf_variant: str | None,
         error = f"{type(exc).__name__}: {exc}"
     else:
         error = None
-    return task.label, error, time.perf_counter() - start, time.process_time() - cpu
+    return task.label, error, time.perf_counter() - start, time.process_time() - cpu, pages
 
 
 def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
@@ -333,9 +415,11 @@ def render_batch(tasks: Sequence[RenderTask], folder: str | Path, jobs: int = 1,
     result = BatchResult()
     by_label = {t.label: t for t in tasks}
 
-    def record(label: str, error: str | None, seconds: float, cpu: float) -> None:
+    def record(label: str, error: str | None, seconds: float, cpu: float,
+               pages: dict[str, int] | None = None) -> None:
         if error is None:
             result.written.append(by_label[label].file)
+            result.pages[label] = pages or {}
             result.seconds[label] = seconds
             result.cpu_seconds[label] = cpu
         else:

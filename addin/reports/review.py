@@ -11,6 +11,7 @@ import pandas as pd
 from addin.reports.month import (
     RELATIONSHIP_MONTHS,
     ReportData,
+    account_name,
     change,
     mean_satisfaction,
     nps_block,
@@ -70,7 +71,7 @@ def review_context(data: ReportData, customer_id: str, lang: str = "en") -> dict
     tier = plain(t["pyramid_tier"])
     account = {
         "customer_id": customer_id,
-        "name": plain(t.get("name")) or field_("name") or customer_id,
+        "name": account_name(data, customer_id, lang),
         "tier": tier, "tier_level": _tier_level(data, tier),
         "tier_levels": len(s.tiers.pyramid_labels),
         "key_account": bool(t["key_account"]), "abc_class": plain(t["abc_class"]),

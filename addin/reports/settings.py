@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from addin.churn.settings import churn_settings
 from addin.contract.limits import REVIEW_SECONDS
 from addin.contract.settings import read_settings
 from addin.reports.actions import ActionThresholds
@@ -64,6 +65,7 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
         spend_decline_share=v["spend_decline_share"],
         overdue_factor=tiers.lifecycle.overdue_factor,
         single_contact_staff=v["single_contact_staff"],
+        loss_gap_factor=churn_settings(s).loss_gap_factor,
     )
     company = v["company_name"]
     return ReportSettings(company=company, company_zh=v["company_name_zh"] or company,

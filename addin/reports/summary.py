@@ -13,6 +13,7 @@ from addin.reports.actions import ACTION_KEYS
 from addin.reports.month import (
     SURVEY_MONTHS,
     ReportData,
+    account_name,
     change,
     csat_block,
     nps_block,
@@ -79,7 +80,7 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
     for cid, row in top.iterrows():
         y = float(ytd.get(cid, 0.0))
         top_rows.append({
-            "customer_id": cid, "name": plain(row.get("name")) or cid,
+            "customer_id": cid, "name": account_name(data, cid, lang),
             "region": plain(row.get("region")), "tier": row["pyramid_tier"],
             "rank": int(row["rank"]), "revenue": float(row["revenue"]),
             "value_share": plain(row["value_share"]), "ytd": y,
@@ -88,8 +89,8 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
             "rfm_segment": plain(row["rfm_segment"]),
             "lifecycle_stage": plain(row["lifecycle_stage"])})
 
-    movers = _movers(data)
-    at_risk_all = _at_risk(data)
+    movers = _movers(data, lang)
+    at_risk_all = _at_risk(data, lang)
     at_risk = at_risk_all[:AT_RISK_ROWS]
     survey = _summary_survey(data)
     scorecard = _summary_scorecard(data)
@@ -122,7 +123,7 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
         "last_year_partial": data.last_year_partial, "headline": headline,
         "tiers": tiers_rows, "pareto": pareto, "top": top_rows, "movers": movers,
         "at_risk": at_risk, "at_risk_more": len(at_risk_all) - len(at_risk),
-        "survey": survey, "scorecard": scorecard,
+        "survey": survey, "scorecard": scorecard, "linked": [],
         "retention": data.churn.get("retention"), "churn": data.churn.get("churn"),
         "forecast": data.churn.get("forecast"), "churn_notes": data.churn.get("notes", []),
         "monthly_total": {"months": list(data.trend_months),
@@ -133,7 +134,7 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def _movers(data: ReportData) -> dict[str, Any]:
+def _movers(data: ReportData, lang: str = "en") -> dict[str, Any]:
     """Tier changes since the previous month's end: every change into, out of or within
     the key-account tiers, and a from x to count of all customers."""
     hist = data.tier_history
@@ -156,7 +157,7 @@ def _movers(data: ReportData) -> dict[str, Any]:
     rows = [{"customer_id": cid, **record(r)} for cid, r in
             relevant[["name", "region", "before", "now", "up", "rank", "revenue"]].iterrows()]
     for r in rows:
-        r["name"] = r["name"] or r["customer_id"]
+        r["name"] = account_name(data, r["customer_id"], lang)
     matrix = pd.crosstab(before[before.notna() & now.notna()],
                          now[before.notna() & now.notna()]).reindex(
         index=labels, columns=labels, fill_value=0)
@@ -166,7 +167,7 @@ def _movers(data: ReportData) -> dict[str, Any]:
             "changed": int(changed.sum()), "key_changed": len(rows)}
 
 
-def _at_risk(data: ReportData) -> list[dict[str, Any]]:
+def _at_risk(data: ReportData, lang: str = "en") -> list[dict[str, Any]]:
     """Key accounts with at least one next action: most actions first, then the most urgent
     action (the rule table's order), then by rank."""
     a = data.actions
@@ -183,7 +184,7 @@ def _at_risk(data: ReportData) -> list[dict[str, Any]]:
     urgency = {key: i for i, key in enumerate(ACTION_KEYS)}
     out.sort(key=lambda r: (-len(r["actions"]), urgency[r["actions"][0]["action"]], r["rank"]))
     for r in out:
-        r["name"] = r["name"] or r["customer_id"]
+        r["name"] = account_name(data, r["customer_id"], lang)
     return out
 
 

@@ -7,11 +7,13 @@ Pure routines over pandas objects (no Excel, no files); every door (Excel functi
   (:mod:`.ranking`);
 * ``rfm_summary``, ``rfm_scores``, ``rfm_segment`` with the one rule table ``RFM_SEGMENTS``
   (:mod:`.rfm`);
-* ``fit_bgnbd``, ``fit_gamma_gamma``, ``customer_lifetime_value``, ``simple_clv``
-  (:mod:`.clv`);
+* ``fit_bgnbd``, ``fit_gamma_gamma``, ``fit_nbd`` (the no-drop-out fallback),
+  ``customer_lifetime_value``, ``simple_clv`` (:mod:`.clv`), and ``simulate_customers``
+  (:mod:`.simulate`: customers drawn from known models, for tests and benchmarks);
 * ``lifecycle_stage`` with ``LifecycleRules``, ``relationship_level`` with Kotler's
   ``RELATIONSHIP_LEVELS`` (:mod:`.lifecycle`);
-* ``tier_customers``: one row per customer with all of the above (:mod:`.customers`), its
+* ``tier_customers``: one row per customer with all of the above, and ``pyramid_as_of``, its
+  pyramid tiers alone (:mod:`.customers`), its
   Settings keys read by ``tier_settings`` (:mod:`.settings`).
 
 "Recency" means two things and keeps two names: ``recency_days`` is RFM's days since the last
@@ -23,12 +25,21 @@ from addin.tiering.clv import (
     DAYS_PER_MONTH,
     BGNBDFit,
     GammaGammaFit,
+    NBDFit,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_nbd,
     simple_clv,
 )
-from addin.tiering.customers import MODEL_CLV, SIMPLE_CLV, CustomerTiers, tier_customers
+from addin.tiering.customers import (
+    MODEL_CLV,
+    NBD_CLV,
+    SIMPLE_CLV,
+    CustomerTiers,
+    pyramid_as_of,
+    tier_customers,
+)
 from addin.tiering.lifecycle import (
     LIFECYCLE_STAGES,
     RELATIONSHIP_LEVELS,
@@ -56,6 +67,7 @@ from addin.tiering.rfm import (
     rfm_summary,
 )
 from addin.tiering.settings import TierSettings, tier_settings
+from addin.tiering.simulate import simulate_customers
 
 __all__ = [
     "ABC_CLASSES",
@@ -67,6 +79,8 @@ __all__ = [
     "LIFECYCLE_STAGES",
     "LifecycleRules",
     "MODEL_CLV",
+    "NBDFit",
+    "NBD_CLV",
     "ParetoPoint",
     "RELATIONSHIP_LEVELS",
     "CustomerTiers",
@@ -79,16 +93,19 @@ __all__ = [
     "customer_lifetime_value",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_nbd",
     "key_account_pyramid",
     "lifecycle_stage",
     "pareto_point",
     "pareto_table",
+    "pyramid_as_of",
     "relationship_level",
     "rfm_customer_scores",
     "rfm_scores",
     "rfm_segment",
     "rfm_summary",
     "simple_clv",
+    "simulate_customers",
     "tier_customers",
     "tier_settings",
 ]

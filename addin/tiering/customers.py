@@ -11,11 +11,13 @@ import pandas as pd
 from addin.errors import InputError
 from addin.tiering.clv import (
     DAYS_PER_MONTH,
+    NO_DROP_OUT,
     BGNBDFit,
     GammaGammaFit,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_nbd,
     simple_clv,
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
@@ -27,6 +29,7 @@ _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use th
 _MIN_FIT_REPEATERS = 10
 _DESCRIPTIVE = ("name", "region", "segment", "account_manager")
 MODEL_CLV = "BG/NBD + Gamma-Gamma"
+NBD_CLV = "NBD + Gamma-Gamma"
 SIMPLE_CLV = "margin formula"
 
 
@@ -56,21 +59,6 @@ def _retention_rate(transactions: pd.DataFrame, end: np.datetime64,
     return float((last > pd.Timestamp(year_ago)).mean())
 
 
-@dataclass(frozen=True)
-class CustomerTiers:
-    """What :func:`tier_customers` found: ``table`` (one row per customer, indexed by
-    ``customer_id``) and the run's facts: the ``as_of`` day used, the ``clv_method``, the
-    ``bgnbd`` and ``gamma_gamma`` fits (or None) and the yearly ``retention_rate`` of the
-    margin formula (None unless it was used)."""
-
-    table: pd.DataFrame
-    as_of: pd.Timestamp | None = None
-    clv_method: str = SIMPLE_CLV
-    bgnbd: BGNBDFit | None = None
-    gamma_gamma: GammaGammaFit | None = None
-    retention_rate: float | None = None
-
-
 def _lost(transactions: pd.DataFrame, end_day: np.datetime64 | None, frame: pd.DataFrame,
           cfg: TierSettings, loss: object) -> pd.Series | None:
     """The loss rule of :mod:`addin.churn.loss` per customer of ``frame`` (False for those
@@ -88,6 +76,22 @@ def _lost(transactions: pd.DataFrame, end_day: np.datetime64 | None, frame: pd.D
     except InputError:
         return None
     return accounts["lost"].reindex(frame.index).astype("boolean").fillna(False)
+
+
+@dataclass(frozen=True)
+class CustomerTiers:
+    """What :func:`tier_customers` found: ``table`` (one row per customer, indexed by
+    ``customer_id``) and the run's facts: the ``as_of`` day used, the ``clv_method``, the
+    ``bgnbd`` and ``gamma_gamma`` fits (or None), the yearly ``retention_rate`` of the margin
+    formula (None unless it was used) and ``clv_note``, why the margin formula was used."""
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp | None = None
+    clv_method: str = SIMPLE_CLV
+    bgnbd: BGNBDFit | None = None
+    gamma_gamma: GammaGammaFit | None = None
+    retention_rate: float | None = None
+    clv_note: str = ""
 
 
 def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
@@ -112,12 +116,13 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     * ``abc_class``, ``pyramid_tier``, ``key_account`` (tier in ``key_account_tiers``),
       ``rank`` and ``value_share``: by :func:`abc_classes` and :func:`key_account_pyramid` on
       the ``tier_by`` value (net revenue by default);
-    * the :func:`rfm_summary` columns (daily periods) and :func:`rfm_customer_scores` (only
-      buyers are scored; a customer with no purchase is ``No purchase``);
+    * the :func:`rfm_summary` columns (daily periods) and :func:`rfm_scores`, ``rfm_segment``;
     * ``prob_alive`` and ``expected_purchases`` (purchase days in the next ``clv_months``)
       from a BG/NBD fit on the customers who bought, and ``clv``: with the BG/NBD and a
       Gamma-Gamma fit, the discounted gross margin of the next ``clv_months`` months
-      (:func:`customer_lifetime_value`, margin = the customer's own margin rate); with fewer
+      (:func:`customer_lifetime_value`, margin = the customer's own margin rate); when the
+      BG/NBD shows no drop-out (its a runs to 0, so it is not identified), the same with the
+      NBD (:func:`fit_nbd`: prob_alive 1, purchases at the posterior rate); with fewer
       than 20 buyers or 10 repeat buyers, or a fit that fails, :func:`simple_clv` on the
       yearly margin (margin x 365.25 / tenure, the tenure at least a year), the
       ``retention_rate`` setting or the measured yearly retention, and the yearly discount
@@ -132,48 +137,24 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
       log has no margins).
 
     Customers without purchases have ``orders`` 0, revenue 0 and missing model columns.
-    Returns a :class:`CustomerTiers`: the table, and ``as_of`` (the date used),
-    ``clv_method``, ``bgnbd`` and ``gamma_gamma`` (the fits, or None) and ``retention_rate``
-    (margin formula only) as typed fields.
+    Returns a :class:`CustomerTiers`: the table, and as typed fields ``as_of`` (the date
+    used), ``clv_method``, ``bgnbd`` and ``gamma_gamma`` (the fits, or None),
+    ``retention_rate`` (margin formula only) and
+    ``clv_note``: why the margin formula was used (too few buyers, a fit that failed, or a fit
+    on a bound such as a -> 0 when no customer is seen to drop out), empty otherwise.
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
     """
     cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
-    end = as_of if as_of is not None else cfg.as_of
-    if end is None and len(transactions) and transactions["date"].notna().any():
-        end = transactions["date"].max()
-    summary = rfm_summary(transactions, as_of=end) if end is not None else rfm_summary(
-        transactions)
-    end_day = as_day(end) if end is not None else None
-
-    ids: list = []
-    extra = pd.DataFrame()
-    if customers is not None:
-        if "customer_id" not in customers.columns:
-            raise InputError("customers need a customer_id column")
-        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
-        ids = list(listed["customer_id"])
-        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
-        extra = listed.set_index("customer_id")[keep]
-    known = set(ids)
-    ids += [c for c in summary.index if c not in known]
-    index = pd.Index(ids, name="customer_id", dtype=object)
-    frame = summary.reindex(index)
-    zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
-            "prior_revenue"]
-    frame[zero] = frame[zero].fillna(0.0)
-    frame["orders"] = frame["orders"].fillna(0).astype(np.int64)
+    frame, extra, value, end_day = _valued(customers, transactions, cfg, as_of)
+    index = frame.index
     has_margin = "margin" in transactions.columns
-    if has_margin:
-        frame["margin"] = frame["margin"].fillna(0.0)
-
-    value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
     ranked = pareto_table(value)
     frame["abc_class"] = abc_classes(value, cfg.abc_a, cfg.abc_b)
     frame["pyramid_tier"] = key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels)
     frame["key_account"] = frame["pyramid_tier"].isin(cfg.key_account_tiers)
     frame["rank"] = ranked["rank"].reindex(index).astype(np.int64)
     frame["value_share"] = ranked["share"].reindex(index)
-    frame = frame.join(rfm_customer_scores(frame))
+    frame = frame.join(rfm_customer_scores(frame))  # only buyers are scored
 
     model_info = _lifetime_value(frame, transactions, cfg, end_day)
     since = extra["since"].reindex(index) if "since" in extra.columns else None
@@ -208,6 +189,86 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
                          **model_info)
 
 
+def _fit_models(b: pd.DataFrame) -> tuple:
+    """The purchase model and the Gamma-Gamma fit on the buyers, the method's name, and a note
+    for the user (empty when all went to plan): the BG/NBD; the NBD when the BG/NBD shows no
+    drop-out (its a runs to 0: the drop-out process is not identified, and the NBD is its
+    limit); None when a fit failed or sits on another bound, a Gamma-Gamma q <= 1 (infinite
+    mean spend), or a = 1 (where the BG/NBD's E[Y(t)] is singular)."""
+    try:
+        model = fit_bgnbd(b["frequency"], b["recency"], b["T"])
+    except ValueError as exc:
+        return None, None, SIMPLE_CLV, f"BG/NBD not fitted: {exc}"
+    method, note = MODEL_CLV, ""
+    if not model.converged and NO_DROP_OUT in model.problem:
+        note = f"BG/NBD: {model.problem}; purchases by the NBD (nobody drops out) instead"
+        model, method = fit_nbd(b["frequency"], b["recency"], b["T"]), NBD_CLV
+    if not model.converged:
+        name = "BG/NBD" if method == MODEL_CLV else "NBD"
+        return None, None, SIMPLE_CLV, f"{name} not usable: {model.problem}"
+    if method == MODEL_CLV and abs(model.a - 1) <= 1e-9:
+        return None, None, SIMPLE_CLV, ("BG/NBD not usable: a = 1, where its expected "
+                                        "purchases are singular")
+    try:
+        gg = fit_gamma_gamma(b["frequency"], b["monetary_value"])
+    except ValueError as exc:
+        return None, None, SIMPLE_CLV, f"Gamma-Gamma not fitted: {exc}"
+    if not gg.converged:
+        return None, None, SIMPLE_CLV, f"Gamma-Gamma not usable: {gg.problem}"
+    if gg.q <= 1:
+        return None, None, SIMPLE_CLV, (f"Gamma-Gamma not usable: q = {gg.q:.3g} <= 1 (mean "
+                                        "spend not finite)")
+    return model, gg, method, note
+
+
+def _valued(customers: pd.DataFrame | None, transactions: pd.DataFrame, cfg: TierSettings,
+            as_of: object) -> tuple:
+    """The RFM summary over the tiered population (the Customers sheet's ids, then ids found
+    only in Transactions), zeros for customers without purchases, the descriptive columns,
+    the ``tier_by`` value and the day tiered: what every tier is computed from."""
+    end = as_of if as_of is not None else cfg.as_of
+    if end is None and len(transactions) and transactions["date"].notna().any():
+        end = transactions["date"].max()
+    summary = rfm_summary(transactions, as_of=end) if end is not None else rfm_summary(
+        transactions)
+    end_day = as_day(end) if end is not None else None
+
+    ids: list = []
+    extra = pd.DataFrame()
+    if customers is not None:
+        if "customer_id" not in customers.columns:
+            raise InputError("customers need a customer_id column")
+        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
+        ids = list(listed["customer_id"])
+        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
+        extra = listed.set_index("customer_id")[keep]
+    known = set(ids)
+    ids += [c for c in summary.index if c not in known]
+    index = pd.Index(ids, name="customer_id", dtype=object)
+    frame = summary.reindex(index)
+    zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
+            "prior_revenue"]
+    frame[zero] = frame[zero].fillna(0.0)
+    frame["orders"] = frame["orders"].fillna(0).astype(np.int64)
+    has_margin = "margin" in transactions.columns
+    if has_margin:
+        frame["margin"] = frame["margin"].fillna(0.0)
+
+    value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
+    return frame, extra, value, end_day
+
+
+def pyramid_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame,
+                  settings: object = None, *, as_of: object = None) -> pd.Series:
+    """The ``pyramid_tier`` column of :func:`tier_customers` with the same arguments, without
+    the rest: the pyramid needs only the ``tier_by`` value per customer, not the lifetime-value
+    fits, so a tier history of twelve month-ends costs twelve summaries, not twelve fits."""
+    cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    _, _, value, _ = _valued(customers, transactions, cfg, as_of)
+    return key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels).rename(
+        "pyramid_tier")
+
+
 def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSettings,
                     end_day: np.datetime64 | None) -> dict:
     """Add ``prob_alive``, ``expected_purchases``, ``clv``, ``clv_method`` to ``frame`` (in
@@ -219,22 +280,22 @@ def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSe
     frame["clv"] = np.nan
     frame["clv_method"] = None
     info: dict = {"bgnbd": None, "gamma_gamma": None, "clv_method": SIMPLE_CLV,
-                  "retention_rate": None}
+                  "retention_rate": None, "clv_note": ""}
     if not buyers.any():
         return info
     revenue = frame["revenue"].to_numpy(dtype=float)
     margin = frame["margin"].to_numpy(dtype=float, na_value=np.nan)
     rates = _margin_rates(revenue, margin)
     bg = gg = None
+    method = SIMPLE_CLV
     if len(b) >= _MIN_FIT_CUSTOMERS and (b["frequency"] > 0).sum() >= _MIN_FIT_REPEATERS:
-        try:
-            bg = fit_bgnbd(b["frequency"], b["recency"], b["T"])
-            gg = fit_gamma_gamma(b["frequency"], b["monetary_value"])
-        except ValueError:
-            bg = gg = None
-        if bg is not None and gg is not None and not (
-                bg.converged and gg.converged and gg.q > 1 and abs(bg.a - 1) > 1e-9):
-            bg = gg = None
+        bg, gg, method, note = _fit_models(b)
+        if note and bg is None:
+            note += f"; CLV by the {SIMPLE_CLV} instead"
+        info["clv_note"] = note
+    else:
+        info["clv_note"] = (f"fewer than {_MIN_FIT_CUSTOMERS} buyers or "
+                            f"{_MIN_FIT_REPEATERS} repeat buyers: CLV by the {SIMPLE_CLV}")
     if bg is not None:
         alive = bg.prob_alive(b["frequency"], b["recency"], b["T"])
         horizon = cfg.clv_months * DAYS_PER_MONTH
@@ -246,8 +307,8 @@ def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSe
         frame.loc[buyers, "prob_alive"] = np.asarray(alive)
         frame.loc[buyers, "expected_purchases"] = np.asarray(expected)
         frame.loc[buyers, "clv"] = np.asarray(clv)
-        frame.loc[buyers, "clv_method"] = MODEL_CLV
-        info.update(bgnbd=bg, gamma_gamma=gg, clv_method=MODEL_CLV)
+        frame.loc[buyers, "clv_method"] = method
+        info.update(bgnbd=bg, gamma_gamma=gg, clv_method=method)
         return info
     retention = cfg.retention_rate
     if retention is None and end_day is not None:

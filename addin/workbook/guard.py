@@ -9,9 +9,9 @@ runs first, with the bounds of :mod:`addin.contract.limits`:
 * the parts calamine will read (workbook, styles, shared strings, the contract sheets) are
   then inflated here as a stream, through Python's zipfile, which stops at the declared size
   and checks the CRC: a zip that lies about its sizes is "damaged", never inflated further;
-* while a sheet streams by, its last row and column and its cells are counted (matching only
-  row elements, wide column references and cell tags, so the pass costs a fraction of the
-  read). A sheet whose rectangle passes ``DENSE_CELLS`` and is more than
+* while a sheet streams by, its last row and column and its rows and cells are counted
+  (matching only the longest row numbers, wide column references and tags, so the pass costs
+  a fraction of the read). A sheet whose rectangle passes ``DENSE_CELLS`` and is more than
   ``SPARSE_FACTOR`` times the cells it holds is named in :attr:`PackageCheck.sparse`, and the
   reader reads it cell by cell (:func:`read_sparse_rows`).
 
@@ -38,7 +38,7 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CHUNK = 8 << 20
 _OVERLAP = 32
-_ROW = re.compile(rb'<row r="(\d{1,7})"')
+_ROW_OF = {d: re.compile(rb'<row r="(\d{%d})"' % d) for d in range(1, 8)}
 _FAR_ROW = re.compile(rb'<c r="[A-Z]{1,3}\d{7}"')
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d')
 
@@ -130,31 +130,34 @@ def _stream(zf: zipfile.ZipFile, part: str, file: str) -> Iterable[bytes]:
                          "or export the workbook again") from exc
 
 
-def _extent(zf: zipfile.ZipFile, part: str, file: str) -> tuple[int, int, int]:
-    """(last row, last column, cells) of a sheet, in one streaming pass that matches only
-    what is cheap to match: the row elements, the columns of two or three letters and the
-    cell elements (counted). A cell reference with a row of seven digits counts as row
-    1,048,576, so a cell placed beyond its row element is not missed."""
+def _extent(zf: zipfile.ZipFile, part: str, file: str) -> tuple[int, int, int, int]:
+    """(last row, last column, rows present, cells present) of a sheet, in one streaming pass
+    that matches only what is cheap to match: the row numbers of the most digits, the columns
+    of two or three letters, and the row and cell tags (counted, not parsed). A cell reference
+    with a row of seven digits counts as row 1,048,576, so a cell placed beyond its row
+    element is not missed. One-letter columns count as 26 (a sheet that narrow is sparse
+    only if its rows are)."""
     from openpyxl.utils import column_index_from_string
 
-    rows = cells = 0
+    top = b""  # the largest row number seen, as digits
+    cells = present = 0
     longest = b"A"
     for chunk in _stream(zf, part, file):
-        cells += chunk.count(b"<c ") + chunk.count(b"<c>")
-        rows = max(rows, max(map(int, _ROW.findall(chunk)), default=0))
-        if rows < 1_000_000 and _FAR_ROW.search(chunk):
-            rows = 1_048_576
+        cells += chunk.count(b"<c ")  # a cell without attributes holds nothing far away
+        present += chunk.count(b"<row ")
+        for digits in range(7, max(len(top), 1) - 1, -1):  # 7 digits down to 1
+            if _ROW_OF[digits].search(chunk):
+                found = max(_ROW_OF[digits].findall(chunk))  # same length: bytes order
+                if (len(found), found) > (len(top), top):
+                    top = found
+                break
+        if len(top) < 7 and _FAR_ROW.search(chunk):
+            top = b"1048576"
         for letters in set(_WIDE.findall(chunk)):
             if (len(letters), letters) > (len(longest), longest):
                 longest = letters
-    if len(longest) == 1 and rows * 26 > max(limits.DENSE_CELLS, limits.SPARSE_FACTOR * cells):
-        # only a sheet that may be sparse needs its last one-letter column: a second pass
-        for chunk in _stream(zf, part, file):
-            for code in range(ord("Z"), ord(longest), -1):
-                if chunk.find(b'<c r="' + bytes([code])) >= 0:
-                    longest = bytes([code])
-                    break
-    return rows, column_index_from_string(longest.decode()), cells
+    width = 26 if len(longest) == 1 else column_index_from_string(longest.decode())
+    return int(top or 0), width, present, cells
 
 
 def inspect_package(path: Path) -> PackageCheck:
@@ -176,10 +179,14 @@ def inspect_package(path: Path) -> PackageCheck:
             for _ in _stream(zf, part, path.name):
                 pass
         for name, part in sheets.items():
-            rows, cols, cells = _extent(zf, part, path.name)
+            rows, cols, present, cells = _extent(zf, part, path.name)
             check.extents[name] = (rows, cols, cells)
             area = rows * cols
-            if area > limits.DENSE_CELLS and area > limits.SPARSE_FACTOR * max(cells, 1):
+            if cols <= 26:  # narrow: sparse when most rows are missing
+                sparse = rows > limits.SPARSE_FACTOR * max(present, 1)
+            else:
+                sparse = area > limits.SPARSE_FACTOR * max(cells, 1)
+            if area > limits.DENSE_CELLS and sparse:
                 check.sparse.add(name)
     return check
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import shutil
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -147,9 +148,10 @@ def reachable(pkg: Package, overrides: dict[str, list[Rel]] | None = None) -> se
 
 
 def write_package(src: Package, changed: dict[str, bytes], removed: set[str],
-                  new_parts: dict[str, bytes], out: BinaryIO) -> None:
+                  new_parts: dict[str, bytes | Iterable[bytes]], out: BinaryIO) -> None:
     """``src`` written to ``out`` in its own order: ``removed`` parts left out, ``changed``
-    ones with their new bytes, every other part copied as it is; ``new_parts`` at the end."""
+    ones with their new bytes, every other part copied as it is; ``new_parts`` at the end
+    (a part given as an iterable of byte chunks is streamed into its zip entry)."""
     changed = {k.lower(): (k, v) for k, v in changed.items()}
     removed = {n.lower() for n in removed}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -165,8 +167,17 @@ def write_package(src: Package, changed: dict[str, bytes], removed: set[str],
             else:
                 copy_member(src.zf, info, zout, zinfo)
         for name, data in [*changed.values(), *new_parts.items()]:
-            zout.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data,
-                          compress_type=zipfile.ZIP_DEFLATED)
+            zinfo = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            zinfo.compress_type = zipfile.ZIP_DEFLATED
+            if isinstance(data, bytes):
+                zout.writestr(zinfo, data)
+                continue
+            # a streamed part is the bulk of the file: the fastest deflate level (3x
+            # faster than the default, the file some 15 % larger)
+            zinfo._compresslevel = 1  # a property over compress_level from Python 3.13
+            with zout.open(zinfo, "w", force_zip64=True) as dst:
+                for chunk in data:
+                    dst.write(chunk)
 
 
 def copy_member(zin: zipfile.ZipFile, info: zipfile.ZipInfo, zout: zipfile.ZipFile,

@@ -57,6 +57,7 @@ from addin.workbook.opc import (
     serialize,
     write_package,
 )
+from addin.workbook.stream import splice_rows
 from addin.workbook.stylesheet import StyleMerger
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -102,6 +103,8 @@ _PART_WORDS = (
     ("dialogsheet", "a dialog sheet"),
     ("macrosheet", "an Excel 4 macro sheet"),
 )
+_STUB_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<worksheet xmlns="' + MAIN.encode() + b'"><sheetData/></worksheet>')
 _TABLE_DXF_ATTRS = ("headerRowDxfId", "dataDxfId", "totalsRowDxfId", "headerRowBorderDxfId",
                     "tableBorderDxfId", "totalsRowBorderDxfId")
 
@@ -119,18 +122,27 @@ class GraftResult:
 
 
 def graft_sheets(source: Path, rendered: Path, out: BinaryIO, *,
-                 macro_dest: bool = False, only: Collection[str] | None = None) -> GraftResult:
+                 macro_dest: bool = False, only: Collection[str] | None = None,
+                 streams: dict | None = None,
+                 stubs: Collection[str] = ()) -> GraftResult:
     """Write to ``out`` the package ``source`` with the sheets of the ``rendered`` workbook
     grafted into it (see the module docstring); ``source`` itself is only read.
     ``macro_dest``: the result is an .xlsm (the source must then hold VBA, and vice versa).
     ``only``: graft just these sheets of ``rendered`` (names as Excel compares them, case
     folded), which may then be any workbook, such as an earlier results copy: its other sheets
-    and its defined names are not carried."""
+    and its defined names are not carried.
+    ``streams``: sheet name -> the :class:`~addin.workbook.stream.StreamedTable` s whose
+    rows are spliced into that rendered skeleton as it is written.
+    ``stubs``: carried sheets about to be replaced: they keep their place as empty sheets,
+    never parsed (an earlier 100,000-row result took 2.6 GB to carry only to be replaced)."""
     with open_source(source) as src_zip, zipfile.ZipFile(rendered) as ren_zip:
         graft = _Graft(source.name, Package(src_zip), Package(ren_zip), macro_dest)
         graft.ren_file = rendered.name
+        graft.streams = streams or {}
         if only is not None:
             graft.only = {name.casefold() for name in only}
+        graft.streams = streams or {}
+        graft.stubs = {name.casefold() for name in stubs}
         return graft.write(out)
 
 
@@ -329,11 +341,16 @@ class _Graft:
         self.ren_wb_part = ren.main_part()
         self.retargeted: set[str] = set()  # ids of relationships now pointing at a new sheet
         self.parsed: dict[str, etree._ElementTree] = {}  # rendered parts parsed once
+        self.streams: dict = {}  # sheet name -> tables whose rows are streamed in
+        self.stubs: set[str] = set()  # casefolded names of sheets carried as empty stubs
+        self.stub_parts: set[str] = set()
         self.only: set[str] | None = None  # casefolded names of the rendered sheets to graft
         self.ren_file = "the rendered workbook"
 
     def write(self, out: BinaryIO) -> GraftResult:
         ren_sheets = self._rendered_sheets()
+        self.stub_parts = {part.lower() for name, part in ren_sheets
+                           if name.casefold() in self.stubs}
         closure = self._closure([part for _, part in ren_sheets])
         if self.only is not None:  # carried sheets: only what a result sheet is made of
             other = sorted({self.ren.content_type(p) for p in closure} - RESULT_PART_TYPES)
@@ -399,13 +416,17 @@ class _Graft:
                 continue
             seen.add(part.lower())
             closure.append(part)
+            if part.lower() in self.stub_parts:
+                continue  # an empty stand-in: none of its tables or drawings
             stack.extend(reversed([r.target for r in self.ren.rels(part) if r.target]))
         return closure
 
     def _merge_styles(self, closure: list[str]):
         xfs, dxfs = set(), set()
         for part in closure:
-            if self.ren.content_type(part) in (WORKSHEET_CT, TABLE_CT):
+            if part.lower() in self.stub_parts:
+                self.parsed[part] = parse_xml(_STUB_SHEET)
+            elif self.ren.content_type(part) in (WORKSHEET_CT, TABLE_CT):
                 self.parsed[part] = parse_xml(self.ren.read(part))
                 used = _style_ids(self.parsed[part].getroot())
                 xfs |= used[0]
@@ -513,17 +534,21 @@ class _Graft:
                         if r.type == RT_SHARED_STRINGS and r.target), [])
         table_names, table_id = self._table_names(removed)
         parts, types = {}, {}
+        streamed = {part.lower(): self.streams.get(name)
+                    for name, part in self._rendered_sheets()}
         for part in closure:
             name, ct = names[part.lower()], self.ren.content_type(part)
             data = b"" if ct == WORKSHEET_CT else self.ren.read(part)
             if ct == WORKSHEET_CT:
                 data = transform_sheet(self.parsed.pop(part), xf_map, dxf_map, strings)
+                if streamed.get(part.lower()):
+                    data = splice_rows(data, streamed[part.lower()])
             elif ct == TABLE_CT:
                 base = parse_xml(data).getroot().get("displayName", "Table")
                 data = transform_table(data, table_id, _unique(base, table_names), dxf_map)
                 table_id += 1
             parts[name], types[name] = data, ct
-            rels = self.ren.rels(part)
+            rels = [] if part.lower() in self.stub_parts else self.ren.rels(part)
             if any(r.target is None for r in rels):
                 raise RuntimeError(f"rendered part {part} has external relationships")
             if rels:

@@ -25,13 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
+from addin.contract.schema import EXCEL_MAX_ROWS
 from addin.errors import InputError
-from addin.workbook.results import SheetContent
+from addin.workbook.results import CHART_ROWS, ResultTable, SheetContent, result_tables
 from addin.workbook.writer import add_result_sheet
 
 _OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
@@ -131,6 +136,10 @@ def write_result_sheets(
     written into it through a temporary file in its folder and an atomic rename, and with
     ``backup`` the original is first kept as ``<name>.bak-YYYYmmdd-HHMMSS<suffix>`` beside it.
     A failure at any point leaves the original as it was. Returns ``dest``.
+
+    A sheet whose tables need more rows than Excel's 1,048,576 keeps the first rows of its
+    longest table, and that table goes whole to a Parquet file beside ``dest``
+    (:func:`spill_rows`); the sheet says so in the table's title.
     """
     dest = Path(dest)
     if dest.suffix.lower() not in _PACKAGE_SUFFIXES:
@@ -147,6 +156,7 @@ def write_result_sheets(
                 f"{dest.name} is the workbook being read; results go to a copy "
                 f"(for example {default_results_path(source).name}), or back into it "
                 "with in-place writing")
+    sheets = spill_rows(dest, sheets)
     if source is not None and source.suffix.lower() in _PACKAGE_SUFFIXES:
         carry = [] if in_place else _earlier_results(dest, source)
         _write_into_package(dest, sheets, source, in_place=in_place, backup=backup,
@@ -189,6 +199,61 @@ def _earlier_results(dest: Path, source: Path | None) -> list[str]:
                          f"{exc}. Move it away, or write the results to another file") from exc
     mine = {n.casefold() for n in sheet_names(source)} if source is not None else set()
     return [name for name in names if name.casefold() not in mine]
+
+
+SHEET_ROWS = EXCEL_MAX_ROWS  # rows of a worksheet (1,048,576), header rows included
+
+
+def _rows_used(table: ResultTable) -> int:
+    """Rows a table takes on its sheet, as :func:`addin.workbook.writer.write_table` lays it
+    out: title, header, data (or the chart's height below the header, if more)."""
+    data = len(table.frame)
+    if table.chart is not None and data:
+        data = max(data, CHART_ROWS)
+    return (1 if table.title else 0) + 1 + data
+
+
+def spill_rows(dest: Path, sheets: Mapping[str, SheetContent]) -> dict[str, SheetContent]:
+    """Sheets that fit Excel's 1,048,576 rows: when a sheet's tables need more, its longest
+    table is written whole to ``<dest stem>_<sheet>.parquet`` beside ``dest`` (atomically)
+    and the sheet keeps its first rows, under a title saying how many and where the rest is.
+    Other sheets are returned as they are."""
+    out: dict[str, SheetContent] = {}
+    for name, content in sheets.items():
+        tables = result_tables(content)
+        excess = sum(_rows_used(t) + 1 for t in tables) - 1 - SHEET_ROWS  # a blank between
+        if excess <= 0:
+            out[name] = content
+            continue
+        longest = max(range(len(tables)), key=lambda i: len(tables[i].frame))
+        table = tables[longest]
+        n = len(table.frame)
+        keep = max(n - excess, 0)
+        target = dest.with_name(f"{dest.stem}_{re.sub(r'[^A-Za-z0-9_-]+', '_', name)}.parquet")
+        _atomic_parquet(table.frame, target)
+        title = (f"{table.title or name}: the first {keep:,} of {n:,} rows (more than a sheet "
+                 f"holds); all {n:,} rows are in {target.name} beside this workbook")
+        tables[longest] = replace(
+            table, frame=table.frame.iloc[:keep], title=title,
+            links={c: list(v)[:keep] for c, v in table.links.items()})
+        out[name] = tables
+    return out
+
+
+def _atomic_parquet(frame: pd.DataFrame, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".parquet", dir=dest.parent)
+    os.close(fd)
+    try:
+        try:
+            frame.to_parquet(tmp, index=False)
+        except (TypeError, ValueError):  # Arrow refuses object columns of mixed types
+            mixed = frame.select_dtypes(include="object").columns
+            frame.astype({c: "string" for c in mixed}).to_parquet(tmp, index=False)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _write_with_openpyxl(dest: Path, sheets: Mapping[str, SheetContent],
@@ -236,8 +301,9 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     put the result at ``dest`` atomically (after a backup when writing in place).
 
     ``carry``: sheets of the existing ``dest`` (an earlier results copy) grafted into the
-    source first, so results of earlier commands accumulate; a sheet rewritten now is carried
-    too and then replaced where it stands, so the tabs keep their order."""
+    source first, so results of earlier commands accumulate. A sheet rewritten now is carried
+    as an empty stub (never parsed: an earlier 100,000-row sheet would cost its size in memory)
+    and then replaced where it stands, so the tabs keep their order."""
     from openpyxl import Workbook
 
     from addin.workbook.package import graft_sheets, open_source
@@ -250,24 +316,31 @@ def _write_into_package(dest: Path, sheets: Mapping[str, SheetContent], source: 
     fd, carried = tempfile.mkstemp(prefix="crm-carried-", suffix=dest.suffix)
     os.close(fd)
     carried = Path(carried)
+    streams: dict[str, list] = {}
     try:
         if sheets:
             wb = Workbook()
             wb.remove(wb.active)
             for name, content in sheets.items():
-                add_result_sheet(wb, name, content)
+                streamed: list = []
+                add_result_sheet(wb, name, content, streamed)
+                if streamed:  # large tables: rendered as skeletons, their rows streamed
+                    streams[wb.worksheets[-1].title] = streamed
             wb.save(rendered)
+            del wb
 
         macro = dest.suffix.lower() == ".xlsm"
+        rewritten = {name[:31].casefold() for name in sheets}
 
         def write(fh) -> None:
             base = source
             if carry:
                 base = carried
-                with carried.open("wb") as out:
-                    graft_sheets(source, dest, out, macro_dest=macro, only=carry)
+                with carried.open("wb") as out:  # sheets rewritten now: places only
+                    graft_sheets(source, dest, out, macro_dest=macro, only=carry,
+                                 stubs=[n for n in carry if n.casefold() in rewritten])
             if sheets:
-                graft_sheets(base, rendered, fh, macro_dest=macro)
+                graft_sheets(base, rendered, fh, macro_dest=macro, streams=streams)
             else:
                 open_source(base).close()
                 with base.open("rb") as src:

@@ -140,7 +140,10 @@ def open_workbook(path: Path):
         failure = exc
     if kind == "zip":
         for rewrite in (_without_macro_sheets, _main_part_renamed):
-            rewritten = rewrite(path)
+            try:
+                rewritten = rewrite(path)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError):
+                continue  # not a readable zip at all (truncated?): diagnosed below
             if rewritten is None:
                 continue
             data, warnings = rewritten
@@ -194,6 +197,7 @@ def _without_macro_sheets(path: Path):
     """The package without its Excel 4.0 macro and dialog sheets (which calamine does not
     read, and the contract has no use for), in memory, with a warning for each; None when it
     has none."""
+    import html
     import io
     import zipfile
 
@@ -203,12 +207,12 @@ def _without_macro_sheets(path: Path):
         if "xl/workbook.xml" not in names or rels_name not in names:
             return None
         rels = zf.read(rels_name).decode("utf-8", "replace")
-        odd = {m.group(2): _MACRO_KINDS[m.group(1)] for m in re.finditer(
-            r'<Relationship\b(?=[^>]*\bType="[^"]*/(xlMacrosheet|xlIntlMacrosheet|dialogsheet)")'
-            r'[^>]*\bId="([^"]+)"', rels)}
-        odd.update({m.group(1): _MACRO_KINDS[m.group(2)] for m in re.finditer(
-            r'<Relationship\b[^>]*\bId="([^"]+)"[^>]*\bType="[^"]*/'
-            r'(xlMacrosheet|xlIntlMacrosheet|dialogsheet)"', rels)})
+        odd = {}
+        for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+            kind = re.search(r'Type="[^"]*/(\w+)"', tag)
+            rid = re.search(r'\bId="([^"]+)"', tag)
+            if kind and rid and kind.group(1) in _MACRO_KINDS:
+                odd[rid.group(1)] = _MACRO_KINDS[kind.group(1)]
         if not odd:
             return None
         workbook = zf.read("xl/workbook.xml").decode("utf-8")
@@ -219,7 +223,7 @@ def _without_macro_sheets(path: Path):
             if rid is None or rid.group(1) not in odd:
                 return m.group(0)
             name = re.search(r'\bname="([^"]*)"', m.group(0))
-            sheet = name.group(1) if name else "?"
+            sheet = html.unescape(name.group(1)) if name else "?"
             warnings.append(Problem(f"the sheet is {odd[rid.group(1)]}; it was skipped",
                                     sheet=sheet, severity="warning"))
             return ""

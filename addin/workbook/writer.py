@@ -28,13 +28,22 @@ from addin.workbook.results import (
     table_name,
     unique_headers,
 )
+from addin.workbook.stream import STREAM_ROWS, StreamedTable
 
 
-def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
-    """Write one table at row ``top`` of worksheet ``ws``; return the next free row."""
+def write_table(ws, table: ResultTable, top: int, taken: set[str],
+                streamed: list[StreamedTable] | None = None) -> int:
+    """Write one table at row ``top`` of worksheet ``ws``; return the next free row.
+
+    With a ``streamed`` list, a table of more than ``STREAM_ROWS`` rows (and no links) is
+    written as a skeleton: everything spans all its rows, but its data is one template row
+    (a 0 in each column, with the column's number format) that
+    :func:`addin.workbook.stream.splice_rows` replaces by the rows when the package is
+    written; the table is appended to ``streamed``."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.table import Table, TableStyleInfo
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
     frame = table.frame
     row = top
@@ -50,8 +59,24 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
         cell.font = Font(bold=True)
     header_row = row
     formats = column_formats(table)
-    columns = [frame.iloc[:, i].to_numpy(dtype=object) for i in range(frame.shape[1])]
-    for r in range(len(frame)):
+    skeleton = (streamed is not None and len(frame) > STREAM_ROWS and not table.links
+                and len(headers) > 0)
+    shown = frame.iloc[:500] if skeleton else frame  # a skeleton's first rows fit the widths
+    columns = [shown.iloc[:, i].to_numpy(dtype=object) for i in range(frame.shape[1])]
+    if skeleton:
+        letters = tuple(get_column_letter(c + 1) for c in range(len(headers)))
+        date_only = set()
+        for c in range(len(headers)):
+            if formats[c] or frame.dtypes.iloc[c] is not np.dtype(object):
+                cell = ws.cell(row=row + 1, column=c + 1, value=0)
+                if cell_format(formats[c], 0):
+                    cell.number_format = cell_format(formats[c], 0)
+            else:  # a date in a mixed column gets openpyxl's date style: let it pick that
+                ws.cell(row=row + 1, column=c + 1, value=dt.date(2000, 1, 1))
+                date_only.add(letters[c])
+        streamed.append(StreamedTable(frame, row + 1, letters, frozenset(date_only)))
+        row += len(frame)
+    for r in range(0 if skeleton else len(frame)):
         row += 1
         for c, values in enumerate(columns):
             value = cell_value(values[r])
@@ -66,6 +91,11 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str]) -> int:
     if len(frame) and len(headers):
         ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
         excel_table = Table(displayName=table_name(ws.title, taken), ref=ref)
+        # named here: openpyxl would otherwise read the header through ws[ref], creating a
+        # cell object for every cell of the table (28 s and 180 MB for a streamed skeleton)
+        excel_table.tableColumns = [TableColumn(id=i + 1, name=h)
+                                    for i, h in enumerate(headers)]
+        excel_table.autoFilter = AutoFilter(ref=ref)
         excel_table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         ws.add_table(excel_table)
         first, last = header_row + 1, row
@@ -192,8 +222,10 @@ def _fit_widths(ws, headers: list[str], columns: list[np.ndarray], formats: list
         ws.column_dimensions[letter].width = max(current, min(max(widths) + 2, 60))
 
 
-def add_result_sheet(wb, name: str, content: SheetContent) -> None:
-    """Replace (or add) sheet ``name`` in an openpyxl workbook with the given tables."""
+def add_result_sheet(wb, name: str, content: SheetContent,
+                     streamed: list[StreamedTable] | None = None) -> None:
+    """Replace (or add) sheet ``name`` in an openpyxl workbook with the given tables (large
+    ones as skeletons added to ``streamed``, when given: see :func:`write_table`)."""
     if name in wb.sheetnames:
         del wb[name]
     ws = wb.create_sheet(title=name[:31])
@@ -201,6 +233,6 @@ def add_result_sheet(wb, name: str, content: SheetContent) -> None:
     tables = result_tables(content)
     row = 1
     for table in tables:
-        row = write_table(ws, table, row, taken)
+        row = write_table(ws, table, row, taken, streamed)
     if len(tables) == 1 and not tables[0].title:
         ws.freeze_panes = "A2"  # one table from row 1: keep its header in view

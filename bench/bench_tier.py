@@ -1,0 +1,226 @@
+"""`crm-addin tier` as a user runs it, at real size, with the anchors the issue names.
+
+Times, in one run, each part in its own child process so its peak memory is its own
+(``resource.getrusage``: the child's ``ru_maxrss``, its own children included):
+
+1. ``crm-addin tier book.xlsx --transactions log.parquet`` end to end (read, fit, write) on a
+   synthetic log of the tiering bench's shape (``bench_tiering.make_log``): ``--rows``
+   transactions of ``--customers`` customers (default 1,000,000 / 100,000), and with
+   ``--big`` also 10,000,000 / 1,000,000. Targets: under 20 s and 1.5 GB at 1M / 100k; within
+   8 GB at 10M / 1M.
+2. The BG/NBD fit alone against lifetimes' ``BetaGeoFitter`` on customers drawn from a known
+   model (``addin.tiering.simulate_customers``, seed 7) at 100,000 and 1,000,000 customers and
+   on CDNOW: times, ratio, and the largest relative difference of the four parameters (target:
+   no slower, within 1e-4).
+3. Writing the 100,000-customer Tiers sheet (``write_result_sheets``) against openpyxl's
+   ``write_only`` mode writing the same customer rows: time and peak memory of each (target:
+   less time, no more memory).
+
+    python bench/bench_tier.py [--rows 1000000] [--customers 100000] [--big] [--skip-lifetimes]
+                               [--skip-fits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CDNOW = HERE.parent / "tests" / "data" / "cdnow" / "cdnow_customers_summary_with_transactions.csv"
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # Linux reports kB
+
+
+def _child(part: str, *args: str) -> dict:
+    """Run ``part`` of this script in a fresh interpreter; its JSON answer."""
+    out = subprocess.run([sys.executable, str(Path(__file__)), "--child", part, *args],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{part} failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- the parts, each run in a child ---------------------------------------------------------
+
+
+def part_make(folder: str, rows: str, customers: str) -> dict:
+    """The log as Parquet and a workbook with the Settings sheet beside it."""
+    from bench_tiering import make_log
+    from openpyxl import Workbook
+
+    log = make_log(int(rows), int(customers))
+    log.to_parquet(Path(folder) / "log.parquet")
+    wb = Workbook()
+    wb.active.title = "Settings"
+    wb.active.append(["key", "value"])
+    wb.active.append(["clv_months", 12])
+    wb.save(Path(folder) / "book.xlsx")
+    return {"transactions": len(log)}
+
+
+def part_cli(folder: str) -> dict:
+    from click.testing import CliRunner
+
+    from addin.cli import cli
+
+    book, log = Path(folder) / "book.xlsx", Path(folder) / "log.parquet"
+    t0 = time.perf_counter()
+    result = CliRunner().invoke(cli, ["tier", str(book), "--transactions", str(log)])
+    seconds = time.perf_counter() - t0
+    if result.exit_code != 0:
+        raise RuntimeError(result.output + repr(result.exception))
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "output": result.output}
+
+
+def part_fit(which: str, n: str) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    from addin.tiering import fit_bgnbd, simulate_customers
+
+    if n == "cdnow":
+        d = pd.read_csv(CDNOW)
+        x, t_x, T = d["x"], d["t_x"], d["T"]
+    else:
+        s = simulate_customers(int(n), seed=7)
+        x, t_x, T = s["frequency"], s["recency"], s["T"]
+    t0 = time.perf_counter()
+    if which == "ours":
+        f = fit_bgnbd(x, t_x, T)
+        params = [f.r, f.alpha, f.a, f.b]
+    else:
+        from lifetimes import BetaGeoFitter
+
+        p = BetaGeoFitter().fit(x, t_x, T).params_
+        params = [float(p["r"]), float(p["alpha"]), float(p["a"]), float(p["b"])]
+    seconds = time.perf_counter() - t0
+    rows = len(np.unique(np.column_stack([x, t_x, T]), axis=0))
+    return {"seconds": seconds, "params": params, "peak_mb": _peak_mb(), "rows": rows}
+
+
+def _tiers_sheet(customers: int):
+    """The Tiers result sheet of a 10-transactions-a-customer log."""
+    from bench_tiering import make_log
+
+    from addin.jobs.tier import TierReport
+    from addin.tiering import tier_customers, tier_settings
+
+    log = make_log(customers * 10, customers)
+    tiers = tier_customers(None, log, None)
+    return TierReport(None, tiers, tier_settings(None))
+
+
+def part_sheets(customers: str, folder: str) -> dict:
+    """The Tiers sheet's tables, pickled for the write parts (so their peak is the write's)."""
+    import pickle
+
+    report = _tiers_sheet(int(customers))
+    with open(Path(folder) / "sheets.pkl", "wb") as fh:
+        pickle.dump((report.result_sheets(), report.customers_table()), fh)
+    return {}
+
+
+def part_write(which: str, folder: str) -> dict:
+    import pickle
+
+    from openpyxl import Workbook
+
+    with open(Path(folder) / "sheets.pkl", "rb") as fh:
+        sheets, table = pickle.load(fh)
+    src = Path(folder) / "book.xlsx"
+    base = _peak_mb()
+    t0 = time.perf_counter()
+    if which == "ours":
+        from addin.workbook import write_result_sheets
+
+        write_result_sheets(Path(folder) / "ours.xlsx", sheets, source=src)
+    else:  # openpyxl write_only: the customer rows only, values as they are
+        import numpy as np
+        import pandas as pd
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Tiers")
+        ws.append(list(table.columns))
+        for row in table.itertuples(index=False):
+            ws.append([None if v is None or v is pd.NaT or (isinstance(v, float) and
+                                                            np.isnan(v)) else v for v in row])
+        wb.save(Path(folder) / "write_only.xlsx")
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(),
+            "before_mb": base, "rows": len(table), "columns": table.shape[1]}
+
+
+PARTS = {"make": part_make, "cli": part_cli, "fit": part_fit, "sheets": part_sheets,
+         "write": part_write}
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        sys.path.insert(0, str(HERE))
+        print(json.dumps(PARTS[sys.argv[2]](*sys.argv[3:]), default=str))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--big", action="store_true",
+                        help="also 10,000,000 transactions of 1,000,000 customers")
+    parser.add_argument("--skip-lifetimes", action="store_true")
+    parser.add_argument("--skip-fits", action="store_true", help="no fit timings")
+    args = parser.parse_args()
+    lines = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    import os
+
+    say(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    sizes = [(args.rows, args.customers)] + ([(10_000_000, 1_000_000)] if args.big else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        say("| work | ours | anchor | ratio |")
+        say("| --- | --- | --- | --- |")
+        for rows, customers in sizes:
+            _child("make", tmp, str(rows), str(customers))
+            run = _child("cli", tmp)
+            target = "target < 20 s, < 1.5 GB" if customers <= 100_000 else "target < 8 GB"
+            say(f"| `crm-addin tier` {rows:,} transactions / {customers:,} customers, end to "
+                f"end | {run['seconds']:.1f} s, {run['peak_mb'] / 1024:.2f} GB peak | {target} "
+                "| |")
+        for n in () if args.skip_fits else ("cdnow", "100000", "1000000"):
+            ours = _child("fit", "ours", n)
+            label = "CDNOW (2,357)" if n == "cdnow" else f"{int(n):,} simulated"
+            if args.skip_lifetimes:
+                say(f"| BG/NBD fit, {label} customers ({ours['rows']:,} distinct rows) | "
+                    f"{ours['seconds']:.2f} s | | |")
+                continue
+            theirs = _child("fit", "lifetimes", n)
+            worst = max(abs(a - b) / abs(b) for a, b in zip(ours["params"], theirs["params"],
+                                                            strict=True))
+            say(f"| BG/NBD fit, {label} customers ({ours['rows']:,} distinct rows) | "
+                f"{ours['seconds']:.2f} s | lifetimes {theirs['seconds']:.2f} s | "
+                f"{theirs['seconds'] / ours['seconds']:.1f}x faster; parameters within "
+                f"{worst:.1e} relative |")
+        _child("sheets", "100000", tmp)
+        ours = _child("write", "ours", tmp)
+        theirs = _child("write", "openpyxl", tmp)
+        say(f"| writing the Tiers sheet, {ours['rows']:,} customers x {ours['columns']} columns "
+            f"(+ summaries, chart) | {ours['seconds']:.1f} s, {ours['peak_mb']:.0f} MB peak "
+            f"({ours['peak_mb'] - ours['before_mb']:.0f} MB above the loaded tables) | openpyxl "
+            f"write_only {theirs['seconds']:.1f} s, {theirs['peak_mb']:.0f} MB peak "
+            f"({theirs['peak_mb'] - theirs['before_mb']:.0f} MB above the loaded tables) | "
+            f"{theirs['seconds'] / ours['seconds']:.1f}x faster |")
+    say(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
