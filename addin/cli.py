@@ -235,8 +235,7 @@ def demo(ctx: click.Context, out: Path) -> None:
     executives' emails as .eml files into OUT/emails (a dry run: nothing is sent).
     """
     from addin.demo import demo_workbook_path
-    from addin.jobs import scorecard_workbook, survey_workbook, validate_workbook
-    from addin.jobs.tier import tier_workbook
+    from addin.jobs.demo import analyse_month
     from addin.mail import DryRunTransport
     from addin.reports.month import default_month
     from addin.workbook import default_results_path, write_result_sheets
@@ -247,23 +246,12 @@ def demo(ctx: click.Context, out: Path) -> None:
     shutil.copyfile(source, workbook)
     click.echo(f"Demo workbook: {workbook}")
     with reading_progress() as progress:
-        report = validate_workbook(workbook, progress=progress)
-    _print_validation(report, ctx.obj["limit"])
-    if not report.ok or report.workbook is None:
-        sys.exit(EXIT_BAD_INPUT)
-    wb = report.workbook
-    sheets = dict(report.result_sheets())
-    tiers = tier_workbook(wb)
-    click.echo(f"Tiers: {len(tiers.tiers):,} customers; {tiers.pareto()}")
-    sheets.update(tiers.result_sheets())
-    survey = survey_workbook(wb, by="tier", tiers=tiers.tiers)
-    for line in survey.summary_lines():
+        analysis = analyse_month(workbook, progress=progress)  # the job a schedule runs too
+    _print_validation(analysis.validation, ctx.obj["limit"])
+    wb = analysis.validation.workbook
+    for line in analysis.summary_lines():
         click.echo(line)
-    sheets.update(survey.result_sheets())
-    card = scorecard_workbook(wb)
-    for line in card.summary_lines():
-        click.echo(line)
-    sheets.update(card.result_sheets())
+    sheets = analysis.result_sheets()
     results = write_result_sheets(default_results_path(workbook), sheets, source=workbook)
     click.echo(f"Results workbook: {results} ({', '.join(sheets)})")
     month = default_month(wb.sheets)
@@ -405,8 +393,8 @@ def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
     when = report.as_of.date().isoformat() if report.as_of is not None else "-"
     click.echo(f"{workbook.name}: {len(t):,} customers tiered as of {when}; "
                f"{report.pareto()}")
-    if t.attrs.get("clv_note"):
-        click.echo(f"Lifetime value: {t.attrs['clv_note']}")
+    if report.result.clv_note:
+        click.echo(f"Lifetime value: {report.result.clv_note}")
     tiers = t["pyramid_tier"].value_counts()
     click.echo("Pyramid: " + ", ".join(f"{label} {int(tiers.get(label, 0)):,}"
                                        for label in report.settings.pyramid_labels))

@@ -8,11 +8,20 @@ straight to the cell. Reading collects every problem of a workbook before raisin
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import platform
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+LOG_DIR_ENV = "CRM_ADDIN_LOG_DIR"  # overrides the per-user folder (tests, locked-down PCs)
+LOG_NAME = "crm-addin.log"
+LOG_MAX_BYTES = 1_000_000  # then the file becomes crm-addin.log.1 and a new one starts
 
 
 def column_letter(index: int) -> str:
@@ -80,8 +89,14 @@ class Problem:
         return text
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """The input cannot be used as given. Carries one or more :class:`Problem`.
+
+    The one exception for bad input: every routine raises it (never a bare ``ValueError``),
+    and every door turns it into a message for the user (the CLI's exit 2, a ``#CRM!`` cell,
+    a message box). It is a ``ValueError`` so that code written against the standard
+    exception still catches it; a door must not do the reverse (take any ``ValueError`` for
+    bad input): a ``ValueError`` that is not an ``InputError`` is a bug.
 
     ``InputError("expected a date", sheet="Transactions", row=7, column="date")`` for one
     problem, or ``InputError.from_problems(problems)`` for many. The first problem's fields are
@@ -131,3 +146,43 @@ class InputError(Exception):
         if rest > 0:
             out.append(f"... and {rest} more problem{'s' * (rest > 1)}")
         return out
+
+
+# --------------------------------------------------------------------------------------------
+# Bugs: logged with their traceback where the user can find them
+
+
+def log_folder() -> Path:
+    """The per-user folder of the add-in's log: ``%LOCALAPPDATA%\\crm-addin\\Logs`` on
+    Windows, ``~/Library/Logs/crm-addin`` on macOS, ``$XDG_STATE_HOME/crm-addin`` (default
+    ``~/.local/state/crm-addin``) elsewhere; the environment variable ``CRM_ADDIN_LOG_DIR``
+    overrides it."""
+    override = os.environ.get(LOG_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    home = Path.home()
+    system = platform.system()
+    if system == "Windows":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "crm-addin" \
+            / "Logs"
+    if system == "Darwin":
+        return home / "Library" / "Logs" / "crm-addin"
+    return Path(os.environ.get("XDG_STATE_HOME") or home / ".local" / "state") / "crm-addin"
+
+
+def log_bug(where: str, exc: BaseException) -> Path | None:
+    """Append ``exc`` with its traceback to ``crm-addin.log`` in :func:`log_folder` (kept
+    under about 1 MB: the older half moves to ``crm-addin.log.1``). Returns the file, or None
+    when it cannot be written (a read-only profile must not turn one bug into two)."""
+    path = log_folder() / LOG_NAME
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+            path.replace(path.with_name(LOG_NAME + ".1"))
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} {where} failed (a bug; please report it with this entry)\n{text}\n")
+    except OSError:
+        return None
+    return path

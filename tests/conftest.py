@@ -136,3 +136,11 @@ def smtp_server():
     inbox = Inbox()
     with running_server(inbox) as port:
         yield inbox, port
+
+
+@pytest.fixture(autouse=True)
+def _bug_log_in_the_test_folder(tmp_path_factory, monkeypatch):
+    """A UDF bug is logged in the per-user log folder: in tests, a temporary one, never the
+    developer's own."""
+    if "CRM_ADDIN_LOG_DIR" not in os.environ:
+        monkeypatch.setenv("CRM_ADDIN_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))

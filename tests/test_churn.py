@@ -137,12 +137,12 @@ def test_the_loss_rule_worked_by_hand():
 def test_termination_in_the_life_cycle_agrees_with_the_loss_rule():
     tx = pd.DataFrame(LOSS_LOG, columns=["customer_id", "date", "amount"]).assign(
         date=lambda f: pd.to_datetime(f["date"]))
-    tiers = tier_customers(None, tx, {"as_of": AS_OF})
+    tiers = tier_customers(None, tx, {"as_of": AS_OF}).table
     accounts = lost_accounts(clean_log(tx), AS_OF, LossRule(), tiers["prob_alive"])
     terminated = tiers.index[tiers["lifecycle_stage"] == "termination"]
     assert sorted(terminated) == sorted(accounts.index[accounts["lost"]]) == ["P", "R", "U"]
     # k from the Settings sheet reaches the life cycle too
-    tiers2 = tier_customers(None, tx, {"as_of": AS_OF}, loss=LossRule(gap_factor=2))
+    tiers2 = tier_customers(None, tx, {"as_of": AS_OF}, loss=LossRule(gap_factor=2)).table
     assert sorted(tiers2.index[tiers2["lifecycle_stage"] == "termination"]) == [
         "P", "R", "U", "W"]
 

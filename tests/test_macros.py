@@ -57,7 +57,7 @@ def table_below(ws, title: str) -> pd.DataFrame:
 def test_every_macro_writes_into_one_copy_and_leaves_the_workbook(demo_run):
     book, _, results = demo_run
     assert set(book.written) == {book.path.with_name("demo_crm_results.xlsx")}
-    assert results.sheetnames[-5:] == ["Problems", "Tiers", "Survey Results",
+    assert results.sheetnames[-5:] == ["Validation", "Tiers", "Survey Results",
                                        "Scorecard Results", "CRM Functions"]
     assert book.path.read_bytes() == demo_workbook_path().read_bytes()
     assert [error for _, error in book.messages] == [False] * 6
@@ -65,7 +65,7 @@ def test_every_macro_writes_into_one_copy_and_leaves_the_workbook(demo_run):
 
 def test_validate_lists_problems_with_links_to_the_cells(demo_run):
     book, returned, results = demo_run
-    ws = results["Problems"]
+    ws = results["Validation"]
     assert ws["A1"].value == "Problems: 0 errors, 0 warnings (click a cell to go there)"
     dups = table_below(ws, "Duplicate customers")
     # the demo plants 4 duplicate groups, 8 records (workbooks/README.md)
@@ -111,7 +111,7 @@ def test_evaluate_scorecard_writes_the_scorecard_results_sheet(demo_run):
     expected = scorecard_workbook(load_crm_workbook(demo_workbook_path()))
     ws = results["Scorecard Results"]
     headline = table_below(ws, "Balanced scorecard").set_index("measure")["value"]
-    assert headline["overall score (0-100)"] == pytest.approx(round(expected.result.overall, 1))
+    assert headline["overall score (0-100)"] == pytest.approx(expected.result.overall)
     perspectives = table_below(ws, "Perspectives").set_index("perspective")
     want = expected.result.perspectives
     assert perspectives.index.tolist() == want.index.tolist()
@@ -217,7 +217,8 @@ def test_problem_message_caps_the_list():
                      "- sheet 'Transactions', row 2, column 'amount' (C): expected a number",
                      "- sheet 'Transactions', row 3, column 'amount' (C): expected a number",
                      "- ... and 11 more problems", "",
-                     "Validate lists every problem on a Problems sheet, with links to the cells."]
+                     "Validate lists every problem on the Validation sheet, with links to the "
+                     "cells."]
 
 
 def test_validate_links_each_problem_to_its_cell(make_xlsx):
@@ -225,7 +226,7 @@ def test_validate_links_each_problem_to_its_cell(make_xlsx):
     book = FileBook(path)
     report = macros.validate(book)
     assert len(report.errors) == 1
-    ws = openpyxl.load_workbook(book.written[0])["Problems"]
+    ws = openpyxl.load_workbook(book.written[0])["Validation"]
     problems = table_below(ws, "Problems: 1 errors, 0 warnings (click a cell to go there)")
     assert problems[["severity", "sheet", "row", "cell"]].values.tolist() == [
         ["error", "Transactions", 3, "B3"]]
@@ -242,7 +243,7 @@ def test_a_problem_without_a_row_links_to_the_sheet(make_xlsx):
     book = FileBook(path)
     report = macros.validate(book)
     assert report.ok and len(report.warnings) == 1
-    ws = openpyxl.load_workbook(book.written[0])["Problems"]
+    ws = openpyxl.load_workbook(book.written[0])["Validation"]
     problems = table_below(ws, "Problems: 0 errors, 1 warnings (click a cell to go there)")
     assert problems[["severity", "sheet", "cell"]].values.tolist() == [
         ["warning", "联系记录", "A1"]]
@@ -272,8 +273,8 @@ def test_validate_in_a_live_workbook_writes_links_and_alerts(make_xlsx):
                     fullname="C:/crm/live.xlsx")
     report = macros.validate(ExcelBook(fake))
     assert [p.cell for p in report.errors] == ["B3"]
-    assert ("sheets.add", "Problems", None, "Transactions") in fake.log
-    written = [c for c in fake.log if c[0] == "value" and c[1][0] == "Problems"
+    assert ("sheets.add", "Validation", None, "Transactions") in fake.log
+    written = [c for c in fake.log if c[0] == "value" and c[1][0] == "Validation"
                and c[2] == {"index": False, "header": True}]
     assert written[0][3]["cell"].tolist() == ['=HYPERLINK("#\'Transactions\'!B3","B3")']
     [alert] = fake.calls("alert")
@@ -293,12 +294,12 @@ def test_libreoffice_opens_the_problems_sheet_with_its_links(make_xlsx, soffice,
     path = make_xlsx({"Customers": CUSTOMERS, "Transactions": BAD_TRANSACTIONS})
     book = FileBook(path)
     macros.validate(book)
-    shown = soffice.to_csv(book.written[0], "Problems", tmp_path / "csv")
+    shown = soffice.to_csv(book.written[0], "Validation", tmp_path / "csv")
     rows = list(csv.reader(shown.open(encoding="utf-8")))
     assert rows[1][:5] == ["severity", "sheet", "row", "column", "cell"]
     assert rows[2][:5] == ["error", "Transactions", "3", "date", "B3"]
     resaved = soffice.convert(book.written[0], "xlsx", tmp_path / "resaved")
-    link = openpyxl.load_workbook(resaved)["Problems"]["E3"].hyperlink
+    link = openpyxl.load_workbook(resaved)["Validation"]["E3"].hyperlink
     assert link is not None and "Transactions" in (link.location or link.target or "")
 
 
@@ -355,7 +356,7 @@ def test_the_live_book_writes_what_the_file_book_writes(demo_run, live_demo_run)
         for got, want in zip(live, rows[1:], strict=True):
             assert list(map(same_cell, got, want)) == [True] * len(got), (sheet, title, got, want)
         compared.add((sheet, title))
-    assert {sheet for sheet, _ in compared} == {"Problems", "Tiers", "Survey Results",
+    assert {sheet for sheet, _ in compared} == {"Validation", "Tiers", "Survey Results",
                                                 "Scorecard Results"}
     assert len(compared) == len(tables)
     # the same charts, at the same cells, and conditional formats on the same ranges

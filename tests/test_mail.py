@@ -170,17 +170,18 @@ def test_bodies_show_headline_and_attention_in_the_recipients_language(workbook,
     assert zh["Subject"] == "2026年10月重点客户评估报告"
     assert zh["From"].addresses[0].display_name == "北风工业供应有限公司"
     text = zh.get_body(("plain",)).get_content()
-    assert "¥1,234,567.89" in text and "CN¥" not in text  # zh_Hans_CN symbol
-    assert "上海华信" in text and "已45天未下单（通常间隔30天）" in text
+    # money in whole units and a usual gap to one decimal, as the PDF and the sheets show them
+    assert "¥1,234,568" in text and "CN¥" not in text  # zh_Hans_CN symbol
+    assert "上海华信" in text and "已45天未下单（通常间隔30.0天）" in text
     assert "上海华信（C3，VIP客户，华东）" in text  # tier and region in Chinese, full-width
     html = zh.get_body(("html",)).get_content()
     assert "地区：华东" in html and "<html lang=\"zh-CN\">" in html
     (en,) = inbox.messages("ann@example.com")
     assert en["Subject"] == "Key-account reviews for October 2026"
     body = en.get_body(("plain",)).get_content()
-    assert "CN¥1,234,567.89" in body
+    assert "CN¥1,234,568" in body
     assert "Pearl River Co (C5, Key, South): a complaint open for 21 days (target 14 days)" in body
-    assert "satisfaction 3.2, below 3.5" in body
+    assert "satisfaction 3.20, below 3.50" in body
     (board,) = inbox.messages("board@example.com")
     assert "No key-account review is in your scope" in board.get_body(("plain",)).get_content()
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,9 @@ def test_excel_function_turns_bad_input_into_one_readable_string():
         FUNCTIONS.pop("CRM_TEST_DOUBLE", None)
 
 
-def test_a_bug_is_a_message_not_a_traceback():
+def test_a_bug_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_ADDIN_LOG_DIR", str(tmp_path / "logs"))
+
     @excel_function("CRM Test", values="numbers")
     def CRM_TEST_BUG(values):
         """Always fails."""
@@ -178,10 +181,57 @@ def test_a_bug_is_a_message_not_a_traceback():
 
     try:
         out = CRM_TEST_BUG([[1.0]])
-        assert out.startswith("#CRM! internal error in CRM_TEST_BUG (KeyError")
+        log_file = tmp_path / "logs" / "crm-addin.log"
+        assert out == (f"#CRM! internal error in CRM_TEST_BUG (details in {log_file}); "
+                       "please report it")
         assert "Traceback" not in out and len(out) <= ranges.MAX_MESSAGE
+        logged = log_file.read_text(encoding="utf-8")
+        assert "CRM_TEST_BUG failed" in logged
+        assert "Traceback (most recent call last)" in logged and "KeyError: 'oops'" in logged
     finally:
         FUNCTIONS.pop("CRM_TEST_BUG", None)
+
+
+def test_a_value_error_is_a_bug_not_bad_input(tmp_path, monkeypatch):
+    """Only InputError is bad input: a ValueError from inside pandas is a bug, shown as an
+    internal error and logged, never passed off to the user as a problem with the cells."""
+    monkeypatch.setenv("CRM_ADDIN_LOG_DIR", str(tmp_path))
+
+    @excel_function("CRM Test", values="numbers")
+    def CRM_TEST_PANDAS(values):
+        """Trips over pandas."""
+        return pd.concat([])  # ValueError: No objects to concatenate
+
+    try:
+        out = CRM_TEST_PANDAS([[1.0]])
+        assert out.startswith("#CRM! internal error in CRM_TEST_PANDAS (details in ")
+        assert "No objects to concatenate" in (tmp_path / "crm-addin.log").read_text()
+    finally:
+        FUNCTIONS.pop("CRM_TEST_PANDAS", None)
+
+
+def test_bad_input_from_a_routine_is_an_input_error():
+    """The routines raise InputError for bad input, so the cell names it."""
+    from addin.functions import CRM_ABC, CRM_KPI_STATUS
+
+    assert CRM_ABC([[1.0], [2.0]], 0.9, 0.5) == (
+        "#CRM! ABC thresholds need 0 < a <= b <= 1 (got a = 0.9, b = 0.5)")
+    assert CRM_KPI_STATUS(5.0, 3.0, 4.0, "target") == (
+        "#CRM! red/amber limits need a direction: polarity higher or lower")
+
+
+def test_the_log_folder_is_per_user_and_documented(monkeypatch):
+    from addin.errors import log_folder
+
+    monkeypatch.delenv("CRM_ADDIN_LOG_DIR", raising=False)
+    monkeypatch.setattr("platform.system", lambda: "Windows")
+    monkeypatch.setenv("LOCALAPPDATA", "C:/Users/li/AppData/Local")
+    assert log_folder().as_posix() == "C:/Users/li/AppData/Local/crm-addin/Logs"
+    monkeypatch.setattr("platform.system", lambda: "Darwin")
+    assert log_folder() == Path.home() / "Library" / "Logs" / "crm-addin"
+    monkeypatch.setattr("platform.system", lambda: "Linux")
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    assert log_folder() == Path.home() / ".local" / "state" / "crm-addin"
 
 
 def test_declaration_mistakes_are_caught_at_import():

@@ -224,7 +224,7 @@ def test_the_tiers_sheet_of_a_streamed_size_opens_in_libreoffice_with_formats_an
     cells = dict(zip(lines[header], first, strict=False))
     row = table.set_index("customer_id").loc["K00000"]
     assert cells["last_purchase"] == row["last_purchase"].strftime("%Y-%m-%d")  # date format
-    assert report.tiers.attrs["clv_method"] != "margin formula"
+    assert report.result.clv_method != "margin formula"
     assert cells["prob_alive"] == f"{row['prob_alive']:.1%}"  # the sheet's percent format
     assert cells["value_share"] == f"{row['value_share']:.1%}"
     assert cells["pyramid_tier"] == row["pyramid_tier"]

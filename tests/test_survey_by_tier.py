@@ -20,7 +20,7 @@ def test_by_tier_uses_the_pyramid_when_customers_have_no_tier_column(demo):
     groups = survey_workbook(demo, by="tier").report.groups.set_index("group")
 
     tiers = tier_customers(demo.get("Customers"), demo.get("Transactions"),
-                           tier_settings(demo.get("Settings")))["pyramid_tier"]
+                           tier_settings(demo.get("Settings"))).table["pyramid_tier"]
     survey = demo.get("Survey")
     tier_of = survey["customer_id"].map(tiers)
     assert groups["responses"].to_dict() == tier_of.value_counts().to_dict()

@@ -75,10 +75,10 @@ def test_gaps_and_drivers_on_the_demo(demo_report):
     gap = (survey["perf_reliability_1"] - survey["exp_reliability_1"]).mean()
     item = demo_report.gaps.query("item == 'reliability_1'").iloc[0]
     assert item["gap"] == pytest.approx(gap)
-    assert demo_report.drivers.iloc[0]["attribute"].startswith("reliability")
-    assert demo_report.drivers["raw_weight"].sum() == pytest.approx(
-        demo_report.drivers.attrs["r_squared"])
-    quadrant = demo_report.ipa.set_index("item")["quadrant"]
+    assert demo_report.drivers.table.iloc[0]["attribute"].startswith("reliability")
+    assert demo_report.drivers.table["raw_weight"].sum() == pytest.approx(
+        demo_report.drivers.r_squared)
+    quadrant = demo_report.ipa.table.set_index("item")["quadrant"]
     assert quadrant["reliability_1"] == "Concentrate here"
     assert quadrant["tangibles_1"] == "Possible overkill"
 
@@ -139,7 +139,7 @@ def test_settings_change_the_analysis():
     kano_q = analyse_survey(survey).kano.set_index("feature")["Q"]
     kano_o = report.kano.set_index("feature")["Q"]
     assert (kano_o <= kano_q).all() and (kano_o < kano_q).any()  # like/like moved to O
-    assert report.ipa.attrs["split"] == "midpoint"
+    assert report.ipa.split == "midpoint"
     nps = pd.to_numeric(survey["nps"], errors="coerce")
     nps = nps[(nps >= 0) & (nps <= 10)]
     assert report.nps.promoters == int((nps >= 8).sum())
@@ -159,7 +159,7 @@ def test_one_respondent_and_one_item():
     assert report.gaps.query("level == 'item'").iloc[0]["gap"] == -1
     assert report.kano.iloc[0]["category"] == "O"
     assert report.alpha is None  # one item: no reliability
-    assert math.isnan(report.drivers.iloc[0]["raw_weight"])
+    assert math.isnan(report.drivers.table.iloc[0]["raw_weight"])
     assert report.headline()["measure"].iloc[0] == "responses"
 
 
@@ -169,5 +169,5 @@ def test_empty_survey_and_bare_survey():
     report = analyse_survey(empty)
     assert report.responses == 0 and math.isnan(report.csat) and math.isnan(report.nps.score)
     bare = analyse_survey(pd.DataFrame({"respondent_id": ["R1", "R2"]}))
-    assert bare.gaps.empty and bare.kano.empty and bare.ipa.empty and bare.drivers.empty
+    assert bare.gaps.empty and bare.kano.empty and bare.ipa.table.empty and bare.drivers.table.empty
     assert bare.excluded_answers.empty

@@ -132,8 +132,9 @@ def test_libreoffice_opens_the_results(demo_run, soffice, tmp_path):
     survey = _raw_survey(source)
     nps = _numbers(survey["nps"], 0, 10)
     # the value column is formatted #,##0.0## : three decimals as LibreOffice shows them
-    assert shown["NPS"] == f"{100 * ((nps >= 9).mean() - (nps <= 6).mean()):.3f}"
-    assert shown["responses"] == "1,500.0"
+    # NPS in points to one decimal, responses a count: the formats of addin.contract.units
+    assert shown["NPS"] == f"{100 * ((nps >= 9).mean() - (nps <= 6).mean()):.1f}"
+    assert shown["responses"] == "1,500"
 
 
 def test_by_tier_without_tiers_exits_2_with_the_reason(make_xlsx):

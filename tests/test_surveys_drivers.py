@@ -35,14 +35,15 @@ def test_key_drivers_uncorrelated_attributes_by_hand():
     # r1 = mean(x1*y)/sqrt6 = 1/sqrt6, r2 = mean(x2*y)/sqrt6 = 2/sqrt6; uncorrelated, so
     # the weights are r^2: 1/6 and 4/6, R^2 = 5/6, shares 0.2 and 0.8.
     attributes = pd.DataFrame({"x1": [1, -1, 1, -1], "x2": [1, 1, -1, -1]})
-    out = key_drivers([4, 0, -2, -2], attributes).set_index("attribute")
+    result = key_drivers([4, 0, -2, -2], attributes)
+    out = result.table.set_index("attribute")
     assert out.loc["x1", "r"] == pytest.approx(1 / math.sqrt(6))
     assert out.loc["x2", "r"] == pytest.approx(2 / math.sqrt(6))
     assert out.loc["x1", "raw_weight"] == pytest.approx(1 / 6)
     assert out.loc["x2", "raw_weight"] == pytest.approx(4 / 6)
     assert (out.loc["x1", "share"], out.loc["x2", "share"]) == pytest.approx((0.2, 0.8))
     assert (out.loc["x2", "rank"], out.loc["x1", "rank"]) == (1, 2)
-    assert out.attrs["r_squared"] == pytest.approx(5 / 6)
+    assert result.r_squared == pytest.approx(5 / 6)
 
 
 @settings(max_examples=40, deadline=None)
@@ -51,12 +52,13 @@ def test_weights_add_up_to_the_r_squared_of_least_squares(seed, k, n):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, k)) @ rng.normal(size=(k, k))  # correlated attributes
     y = x @ rng.normal(size=k) + rng.normal(size=n) * 2
-    out = key_drivers(pd.Series(y), pd.DataFrame(x, columns=[f"a{j}" for j in range(k)]))
+    result = key_drivers(pd.Series(y), pd.DataFrame(x, columns=[f"a{j}" for j in range(k)]))
+    out = result.table
     design = np.column_stack([np.ones(n), x])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     r2 = 1 - ((y - design @ coef) ** 2).sum() / ((y - y.mean()) ** 2).sum()
     assert out["raw_weight"].sum() == pytest.approx(r2, abs=1e-8)
-    assert out.attrs["r_squared"] == pytest.approx(r2, abs=1e-8)
+    assert result.r_squared == pytest.approx(r2, abs=1e-8)
     assert (out["raw_weight"] >= -1e-12).all()
     assert out["share"].sum() == pytest.approx(1.0)
     for col in out["attribute"]:
@@ -66,7 +68,7 @@ def test_weights_add_up_to_the_r_squared_of_least_squares(seed, k, n):
 
 
 def test_one_attribute_weight_is_r_squared():
-    out = key_drivers([1, 2, 3, 5], pd.DataFrame({"speed": [2, 3, 3, 6]}))
+    out = key_drivers([1, 2, 3, 5], pd.DataFrame({"speed": [2, 3, 3, 6]})).table
     r = np.corrcoef([2, 3, 3, 6], [1, 2, 3, 5])[0, 1]
     assert out.iloc[0]["raw_weight"] == pytest.approx(r ** 2)
 
@@ -75,14 +77,15 @@ def test_key_drivers_listwise_and_constant_attribute():
     attributes = pd.DataFrame({"a": [1, 2, 3, 4, "N/A", 5], "flat": [3, 3, 3, 3, 3, 3],
                                "b": [2, 1, 4, 3, 2, 9]})
     overall = [1, 2, 3, 5, 4, None]
-    out = key_drivers(overall, attributes, (1, 5), (1, 7)).set_index("attribute")
+    result = key_drivers(overall, attributes, (1, 5), (1, 7))
+    out = result.table.set_index("attribute")
     # row 5 ("N/A") and row 6 (blank overall, 9 off 1..7) are dropped: 4 rows used
-    assert out.attrs["n"] == 4 and out.attrs["rows_dropped"] == 2
-    assert out.attrs["excluded"] == Exclusions(blank=1, text=1, out_of_range=1)
+    assert result.n == 4 and result.rows_dropped == 2
+    assert result.excluded == Exclusions(blank=1, text=1, out_of_range=1)
     assert math.isnan(out.loc["flat", "r"]) and math.isnan(out.loc["flat", "raw_weight"])
     assert pd.isna(out.loc["flat", "rank"])
-    assert out[["raw_weight"]].sum().iloc[0] == pytest.approx(out.attrs["r_squared"])
-    few = key_drivers([1, 2], pd.DataFrame({"a": [1, 2]}))
+    assert out[["raw_weight"]].sum().iloc[0] == pytest.approx(result.r_squared)
+    few = key_drivers([1, 2], pd.DataFrame({"a": [1, 2]})).table
     assert math.isnan(few.iloc[0]["raw_weight"])  # fewer than 3 rows
 
 

@@ -112,22 +112,23 @@ def test_ipa_mean_and_midpoint_splits():
     importance = pd.DataFrame({"imp_a": [6, 6], "imp_b": [7, 7], "imp_c": [5, 5]})
     performance = pd.DataFrame({"perf_a": [5, 6], "perf_b": [6, 7], "perf_c": [6, 6]})
     # means: a (imp 6, perf 5.5), b (7, 6.5), c (5, 6); grand means imp 6, perf 6
-    by_mean = importance_performance(importance, performance, "mean").set_index("item")
-    assert by_mean.attrs["importance_split"] == pytest.approx(6.0)
-    assert by_mean.attrs["performance_split"] == pytest.approx(6.0)
+    result = importance_performance(importance, performance, "mean")
+    by_mean = result.table.set_index("item")
+    assert result.importance_split == pytest.approx(6.0)
+    assert result.performance_split == pytest.approx(6.0)
     assert by_mean.loc["a", "quadrant"] == "Concentrate here"       # imp 6 >= 6, perf 5.5 < 6
     assert by_mean.loc["b", "quadrant"] == "Keep up the good work"
     assert by_mean.loc["c", "quadrant"] == "Possible overkill"      # imp 5 < 6, perf 6 >= 6
     # midpoint of 1..7 is 4: every item is above it on both axes
     by_mid = importance_performance(importance, performance, "midpoint")
-    assert set(by_mid["quadrant"]) == {"Keep up the good work"}
-    assert by_mid.attrs["importance_split"] == 4
+    assert set(by_mid.table["quadrant"]) == {"Keep up the good work"}
+    assert by_mid.importance_split == 4 and by_mid.split == "midpoint"
 
 
 def test_ipa_low_priority_left_out_answers_and_bad_split():
     importance = pd.DataFrame({"imp_a": [2, "N/A"], "imp_b": [6, 6]})
     performance = pd.DataFrame({"perf_a": [2, 2], "perf_b": [6, 9]})
-    out = importance_performance(importance, performance, "midpoint").set_index("item")
+    out = importance_performance(importance, performance, "midpoint").table.set_index("item")
     assert out.loc["a", "quadrant"] == "Low priority"
     assert out.loc["a", "excluded"] == "importance: 1 text"
     assert out.loc["b", "excluded"] == "performance: 1 out of range"
@@ -136,4 +137,4 @@ def test_ipa_low_priority_left_out_answers_and_bad_split():
         importance_performance(importance, performance, "median")
     empty = importance_performance(pd.DataFrame({"imp_a": [None]}),
                                    pd.DataFrame({"perf_a": [3]}))
-    assert empty.iloc[0]["quadrant"] is None
+    assert empty.table.iloc[0]["quadrant"] is None

@@ -83,9 +83,9 @@ def test_indicators_blank_where_their_input_is_absent():
 
 
 def test_satisfaction_loyalty_quadrants_by_hand():
-    matrix = satisfaction_loyalty(_survey(), _transactions(), threshold=3.5, repeat_min=2,
-                                  start=D("2026-01-01"), end=D("2026-12-31")).set_index(
-        "customer_id")
+    result = satisfaction_loyalty(_survey(), _transactions(), threshold=3.5, repeat_min=2,
+                                  start=D("2026-01-01"), end=D("2026-12-31"))
+    matrix = result.table.set_index("customer_id")
     # C1: overall 5, 4 -> 4.5 satisfied; 2 orders -> loyal: Apostle
     # C2: 2 -> not satisfied; 1 order: Defector
     # C3: 4 satisfied; no order in 2026: Mercenary
@@ -95,8 +95,8 @@ def test_satisfaction_loyalty_quadrants_by_hand():
                                             "C3": "Mercenary", "C5": "Hostage"}
     assert matrix.loc["C1", "satisfaction"] == pytest.approx(4.5)
     assert matrix.loc["C1", "responses"] == 2
-    assert matrix.attrs["excluded"] == Exclusions(text=1)
-    assert matrix.attrs["customers_left_out"] == 1
+    assert result.excluded == Exclusions(text=1)
+    assert result.customers_left_out == 1
     counts = loyalty_counts(matrix.reset_index()).set_index("quadrant")
     assert counts["customers"].to_dict() == {"Apostle": 1, "Mercenary": 1, "Hostage": 1,
                                              "Defector": 1}

@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from survey_helpers import demo_workbook
 
-from addin.surveys import Exclusions, fong_threshold, kano_category, kano_summary, kano_table
+from addin.surveys import (
+    Exclusions,
+    fong_threshold,
+    kano_category,
+    kano_exclusions,
+    kano_summary,
+    kano_table,
+)
 
 # Berger et al., "Kano's methods for understanding customer-defined quality", Center for
 # Quality of Management Journal 2(4), 1993, the evaluation table, written out here by hand:
@@ -47,7 +54,8 @@ def test_category_of_sequences_counts_what_it_left_out():
     cats = kano_category([1, 2, "N/A", None, 6, 5], [5, 5, 5, 1, 3, 5.0])
     assert cats.tolist() == ["O", "M", None, None, None, "Q"]
     # functional: "N/A" text, None blank, 6 out of range
-    assert cats.attrs["excluded"] == Exclusions(blank=1, text=1, out_of_range=1)
+    assert kano_exclusions([1, 2, "N/A", None, 6, 5], [5, 5, 5, 1, 3, 5.0]) == Exclusions(
+        blank=1, text=1, out_of_range=1)
 
 
 def test_scalar_with_a_bad_answer_says_which():

@@ -163,7 +163,8 @@ TRANSACTIONS = pd.DataFrame([
 
 
 def test_tier_customers_hand_worked():
-    t = tier_customers(CUSTOMERS, TRANSACTIONS, _settings(as_of="2026-02-28"))
+    result = tier_customers(CUSTOMERS, TRANSACTIONS, _settings(as_of="2026-02-28"))
+    t = result.table
     # rows: the Customers sheet in order (the second "a" dropped), then "x"
     assert t.index.tolist() == ["a", "b", "c", "d", "p", "x"]
     assert t.loc["a", "name"] == "Alpha" and pd.isna(t.loc["x", "name"])
@@ -184,8 +185,8 @@ def test_tier_customers_hand_worked():
     assert t.loc["b", "margin"] == 75.0
     # too few buyers for a model: the margin formula; under a year of history and no
     # retention_rate setting: no CLV
-    assert t.attrs["clv_method"] == "margin formula" and t["clv"].isna().all()
-    assert t.attrs["as_of"] == pd.Timestamp("2026-02-28")
+    assert result.clv_method == "margin formula" and t["clv"].isna().all()
+    assert result.as_of == pd.Timestamp("2026-02-28")
     # life cycle: p has no order but joined 8 days ago: exploration; d never bought: ended
     assert t.loc["p", "lifecycle_stage"] == "exploration"
     assert t.loc["d", "lifecycle_stage"] == "termination"
@@ -198,7 +199,7 @@ def test_tier_customers_hand_worked():
 def test_tier_customers_simple_clv_with_a_retention_setting():
     t = tier_customers(CUSTOMERS, TRANSACTIONS,
                        _settings(as_of="2026-02-28", retention_rate="0.8",
-                                 monthly_discount_rate="0"))
+                                 monthly_discount_rate="0")).table
     # yearly margin of a: 180 (tenure under a year counts as a year); d = 0:
     # 180 * 0.8 / (1 - 0.8) = 720
     assert t.loc["a", "clv"] == pytest.approx(720.0)
@@ -206,12 +207,12 @@ def test_tier_customers_simple_clv_with_a_retention_setting():
 
 
 def test_tier_as_of_an_earlier_date_and_by_margin():
-    later = tier_customers(CUSTOMERS, TRANSACTIONS, None)  # as of the last date, Mar 15
+    later = tier_customers(CUSTOMERS, TRANSACTIONS, None).table  # as of the last date, Mar 15
     assert later.loc["a", "revenue"] == 1900.0
-    earlier = tier_customers(CUSTOMERS, TRANSACTIONS, None, as_of="2026-01-31")
+    earlier = tier_customers(CUSTOMERS, TRANSACTIONS, None, as_of="2026-01-31").table
     assert earlier["revenue"].to_dict()["a"] == 500.0 and earlier.loc["c", "orders"] == 0
     by_margin = tier_customers(CUSTOMERS, TRANSACTIONS, {"tier_by": "margin",
-                                                         "as_of": "2026-02-28"})
+                                                         "as_of": "2026-02-28"}).table
     # margins: a 180, b 75, c 20, x 10 -> ranked the same way here; c is 20 / 285 = 7 %
     assert by_margin.loc["c", "value_share"] == pytest.approx(20 / 285)
 
@@ -221,10 +222,11 @@ def test_tier_customers_fits_the_models_on_the_cdnow_log():
                       names=["master_id", "customer_id", "date", "cds", "amount"],
                       dtype={"customer_id": str, "date": str})
     log["date"] = pd.to_datetime(log["date"], format="%Y%m%d")
-    t = tier_customers(None, log, {"clv_months": "12"}, as_of="1997-09-30")
-    assert t.attrs["clv_method"] == "BG/NBD + Gamma-Gamma" and len(t) == 2357
+    result = tier_customers(None, log, {"clv_months": "12"}, as_of="1997-09-30")
+    t = result.table
+    assert result.clv_method == "BG/NBD + Gamma-Gamma" and len(t) == 2357
     # fitted on days here, so alpha is 7 times the weekly 4.414 and r, a, b are the same
-    bg = t.attrs["bgnbd"]
+    bg = result.bgnbd
     assert (bg.r, bg.alpha / 7, bg.a, bg.b) == pytest.approx((0.243, 4.414, 0.793, 2.426),
                                                              rel=0.03)
     assert t["prob_alive"].between(0, 1).all() and (t["clv"] >= 0).all()
@@ -243,11 +245,12 @@ def test_bgnbd_predicts_the_poisson_rate_of_customers_who_never_leave():
         "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
         "amount": np.round(rng.lognormal(5, 0.8, n), 2),
     })
-    t = tier_customers(None, tx, None)
+    result = tier_customers(None, tx, None)
+    t = result.table
     # nobody drops out: the BG/NBD's a runs to 0 (not identified), which the tiers say, and
     # its limit, the NBD, predicts the purchases
-    assert t.attrs["clv_method"] == "NBD + Gamma-Gamma"
-    assert "no customer is seen to drop out" in t.attrs["clv_note"]
+    assert result.clv_method == "NBD + Gamma-Gamma"
+    assert "no customer is seen to drop out" in result.clv_note
     assert t["expected_purchases"].mean() == pytest.approx(10.43, rel=0.1)
     assert (t["prob_alive"] == 1.0).all()
 
@@ -261,9 +264,10 @@ def test_margin_formula_with_the_measured_retention():
                                                        for i in range(10, 15)]
     tx = pd.DataFrame(rows, columns=["customer_id", "date"]).assign(
         date=lambda f: pd.to_datetime(f["date"]), amount=100.0)
-    t = tier_customers(None, tx, {"monthly_discount_rate": "0"}, as_of="2025-12-31")
-    assert t.attrs["clv_method"] == "margin formula"
-    assert t.attrs["retention_rate"] == pytest.approx(0.6)
+    result = tier_customers(None, tx, {"monthly_discount_rate": "0"}, as_of="2025-12-31")
+    t = result.table
+    assert result.clv_method == "margin formula"
+    assert result.retention_rate == pytest.approx(0.6)
     # k0: revenue 200 over a tenure of 578 days (2024-06-01 -> 2025-12-31): yearly
     # 200 * 365.25 / 578 = 126.38; d = 0: CLV = 126.38 * 0.6 / (1 - 0.6) = 189.58
     assert t.loc["k0", "clv"] == pytest.approx(200 * 365.25 / 578 * 1.5)
@@ -273,7 +277,7 @@ def test_margin_formula_with_the_measured_retention():
 
 def test_tier_customers_of_an_empty_log():
     empty = TRANSACTIONS.iloc[:0]
-    t = tier_customers(CUSTOMERS, empty, None)
+    t = tier_customers(CUSTOMERS, empty, None).table
     assert len(t) == 5 and (t["revenue"] == 0).all() and (t["abc_class"] == "C").all()
 
 
@@ -293,6 +297,6 @@ def test_pyramid_as_of_is_tier_customers_pyramid_at_each_month_end(tier_by):
                               "name": ["E", "P", "A"]})
     for end in ("2025-03-31", "2025-06-30", "2025-12-31"):
         settings = {"tier_by": tier_by}
-        full = tier_customers(customers, tx, settings, as_of=end)["pyramid_tier"]
+        full = tier_customers(customers, tx, settings, as_of=end).table["pyramid_tier"]
         alone = pyramid_as_of(customers, tx, settings, as_of=end)
         pd.testing.assert_series_equal(alone, full, check_names=False)

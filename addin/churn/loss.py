@@ -67,7 +67,7 @@ class LossRule:
 
     def __post_init__(self) -> None:
         if self.rule not in LOSS_RULES:
-            raise ValueError(f"rule must be one of {', '.join(LOSS_RULES)}")
+            raise InputError(f"rule must be one of {', '.join(LOSS_RULES)}")
         if not (np.isfinite(self.gap_factor) and self.gap_factor > 0):
             raise InputError("loss_gap_factor: expected a number of usual gaps > 0 (a k of 0 "
                              "would mark every account lost the day after its last order)",

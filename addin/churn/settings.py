@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from addin.contract.settings import SHEET, SettingValues, read_settings
+from addin.errors import InputError
 
 LOSS_RULES = ("gap", "alive", "either")
 CHURN_PERIODS = {"month": "M", "quarter": "Q"}
@@ -52,11 +53,11 @@ class ChurnSettings:
 
     def __post_init__(self) -> None:
         if self.loss_rule not in LOSS_RULES:
-            raise ValueError(f"loss_rule must be one of {', '.join(LOSS_RULES)}")
+            raise InputError(f"loss_rule must be one of {', '.join(LOSS_RULES)}")
         if not self.loss_gap_factor > 0:
-            raise ValueError("loss_gap_factor must be a number > 0")
+            raise InputError("loss_gap_factor must be a number > 0")
         if not 0 < self.at_risk_gap_factor:
-            raise ValueError("at_risk_gap_factor must be a number > 0")
+            raise InputError("at_risk_gap_factor must be a number > 0")
 
 
 def churn_settings(settings: Mapping[str, object] | pd.DataFrame | SettingValues | None,

@@ -52,7 +52,7 @@ from addin.workbook.results import (
     Chart,
     Rule,
     cell_value,
-    default_format,
+    column_formats,
     result_tables,
     safe_cell_text,
     table_name,
@@ -377,9 +377,13 @@ class ExcelBook(Book):
         ncols = frame.shape[1]
         if len(frame) and ncols:
             for c, name in enumerate(frame.columns, start=1):
-                fmt = table.formats.get(str(name)) or default_format(str(name), frame[name])
-                if fmt:
+                fmt = column_formats(table)[c - 1]
+                if isinstance(fmt, str):
                     sheet.range((header_row + 1, c), (last, c)).number_format = fmt
+                elif fmt is not None:  # one per row: a headline's value column
+                    for r, one in enumerate(fmt):
+                        if one and not isinstance(frame[name].iloc[r], str):
+                            sheet.range((header_row + 1 + r, c)).number_format = one
             sheet.tables.add(source=sheet.range((header_row, 1), (last, ncols)),
                              name=table_name(sheet.name, taken),
                              table_style_name=TABLE_STYLE)

@@ -66,7 +66,8 @@ def problem_message(action: str, exc: InputError, limit: int = MAX_PROBLEM_LINES
     head = f"{action} stopped: the workbook has {count} problem{'s' * (count != 1)} to fix."
     lines = [head, "", *(f"- {line}" for line in exc.lines(limit=limit))]
     if count > limit:
-        lines += ["", "Validate lists every problem on a Problems sheet, with links to the cells."]
+        lines += ["", "Validate lists every problem on the Validation sheet, with links to the "
+                  "cells."]
     return "\n".join(lines)
 
 
@@ -97,10 +98,11 @@ def settings_notes(wb) -> list[str]:
 
 @macro
 def validate(book: Book):
-    """Check the workbook against the CRM contract; list every problem on a ``Problems`` sheet
-    with a link to its cell, and the duplicate customers (``crm-addin validate``)."""
+    """Check the workbook against the CRM contract; list every problem on the ``Validation``
+    sheet with a link to its cell, and the duplicate customers: the sheet ``crm-addin
+    validate`` writes, written the same way."""
     report = book.validate()
-    where = book.write(report.problems_sheet())
+    where = book.write(report.result_sheets())
     dups = report.duplicates
     groups = 0 if dups is None or dups.empty else dups["group"].nunique()
     records = 0 if dups is None else len(dups)

@@ -60,7 +60,7 @@ def CRM_CHURN(customer_ids, dates, amounts, loss_gap_factor=None, loss_rule=None
     when = scalar(as_of, "as_of", "date", default=None)
     end = when if when is not None else log["day"].max()
     loss = LossRule(rule, k)
-    tiers = tier_customers(None, tx, {"as_of": end}, loss=loss)
+    tiers = tier_customers(None, tx, {"as_of": end}, loss=loss).table
     return spill(account_table(lost_accounts(log, end, loss, tiers["prob_alive"])))
 
 

@@ -21,9 +21,12 @@ cell is a header when it is text that does not read as that type while some late
 text, when it names a column of the workbook contract (``customer_id``, ``客户编号``, ...) or the
 argument itself. ``header=True`` or ``False`` decides it outright.
 
-Errors never reach a cell as a traceback: :func:`excel_function` turns bad input into one short
-string, ``#CRM! values: row 3 is not a number (found 'lots')``, where the row counts within the
-selected range (the header included), as the user sees it. Classic UDFs cannot return a real
+Errors never reach a cell as a traceback: :func:`excel_function` turns bad input (an
+:class:`~addin.errors.InputError`, and nothing else) into one short string, ``#CRM! values: row
+3 is not a number (found 'lots')``, where the row counts within the selected range (the header
+included), as the user sees it. Any other exception is a bug: the cell reads ``#CRM! internal
+error in CRM_X (details in ...)`` and the traceback goes to the per-user log file
+(:func:`addin.errors.log_folder`). Classic UDFs cannot return a real
 ``#N/A``; the ``#CRM!`` prefix makes the message easy to find with ``ISERROR``-style checks such
 as ``LEFT(A1,5)="#CRM!"``.
 """
@@ -49,7 +52,7 @@ import xlwings as xw
 
 from addin.contract import coerce
 from addin.contract.schema import EXCEL_ERRORS, SHEETS, canonical_column, header_key
-from addin.errors import InputError
+from addin.errors import InputError, log_bug
 
 ERROR_PREFIX = "#CRM!"
 MAX_MESSAGE = 250  # Excel shows a long cell text, but a message must be readable in one line
@@ -149,12 +152,10 @@ def excel_function(category: str, *, heavy: bool = False, **arg_docs: str):
             gc.disable()
             try:
                 return func(*args, **kwargs)
-            except (InputError, ValueError) as exc:
+            except InputError as exc:  # bad input, and only that: a ValueError is a bug
                 return udf_error(exc)
             except Exception as exc:  # a bug: log the traceback, keep the cell readable
-                log.exception("%s failed", name)
-                return udf_error(f"internal error in {name} ({type(exc).__name__}: {exc}); "
-                                 "please report it")
+                return internal_error(name, exc)
             finally:
                 if collecting:
                     gc.enable()
@@ -178,6 +179,16 @@ def excel_function(category: str, *, heavy: bool = False, **arg_docs: str):
         return decorated
 
     return decorate
+
+
+def internal_error(name: str, exc: BaseException) -> str:
+    """A bug in a UDF: the traceback goes to the per-user log (:func:`addin.errors.log_bug`)
+    and to the ``addin.functions.ranges`` logger; the cell says ``#CRM! internal error`` and
+    where the log is, never the exception's text as if it were bad input."""
+    log.error("%s failed", name, exc_info=exc)
+    where = log_bug(name, exc)
+    see = f"details in {where}" if where is not None else "the log could not be written"
+    return udf_error(f"internal error in {name} ({see}); please report it")
 
 
 def udf_error(problem: BaseException | str) -> str:

@@ -20,11 +20,13 @@ from addin.errors import InputError
 from addin.functions.ranges import column, excel_function, rows_of, scalar, spill, table
 from addin.scorecard import (
     DEFAULT_RANDOM_INDEX,
+    PERSPECTIVE_ORDER,
     ahp_weights,
     evaluate_scorecard,
     judgement_value,
     kpi_progress,
     kpi_status,
+    scorecard_ahp,
 )
 
 __all__ = ["CRM_AHP", "CRM_BSC", "CRM_KPI_PROGRESS", "CRM_KPI_STATUS"]
@@ -87,15 +89,18 @@ def _out(value: Any) -> Any:
 
 @excel_function(CATEGORY, actual="the actual value(s)", target="the target value(s)",
                 baseline="the starting value(s) (optional; without it, actual / target)",
-                polarity=_POLARITY)
-def CRM_KPI_PROGRESS(actual, target, baseline=None, polarity=None):
+                polarity=_POLARITY,
+                tolerance="for polarity target: the distance from target that scores 0, in "
+                "the KPI's unit (optional; default |target - baseline|, else 10 % of target)")
+def CRM_KPI_PROGRESS(actual, target, baseline=None, polarity=None, tolerance=None):
     """Progress to target, 0..1: (actual - baseline) / (target - baseline) when higher is
     better, (baseline - actual) / (baseline - target) when lower is, 1 - |actual - target| /
     tolerance for a target band; capped at 1."""
     a = _numbers(actual, "actual", errors_blank=True)
     t = _numbers(target, "target")
     b = _numbers(baseline, "baseline", default=None)
-    return _out(kpi_progress(a, t, b, _polarities(polarity)))
+    tol = _numbers(tolerance, "tolerance", default=None)
+    return _out(kpi_progress(a, t, b, _polarities(polarity), tol))
 
 
 @excel_function(CATEGORY, value="progress (0..1), or the actual when red and amber are given",
@@ -145,12 +150,58 @@ def CRM_AHP(matrix, random_index=None):
     return out
 
 
+_AHP_COLUMNS = ("matrix", "element", "versus", "judgement")
+
+
+def _bsc_weights(rng: Any, kpis: pd.DataFrame) -> dict:
+    """``evaluate_scorecard``'s weights from the optional ``weights`` range, by the rules the
+    CLI applies to the AHP sheet and the Settings: a range whose header row holds ``matrix``,
+    ``element``, ``versus``, ``judgement`` is read as the AHP sheet is
+    (:func:`addin.scorecard.scorecard_ahp`: the ``perspectives`` matrix weighs the
+    perspectives, a matrix named after a perspective its objectives); otherwise the
+    perspective weights: two columns of perspective and weight, or four numbers in the order
+    financial, customer, internal process, learning and growth. Blank: equal weights."""
+    rows = [list(r) for r in rows_of(rng) if any(v is not None and str(v).strip() for v in r)]
+    if not rows:
+        return {}
+    header = [canonical_column("AHP", h) if isinstance(h, str) else None for h in rows[0]]
+    if set(_AHP_COLUMNS) <= set(header):
+        frame = table(rows, "weights", sheet="AHP",
+                      kinds={c: "text" for c in ("matrix", "element", "versus")})
+        frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")  # rows as the range counts
+        return dict(scorecard_ahp(frame, kpis, sheet=None).weights)
+    index = choice_index(PERSPECTIVES)
+    if len(rows) > 1 and all(len(r) >= 2 for r in rows) and isinstance(rows[0][0], str) \
+            and index.get(header_key(rows[0][0])) is None:
+        rows = rows[1:]  # a header row such as "perspective | weight"
+    if all(len(r) >= 2 for r in rows) and len(rows) > 1 or (
+            len(rows) == 1 and len(rows[0]) == 2 and isinstance(rows[0][0], str)):
+        pairs = {}
+        for i, r in enumerate(rows, start=1):
+            name = index.get(header_key(r[0])) if r[0] is not None else None
+            if name is None:
+                raise InputError(f"weights: row {i} {r[0]!r} is not financial, customer, "
+                                 "internal process or learning and growth")
+            pairs[name] = scalar(r[1], "weights")
+        return {"perspectives": pairs}
+    values = column(rows, "weights", header=False).tolist()
+    if len(values) != len(PERSPECTIVE_ORDER):
+        raise InputError(f"weights: four perspective weights (financial, customer, internal "
+                         f"process, learning and growth), or the AHP judgements with their "
+                         f"header row; got {len(values)} values")
+    return {"perspectives": dict(zip(PERSPECTIVE_ORDER, values, strict=True))}
+
+
 @excel_function(CATEGORY, heavy=True, scorecard="the scorecard table with its header row: "
                 "perspective, objective, kpi, weight, target, actual (and optionally baseline, "
-                "polarity, red, amber)")
-def CRM_BSC(scorecard):
+                "polarity, red, amber, tolerance)",
+                weights="optional: the AHP judgements with their header row (matrix, element, "
+                "versus, judgement, as on the AHP sheet), or the perspective weights "
+                "(perspective and weight in two columns, or four numbers F, C, I, L)")
+def CRM_BSC(scorecard, weights=None):
     """Balanced-scorecard roll-up: the score (0-100) and status of each perspective, then the
-    overall score; KPIs without an actual are left out and their objective reweighted."""
+    overall score; KPIs without an actual are left out and their objective reweighted;
+    perspectives (and objectives) weigh equally unless weights or AHP judgements are given."""
     rows = rows_of(scorecard)
     if not rows:
         raise InputError("scorecard: the range is empty; select it with its header row")
@@ -193,8 +244,8 @@ def CRM_BSC(scorecard):
             raise InputError(f"scorecard: row {row} polarity {frame.at[row, 'polarity']!r} is "
                              "not higher, lower or target")
         frame["polarity"] = polarity
-    frame.attrs["sheet"] = None  # a range, not the Scorecard sheet: messages name its rows
-    result = evaluate_scorecard(frame)
+    # a range, not the Scorecard sheet: messages name its rows
+    result = evaluate_scorecard(frame, weights=_bsc_weights(weights, frame), sheet=None)
     out = [["perspective", "score", "status"]]
     out += [[p, float(r["score"]), r["status"]] for p, r in result.perspectives.iterrows()]
     out.append(["overall", result.overall, ""])

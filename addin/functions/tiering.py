@@ -19,8 +19,7 @@ from addin.tiering import (
     fit_gamma_gamma,
     key_account_pyramid,
     pareto_table,
-    rfm_scores,
-    rfm_segment,
+    rfm_customer_scores,
     rfm_summary,
     simple_clv,
 )
@@ -103,10 +102,8 @@ def CRM_RFM(customer_ids, dates, amounts, as_of=None):
     revenue, the 1-5 R, F and M scores, the RFM segment and the BG/NBD inputs."""
     tx = _transactions(customer_ids, dates, amounts)
     summary = rfm_summary(tx, as_of=scalar(as_of, "as_of", "date", default=None))
-    scores = rfm_scores(summary)
     out = summary[["recency_days", "orders", "revenue", "frequency", "recency", "T",
-                   "monetary_value"]].join(scores)
-    out["rfm_segment"] = rfm_segment(scores)
+                   "monetary_value"]].join(rfm_customer_scores(summary))
     return spill(out.reset_index())
 
 

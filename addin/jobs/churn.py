@@ -203,7 +203,7 @@ def churn_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
         cfg.as_of if cfg.as_of is not None else pd.Timestamp(log["day"].max()))
     if tiers is None:
         tiers = tier_customers(sheets.get("Customers"), sheets.get("Transactions"), tier_cfg,
-                               as_of=end, loss=rule)
+                               as_of=end, loss=rule).table
     days = purchase_days(log, end)  # once, for the loss rule and the order-size trend
     accounts = lost_accounts(log, end, rule, tiers["prob_alive"], days=days)
     groups = None

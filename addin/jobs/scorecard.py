@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from addin.contract.settings import SettingValues, read_settings
+from addin.contract.units import excel_format, kpi_kind
 from addin.errors import InputError
 from addin.scorecard import (
     DEFAULT_RANDOM_INDEX,
@@ -165,11 +166,14 @@ class ScorecardReport:
         r = self.result
         headline = pd.DataFrame({"measure": ["overall score (0-100)", "period", "weights",
                                              "KPIs scored", "KPIs without an actual"],
-                                 "value": [round(r.overall, 1), r.period or "latest actual",
+                                 "value": [r.overall, r.period or "latest actual",
                                            r.weights_source,
                                            int(r.kpis["progress"].notna().sum()),
                                            int(r.kpis["progress"].isna().sum())]})
-        tables = [ResultTable(headline, "Balanced scorecard")]
+        # the score as computed (the one CRM_BSC gives), shown to one decimal by its format
+        formats = [excel_format("points"), None, None, excel_format("count"),
+                   excel_format("count")]
+        tables = [ResultTable(headline, "Balanced scorecard", formats={"value": formats})]
         persp = r.perspectives.reset_index()[["perspective", "weight", "score", "status"]]
         tables.append(ResultTable(persp, "Perspectives", rules=[Rule("status", "rag"),
                                                                 Rule("score", "databar")]))
@@ -182,7 +186,15 @@ class ScorecardReport:
                             "kpi_weight", "global_weight", "weighted_score", "owner")
                 if c in r.kpis.columns]
         kpis = r.kpis[cols].reset_index()
-        tables.append(ResultTable(kpis, "KPIs", formats={"progress": "0%"},
+        # a KPI's values in its own unit: 22.0 % for the unit %, else two decimals
+        units = kpis["unit"] if "unit" in kpis.columns else pd.Series(None, index=kpis.index)
+        in_unit = [excel_format(kpi_kind(u)) for u in units]
+        formats = {c: in_unit for c in ("baseline", "target", "actual", "red", "amber")
+                   if c in kpis.columns}
+        formats.update(progress=excel_format("share"), kpi_weight=excel_format("ratio"),
+                       global_weight=excel_format("ratio"),
+                       weighted_score=excel_format("points"))
+        tables.append(ResultTable(kpis, "KPIs", formats=formats,
                                   rules=[Rule("progress", "databar"), Rule("status", "rag")]))
         if self.ahp:
             tables += self._ahp_tables()
@@ -201,7 +213,13 @@ class ScorecardReport:
                           "Scores by month", "month", "score (0-100)")
             tables.append(ResultTable(self.by_period, "Scores by month", chart=chart))
         if not self.trend.empty:
-            tables.append(ResultTable(self.trend.reset_index(), "Trend and forecast"))
+            trend = self.trend.reset_index()
+            unit = r.kpis["unit"] if "unit" in r.kpis.columns else pd.Series(None, r.kpis.index)
+            in_unit = [excel_format(kpi_kind(u)) for u in unit.reindex(self.trend.index)]
+            values = [c for c in trend.columns if c in ("target", "forecast_year_end")
+                      or c in set(period_columns(r.kpis))]
+            tables.append(ResultTable(trend, "Trend and forecast",
+                                      formats={c: in_unit for c in values}))
         return {SHEET: tables}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin.contract.units import excel_format
 from addin.errors import InputError
 from addin.surveys import SurveyReport, analyse_survey
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule, load_crm_workbook
@@ -65,8 +66,11 @@ class SurveyResults:
         start, end = r.period
         period = (f"{start:%Y-%m-%d} to {end:%Y-%m-%d}" if start is not None and end is not None
                   else "all dates")
-        tables = [ResultTable(r.headline(), "Survey headline",
-                              formats={"value": "#,##0.0##"})]
+        headline = r.headline()
+        # responses, CSAT, NPS, its margin, CES, index (and alpha): a format per row
+        kinds = ["count", "percent", "points", "points", "score", "points", "ratio"]
+        tables = [ResultTable(headline, "Survey headline", formats={
+            "value": [excel_format(k) for k in kinds[:len(headline)]]})]
         if r.groups is not None:
             tables.append(ResultTable(
                 r.groups, f"By {r.by} (NPS of each group against the rest: z-test)",
@@ -82,19 +86,19 @@ class SurveyResults:
             "ties M > O > A > I; Fong's test of the top two)",
             formats={"better": "0.000", "worse": "0.000", "fong_threshold": "0.0"},
             rules=[Rule("better", "databar")]))
-        ipa = r.ipa.attrs
-        split = (f"split at the {ipa['split']}: importance {ipa['importance_split']:.2f}, "
-                 f"performance {ipa['performance_split']:.2f}" if "split" in ipa else "")
+        ipa = r.ipa
+        split = (f"split at the {ipa.split}: importance {ipa.importance_split:.2f}, "
+                 f"performance {ipa.performance_split:.2f}" if not ipa.table.empty else "")
         tables.append(ResultTable(
-            r.ipa, f"Importance-performance ({split})" if split else "Importance-performance",
+            ipa.table, f"Importance-performance ({split})" if split else "Importance-performance",
             chart=Chart("scatter", x="performance", y=["importance"],
                         title="Importance-performance map", x_title="performance (mean)",
                         y_title="importance (mean)")))
-        d = r.drivers.attrs
+        d = r.drivers
         drivers_title = "Key drivers of overall satisfaction (Johnson's relative weights"
-        if d.get("n"):
-            drivers_title += f"; R² = {d['r_squared']:.3f}, n = {d['n']:,}"
-        tables.append(ResultTable(r.drivers, drivers_title + ")",
+        if d.n:
+            drivers_title += f"; R² = {d.r_squared:.3f}, n = {d.n:,}"
+        tables.append(ResultTable(r.drivers.table, drivers_title + ")",
                                   formats={"r": "0.000", "raw_weight": "0.000"},
                                   rules=[Rule("share", "databar")]))
         tables.append(ResultTable(

@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from addin.contract.units import excel_format
 from addin.errors import InputError
 from addin.tiering import (
     LIFECYCLE_STAGES,
     RFM_SEGMENTS,
+    CustomerTiers,
     NBDFit,
     ParetoPoint,
     TierSettings,
@@ -23,6 +25,7 @@ from addin.tiering import (
     tier_settings,
 )
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
+from addin.workbook.results import DATE_FORMAT
 
 SHEET = "Tiers"
 # the contract sheets this job reads: a command checks only these, so a bad cell elsewhere
@@ -44,12 +47,17 @@ class TierReport:
     used, with the summaries the ``Tiers`` sheet shows."""
 
     path: Path | None
-    tiers: pd.DataFrame
+    result: CustomerTiers
     settings: TierSettings
 
     @property
+    def tiers(self) -> pd.DataFrame:
+        """One row per customer (:attr:`CustomerTiers.table`)."""
+        return self.result.table
+
+    @property
     def as_of(self) -> pd.Timestamp | None:
-        return self.tiers.attrs.get("as_of")
+        return self.result.as_of
 
     @property
     def value_column(self) -> str:
@@ -115,36 +123,49 @@ class TierReport:
         t = self.tiers
         point = self.pareto()
         top20 = pareto_point(t[self.value_column], 0.2) if len(t) else None
-        bg = t.attrs.get("bgnbd")
-        gg = t.attrs.get("gamma_gamma")
+        bg = self.result.bgnbd
+        gg = self.result.gamma_gamma
+        # (measure, value, kind of the value for its number format; None for text)
         rows = [
-            ("as of", self.as_of.date().isoformat() if self.as_of is not None else ""),
-            ("customers", len(t)),
-            ("customers who bought", int((t["orders"] > 0).sum())),
-            ("revenue", float(t["revenue"].sum())),
-            ("gross margin", float(t["margin"].sum()) if t["margin"].notna().any() else ""),
-            ("tiered by", self.value_column),
-            ("Pareto point", str(point)),
-            ("top 20% of customers bring", f"{top20.value_share:.1%}" if top20 else ""),
-            ("key accounts", int(t["key_account"].sum())),
-            ("key-account tiers", ", ".join(self.settings.key_account_tiers)),
-            ("CLV method", t.attrs.get("clv_method", "")),
-            ("CLV note", t.attrs.get("clv_note", "")),
-            ("CLV horizon (months)", self.settings.clv_months),
-            ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else ""),
+            ("as of", self.as_of.to_pydatetime() if self.as_of is not None else "", "date"),
+            ("customers", len(t), "count"),
+            ("customers who bought", int((t["orders"] > 0).sum()), "count"),
+            ("revenue", float(t["revenue"].sum()), "money"),
+            ("gross margin", float(t["margin"].sum()) if t["margin"].notna().any() else "",
+             "money"),
+            ("tiered by", self.value_column, None),
+            ("Pareto point", str(point), None),
+            ("top 20% of customers bring", top20.value_share if top20 else "", "share"),
+            ("key accounts", int(t["key_account"].sum()), "count"),
+            ("key-account tiers", ", ".join(self.settings.key_account_tiers), None),
+            ("CLV method", self.result.clv_method, None),
+            ("CLV note", self.result.clv_note, None),
+            ("CLV horizon (months)", self.settings.clv_months, "count"),
+            ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else "", "money"),
         ]
         if isinstance(bg, NBDFit):
             rows.append(("NBD r, alpha (days)", f"{bg.r:.4g}, {bg.alpha:.4g}"))
         elif bg is not None:
             rows.append(("BG/NBD r, alpha, a, b (days)",
-                         f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}"))
+                         f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}", None))
         if gg is not None:
-            rows.append(("Gamma-Gamma p, q, v", f"{gg.p:.4g}, {gg.q:.4g}, {gg.v:.4g}"))
-        if t.attrs.get("retention_rate") is not None:
-            rows.append(("yearly retention (margin formula)", t.attrs["retention_rate"]))
-        values = [v if not (isinstance(v, float) and math.isnan(v)) else "" for _, v in rows]
-        return pd.DataFrame({"measure": [m for m, _ in rows],
-                             "value": pd.Series(values, dtype=object)})
+            rows.append(("Gamma-Gamma p, q, v", f"{gg.p:.4g}, {gg.q:.4g}, {gg.v:.4g}", None))
+        if self.result.retention_rate is not None:
+            rows.append(("yearly retention (margin formula)", self.result.retention_rate,
+                         "share"))
+        values = [v if not (isinstance(v, float) and math.isnan(v)) else "" for _, v, _ in rows]
+        return pd.DataFrame({"measure": [m for m, _, _ in rows],
+                             "value": pd.Series(values, dtype=object),
+                             "kind": [k for _, _, k in rows]})
+
+    def headline_table(self) -> ResultTable:
+        """The headline with a number format on every number (one per row: the value column
+        mixes counts, money, a date and a share)."""
+        frame = self.headline()
+        formats = [DATE_FORMAT if k == "date" else excel_format(k) if isinstance(k, str) else None
+                   for k in frame["kind"]]
+        return ResultTable(frame[["measure", "value"]], "Customer tiering",
+                           formats={"value": formats})
 
     def customers_table(self) -> pd.DataFrame:
         frame = self.tiers.reset_index()
@@ -158,7 +179,7 @@ class TierReport:
         curve = self.pareto_curve()
         return {
             SHEET: [
-                ResultTable(self.headline(), "Customer tiering"),
+                self.headline_table(),
                 ResultTable(self.by_abc(), "By ABC class", rules=[Rule("revenue", "databar")]),
                 ResultTable(self.by_tier(), "By pyramid tier",
                             rules=[Rule("revenue", "databar")]),
@@ -188,5 +209,5 @@ def tier_workbook(wb: CRMWorkbook, as_of: object = None) -> TierReport:
         raise InputError("the workbook has no Transactions sheet; tiering needs the orders "
                          "(customer_id, date, amount)", sheet="Transactions")
     settings = tier_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
-    tiers = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of)
-    return TierReport(path=wb.path, tiers=tiers, settings=settings)
+    result = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of)
+    return TierReport(path=wb.path, result=result, settings=settings)

@@ -25,7 +25,8 @@ from addin.workbook.reader import read_sheet_values_checked
 from addin.workbook.results import cell_link
 from addin.workbook.sources import TABLE_SUFFIXES
 
-PROBLEMS_SHEET = "Problems"
+SHEET = "Validation"  # the one sheet both doors write (CLI validate, the ribbon's Validate)
+PROBLEMS_SHEET = SHEET  # the name the ribbon's sheet had before; kept for callers
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "cell", "problem", "value"]
 
 
@@ -71,10 +72,11 @@ class ValidationReport:
         frame = pd.DataFrame(rows, columns=["sheet", "name in workbook", "rows", "columns"])
         return frame.astype({"rows": "int64", "columns": "int64"})
 
-    def problems_sheet(self) -> dict[str, list[ResultTable]]:
-        """The ``Problems`` sheet the ribbon's ``validate_workbook`` writes: every problem with
-        a link to its cell (``#'Sheet'!C3``; the row's first cell when no column is known, the
-        sheet's A1 when no row is), then the duplicate customers linked to their rows."""
+    def result_sheets(self) -> dict[str, list[ResultTable]]:
+        """The ``Validation`` sheet, the same whichever door writes it (``crm-addin
+        validate -o`` and the ribbon's Validate): every problem with a link to its cell
+        (``#'Sheet'!C3``; the row's first cell when no column is known, the sheet's A1 when no
+        row is), the duplicate customers linked to their rows, then the sheets read."""
         problems = self.problems_frame()
         links = [
             None if not p.sheet or p.sheet.lower().endswith(TABLE_SUFFIXES)
@@ -93,18 +95,12 @@ class ValidationReport:
                          for row in dups["row"]] if "row" in dups else [None] * len(dups)
             tables.append(ResultTable(dups, "Duplicate customers",
                                       links={"row": dup_links} if "row" in dups else {}))
-        return {PROBLEMS_SHEET: tables}
+        else:
+            tables.append(ResultTable(pd.DataFrame(), "Duplicate customers"))
+        tables.append(ResultTable(self.sheets_frame(), "Sheets read"))
+        return {SHEET: tables}
 
-    def result_sheets(self) -> dict[str, list[ResultTable]]:
-        """The ``Validation`` result sheet: sheets read, problems, duplicate customers."""
-        dups = self.duplicates if self.duplicates is not None else pd.DataFrame()
-        return {
-            "Validation": [
-                ResultTable(self.sheets_frame(), "Sheets read"),
-                ResultTable(self.problems_frame(), "Problems"),
-                ResultTable(dups, "Duplicate customers"),
-            ]
-        }
+    problems_sheet = result_sheets  # the ribbon's name for it
 
 
 def validate_workbook(

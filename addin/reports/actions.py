@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from addin.contract import units
 from addin.reports import i18n
 from addin.reports import labels as _labels  # noqa: F401  (registers the report labels)
 
@@ -197,22 +198,27 @@ def describe_action(action: dict, lang: str = "en", short: bool = False) -> str:
         fields = {"days": i18n.number(value, lang), "limit": i18n.number(limit, lang),
                   "value": i18n.number(detail, lang)}
     elif key == "complaint_overdue":
-        fields = {"count": i18n.number(detail, lang), "days": i18n.number(value, lang),
-                  "target": i18n.number(limit, lang)}
+        fields = {"count": i18n.number(detail, lang), "days": _in(value, "age", lang),
+                  "target": _in(limit, "age", lang)}
     elif key == "low_satisfaction":
-        fields = {"mean": i18n.number(value, lang, 2), "answers": i18n.number(detail, lang),
-                  "threshold": i18n.number(limit, lang, 1)}
+        fields = {"mean": _in(value, "score", lang), "answers": i18n.number(detail, lang),
+                  "threshold": _in(limit, "score", lang)}
     elif key == "spend_declining":
         fields = {"change": i18n.percent(value, lang), "days": i18n.number(detail, lang),
                   "limit": i18n.percent(limit, lang, 0)}
     elif key == "purchase_overdue":
-        fields = {"days": i18n.number(value, lang), "gap": i18n.number(detail, lang, 1),
-                  "limit": i18n.number(limit, lang, 1)}
+        fields = {"days": _in(value, "age", lang), "gap": _in(detail, "days", lang),
+                  "limit": _in(limit, "days", lang)}
     elif key == "single_contact":
         fields = {"staff": i18n.number(value, lang), "contacts": i18n.number(detail, lang)}
     else:
         raise KeyError(f"unknown action {key!r}")
     return i18n.label(f"action_{'tag_' if short else ''}{key}", lang, **fields)
+
+
+def _in(value: object, kind: str, lang: str) -> str:
+    """The number alone, rounded as its kind rounds at every door (the label adds the unit)."""
+    return i18n.number(value, lang, units.digits(kind))
 
 
 def advice(key: str, lang: str = "en") -> str:

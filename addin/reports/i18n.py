@@ -33,6 +33,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
+from addin.contract import units
+
 LANGUAGES: dict[str, str] = {"en": "en", "zh": "zh_Hans_CN"}
 DEFAULT_LANGUAGE = "en"
 DEFAULT_CURRENCY = "CNY"
@@ -135,18 +137,10 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 # How a number whose meaning travels as data (a manifest headline, an attention trigger) is
-# shown: kind -> what the value is. :func:`quantity` formats by kind.
-QUANTITY_KINDS: dict[str, str] = {
-    "money": "an amount in the report's currency",
-    "count": "a whole count (orders, accounts, staff)",
-    "number": "a plain number, one decimal",
-    "score": "a rating such as a 1-5 satisfaction mean, one decimal",
-    "points": "points such as an NPS (-100..100), no decimals",
-    "share": "a fraction (0.123) shown as a percentage (12.3%)",
-    "change": "a relative change as a fraction (-0.05), shown signed (-5.0%)",
-    "percent": "a value already in percent (CSAT 78.3), shown as 78.3%",
-    "days": "a number of days (\"45 days\", \"45天\")",
-}
+# shown: kind -> what the value is. The kinds and their decimals are those of
+# :mod:`addin.contract.units`, which also gives the result sheets' number formats, so a value
+# rounds the same way on the sheet, in the PDF and in the email. :func:`quantity` formats by kind.
+QUANTITY_KINDS: dict[str, str] = {name: k.meaning for name, k in units.KINDS.items()}
 
 
 def normalise_language(lang: str | None) -> str:
@@ -219,19 +213,32 @@ def quantity(value: Any, kind: str, lang: str = DEFAULT_LANGUAGE,
         raise ValueError(f"quantity kind {kind!r}: use one of {', '.join(QUANTITY_KINDS)}")
     if is_missing(value):
         return MISSING
+    digits = units.digits(kind)
     if kind == "money":
-        return money(value, lang, currency)
-    if kind in ("count", "points"):
-        return number(value, lang, 0)
-    if kind in ("number", "score"):
-        return number(value, lang, 1)
+        return money(value, lang, currency, digits)
     if kind == "share":
-        return percent(value, lang)
+        return percent(value, lang, digits)
     if kind == "change":
-        return change(value, lang)
+        return change(value, lang, digits)
     if kind == "percent":
-        return percent(float(value) / 100.0, lang)
-    return label("day" if float(value) == 1 else "days", lang, n=number(value, lang, 0))
+        return percent(float(value) / 100.0, lang, digits)
+    if kind in ("days", "age"):
+        return label("day" if float(value) == 1 else "days", lang,
+                     n=number(value, lang, digits))
+    return number(value, lang, digits)
+
+
+def kpi_value(value: Any, unit: Any = None, lang: str = DEFAULT_LANGUAGE,
+              unit_text: Any = None) -> str:
+    """A KPI's target, actual, baseline or limit in its unit, as the result sheet shows it
+    (:func:`addin.contract.units.kpi_kind`): ``22.0 %`` for the unit %, else two decimals
+    and the unit (``7.00 days``)."""
+    if is_missing(value):
+        return MISSING
+    text = number(value, lang, units.digits(units.kpi_kind(unit)))
+    if unit_text is None:  # the unit as written, unless the caller translated it
+        unit_text = "" if is_missing(unit) or not str(unit).strip() else str(unit).strip()
+    return f"{text} {unit_text}" if unit_text else text
 
 
 def _as_date(value: Any) -> dt.date:
@@ -319,6 +326,10 @@ def install(env: Environment) -> Environment:
         return quantity(value, kind, lang, currency)
 
     @pass_context
+    def _kpi(ctx, value, unit=None, unit_text=None):
+        return kpi_value(value, unit, _ctx(ctx)[0], unit_text)
+
+    @pass_context
     def _t(ctx, key, **fields):
         text = label(key, _ctx(ctx)[0])
         if not fields:
@@ -330,13 +341,13 @@ def install(env: Environment) -> Environment:
         return text.format(**fields)
 
     env.filters.update(number=_number, money=_money, percent=_percent, date=_date, month=_month,
-                       quantity=_quantity, t=_t)
+                       quantity=_quantity, kpi=_kpi, t=_t)
     env.globals["t"] = _t  # t('key', field=...) and 'key' | t both work
     return env
 
 
 __all__ = [
     "LANGUAGES", "LABELS", "MISSING", "QUANTITY_KINDS", "normalise_language", "locale",
-    "number", "money", "percent", "change", "quantity", "date", "month", "label", "add_labels",
-    "install", "is_missing",
+    "number", "money", "percent", "change", "quantity", "kpi_value", "date", "month", "label",
+    "add_labels", "install", "is_missing",
 ]

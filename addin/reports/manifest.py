@@ -71,10 +71,10 @@ ACCOUNT_HEADLINES: dict[str, str] = {
 # rule -> (kind of the triggering value, kind of the threshold). The rules of the issue's
 # "next actions"; label key "attention_<rule>" with {value} and {threshold}.
 ATTENTION_RULES: dict[str, tuple[str, str]] = {
-    "win_back": ("days", "days"),  # lost by the churn loss rule: days silent vs k x usual gap
-    "purchase_overdue": ("days", "days"),  # days since the last order vs its usual gap
+    "win_back": ("age", "days"),  # lost by the churn loss rule: days silent vs k x usual gap
+    "purchase_overdue": ("age", "days"),  # days since the last order vs its usual gap
     "spend_declining": ("change", "change"),  # last 180 days vs the 180 before, alert level
-    "complaint_overdue": ("days", "days"),  # age of the oldest open complaint vs target
+    "complaint_overdue": ("age", "age"),  # age of the oldest open complaint vs target
     "low_satisfaction": ("score", "score"),  # mean satisfaction vs Settings threshold
     "single_contact": ("count", "count"),  # staff in touch over six months vs the minimum
 }

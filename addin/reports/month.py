@@ -248,7 +248,7 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     from addin.churn.settings import churn_settings
 
     loss = LossRule.from_settings(churn_settings(settings_frame))
-    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of, loss=loss)
+    tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of, loss=loss).table
     history_ends = [p.to_timestamp(how="end").normalize() for p in
                     pd.period_range(end=month, periods=HISTORY_MONTHS, freq="M")]
     history = {}

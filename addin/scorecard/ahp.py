@@ -83,7 +83,7 @@ def _ri_values(table: RITable) -> tuple[str, tuple[float, ...]]:
     if isinstance(table, str):
         key = table.strip().lower().replace(" ", "").replace("_", "")
         if key not in RANDOM_INDEX_TABLES:
-            raise ValueError(f"random index table {table!r}: use one of "
+            raise InputError(f"random index table {table!r}: use one of "
                              f"{', '.join(RANDOM_INDEX_TABLES)}")
         return key, RANDOM_INDEX_TABLES[key]
     return "custom", tuple(float(v) for v in table)
@@ -93,7 +93,7 @@ def random_index(n: int, table: RITable = DEFAULT_RANDOM_INDEX) -> float:
     """RI(n) from a table of :data:`RANDOM_INDEX_TABLES` (by name) or a tuple for n = 1, 2..."""
     _, values = _ri_values(table)
     if not 1 <= n <= len(values):
-        raise ValueError(f"the random index is tabulated for 1 to {len(values)} items, not {n}")
+        raise InputError(f"the random index is tabulated for 1 to {len(values)} items, not {n}")
     return values[n - 1]
 
 
@@ -145,7 +145,7 @@ def _weights(a: np.ndarray, method: str) -> tuple[np.ndarray, float]:
         w = np.exp(np.log(a).mean(axis=1))
         w = w / w.sum()
         return w, float(np.mean((a @ w) / w))
-    raise ValueError(f"method {method!r}: use 'eigenvector' or 'geometric'")
+    raise InputError(f"method {method!r}: use 'eigenvector' or 'geometric'")
 
 
 def _consistency(lambda_max: float, n: int, table: RITable) -> tuple[float, float]:

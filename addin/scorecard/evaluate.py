@@ -103,18 +103,20 @@ def period_columns(kpis: pd.DataFrame) -> list[str]:
     return sorted(c for c in kpis.columns if isinstance(c, str) and _PERIOD.match(c))
 
 
-def _row_error(kpis: pd.DataFrame, label: Any, column: str, expected: str, value: Any) -> Problem:
-    return Problem(expected, sheet=kpis.attrs.get("sheet", SHEET),
+def _row_error(sheet: str | None, label: Any, column: str, expected: str,
+               value: Any) -> Problem:
+    return Problem(expected, sheet=sheet,
                    row=int(label) if isinstance(label, (int, np.integer)) else None,
                    column=column, value=value, has_value=True)
 
 
-def check_scorecard(kpis: pd.DataFrame) -> None:
+def check_scorecard(kpis: pd.DataFrame, sheet: str | None = SHEET) -> None:
     """Sheet-level checks the reader cannot make: a target equal to its baseline (progress has
     no distance to measure; almost always a typing mistake) and red/amber limits in the wrong
     order for the polarity (higher is better: red at or below amber; lower is better: red at or
     above amber; otherwise the amber band is empty and the limits were likely typed for the
-    other polarity). Raises one InputError listing every such row."""
+    other polarity). Raises one InputError listing every such row, naming ``sheet`` (None
+    when the rows are those of a range, as in ``CRM_BSC``)."""
     problems = []
     blank = pd.Series(np.nan, kpis.index)
     baseline = kpis["baseline"] if "baseline" in kpis.columns else blank
@@ -122,14 +124,14 @@ def check_scorecard(kpis: pd.DataFrame) -> None:
         pd.Series("higher", kpis.index)
     same = baseline.notna() & (kpis["target"] == baseline) & (polarity != "target")
     for label in kpis.index[same]:
-        problems.append(_row_error(kpis, label, "baseline",
+        problems.append(_row_error(sheet, label, "baseline",
                                    "a baseline different from the target (progress is measured "
                                    "from baseline to target)", baseline[label]))
     red, amber = kpis.get("red", blank), kpis.get("amber", blank)
     wrong = ((polarity == "higher") & (red > amber)) | ((polarity == "lower") & (red < amber))
     for label in kpis.index[wrong]:
         side = "at or below" if polarity[label] == "higher" else "at or above"
-        problems.append(_row_error(kpis, label, "amber",
+        problems.append(_row_error(sheet, label, "amber",
                                    f"an amber limit with the red limit {side} it ({polarity[label]}"
                                    f" is better; red is {red[label]:g})", amber[label]))
     if problems:
@@ -193,15 +195,17 @@ def _perspective_weights(weights: dict | None, present: list[str]) -> tuple[pd.S
 
 def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
                        weights: dict | None = None, cap: float = 1.0,
-                       thresholds: tuple[float, float] | None = None) -> ScorecardResult:
+                       thresholds: tuple[float, float] | None = None,
+                       sheet: str | None = SHEET) -> ScorecardResult:
     """Score every KPI, roll the scores up to objectives, perspectives and the overall score
     (0..100); see the module docstring for the rules. ``period`` ("YYYY-MM") scores that
     month's column instead of ``actual``. ``weights`` may hold ``"perspectives"`` (mapping or
     AHPResult) and ``"objectives"`` (mapping objective or (perspective, objective) -> weight).
-    A sheet (or month) where no KPI has an actual is an InputError: nothing to score."""
+    A sheet (or month) where no KPI has an actual is an InputError: nothing to score. Problems
+    name ``sheet`` and the index as its Excel rows (``sheet=None`` for a range's rows)."""
     if kpis is None or kpis.empty:
         raise InputError("the Scorecard sheet has no KPIs", sheet=SHEET)
-    check_scorecard(kpis)
+    check_scorecard(kpis, sheet)
     if period is not None:
         if period not in kpis.columns:
             have = ", ".join(period_columns(kpis)) or "none"
@@ -225,7 +229,7 @@ def evaluate_scorecard(kpis: pd.DataFrame, period: str | None = None,
     if not has.any():
         raise InputError(f"no KPI of the Scorecard sheet has an actual"
                          f"{' for ' + period if period else ''}: there is nothing to score",
-                         sheet=kpis.attrs.get("sheet", SHEET))
+                         sheet=sheet)
     for label in t.index[~has]:
         notes.append(f"{t.at[label, 'kpi']} (row {label}) has no actual"
                      f"{' for ' + period if period else ''}: left out, and the other KPIs of "
@@ -304,7 +308,7 @@ def scorecard_trend(kpis: pd.DataFrame, periods: list[str] | None = None, cap: f
     Vectorised over KPIs: one pass of sums, no loop per KPI.
     """
     if not 1 <= year_end_month <= 12:
-        raise ValueError(f"year_end_month {year_end_month}: a month 1..12")
+        raise InputError(f"year_end_month {year_end_month}: a month 1..12")
     periods = sorted(periods or period_columns(kpis))
     if not periods:
         raise InputError("the Scorecard sheet has no period columns (YYYY-MM) for a trend",
@@ -439,7 +443,7 @@ def strategy_map(kpis: pd.DataFrame) -> StrategyMap:
                 if not name:
                     continue
                 if name not in known:
-                    problems.append(_row_error(kpis, label, "drives",
+                    problems.append(_row_error(SHEET, label, "drives",
                                                "names of objectives on this sheet", name))
                 elif (row["objective"], name) not in edges:
                     edges.append((row["objective"], name))
@@ -454,7 +458,7 @@ def strategy_map(kpis: pd.DataFrame) -> StrategyMap:
         cycle = " -> ".join(exc.args[1])
         first = kpis.index[kpis["objective"] == exc.args[1][0]][0]
         raise InputError.from_problems([_row_error(
-            kpis, first, "drives", "links without a cycle (an objective cannot drive itself "
+            SHEET, first, "drives", "links without a cycle (an objective cannot drive itself "
             "through others)", cycle)]) from None
     return StrategyMap(nodes, edges, order)
 

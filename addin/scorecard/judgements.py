@@ -66,17 +66,19 @@ def judgement_value(value: Any) -> float | None:
     return f if np.isfinite(f) and f > 0 else None
 
 
-def _problem(frame: pd.DataFrame, label: Any, column: str, expected: str,
+def _problem(sheet: str | None, label: Any, column: str, expected: str,
              value: Any = None) -> Problem:
-    return Problem(expected, sheet=frame.attrs.get("sheet", SHEET), row=int(label),
+    return Problem(expected, sheet=sheet, row=int(label),
                    column=column, value=value, has_value=value is not None)
 
 
-def judgement_matrices(judgements: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def judgement_matrices(judgements: pd.DataFrame, *, sheet: str | None = SHEET
+                       ) -> dict[str, pd.DataFrame]:
     """One judgement matrix per ``matrix`` name (in order of first appearance; elements in order
     of first appearance), from rows of ``matrix``, ``element``, ``versus``, ``judgement``
     indexed by Excel row. Names match exactly after stripping spaces; see the module docstring
-    for the rules. Raises one InputError listing every problem."""
+    for the rules. Raises one InputError listing every problem, naming ``sheet`` (None for a
+    range: the rows are then the range's)."""
     problems: list[Problem] = []
     elements: dict[str, list[str]] = {}
     first_row: dict[str, Any] = {}
@@ -94,17 +96,17 @@ def judgement_matrices(judgements: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 typed = f"{raw.month}/{raw.day}"
                 hint = (f": Excel turned the judgement into a date ({typed} became "
                         f"{raw:%Y-%m-%d}); type ={typed} or '{typed}")
-            problems.append(_problem(judgements, label, "judgement", "a positive number on "
+            problems.append(_problem(sheet, label, "judgement", "a positive number on "
                                      f"Saaty's scale (1/9 .. 9, 1/3 for less important){hint}",
                                      raw))
             continue
         if a == b:
             if abs(v - 1) > 1e-9:
-                problems.append(_problem(judgements, label, "judgement",
+                problems.append(_problem(sheet, label, "judgement",
                                          "1: an element compared with itself is 1", raw))
             continue
         if (m, a, b) in given:
-            problems.append(_problem(judgements, label, "versus", f"one judgement of {a} vs "
+            problems.append(_problem(sheet, label, "versus", f"one judgement of {a} vs "
                                      f"{b} in matrix '{m}' (row {given[m, a, b][1]} already "
                                      "gives it)", b))
             continue
@@ -112,7 +114,7 @@ def judgement_matrices(judgements: pd.DataFrame) -> dict[str, pd.DataFrame]:
             other, other_row = given[m, b, a]
             if abs(v * other - 1) > RECIPROCAL_TOLERANCE:
                 problems.append(_problem(
-                    judgements, label, "judgement", f"the reciprocal of row {other_row}'s "
+                    sheet, label, "judgement", f"the reciprocal of row {other_row}'s "
                     f"{b} vs {a} = {other:.4g}, that is {1 / other:.4g} (or leave this row "
                     "out: the reciprocal is implied)", raw))
             continue
@@ -132,7 +134,7 @@ def judgement_matrices(judgements: pd.DataFrame) -> dict[str, pd.DataFrame]:
             pairs = "; ".join(f"{x} vs {y}" for x, y in missing[:3])
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             problems.append(_problem(
-                judgements, first_row[m], "matrix", f"a judgement of every pair of the "
+                sheet, first_row[m], "matrix", f"a judgement of every pair of the "
                 f"{n} elements of matrix '{m}' ({n * (n - 1) // 2} judgements); missing: "
                 f"{pairs}{more}", m))
         matrices[m] = pd.DataFrame(a, index=names, columns=names)
@@ -152,7 +154,8 @@ class ScorecardAHP:
 
 
 def scorecard_ahp(judgements: pd.DataFrame, kpis: pd.DataFrame,
-                  ri_table: RITable = DEFAULT_RANDOM_INDEX) -> ScorecardAHP:
+                  ri_table: RITable = DEFAULT_RANDOM_INDEX, *,
+                  sheet: str | None = SHEET) -> ScorecardAHP:
     """Perspective and objective weights of the Scorecard from the AHP sheet.
 
     The matrix ``perspectives`` (or 层面) compares perspectives (names as on the Scorecard
@@ -173,11 +176,11 @@ def scorecard_ahp(judgements: pd.DataFrame, kpis: pd.DataFrame,
         canon = PERSPECTIVES_MATRIX if key in _PERSPECTIVES_MATRIX_NAMES else \
             persp_index.get(key)
         if canon is None:
-            problems.append(_problem(t, label, "matrix", "'perspectives' (to weigh the four "
+            problems.append(_problem(sheet, label, "matrix", "'perspectives' (to weigh the four "
                                      "perspectives) or a perspective's name (to weigh its "
                                      "objectives)", name))
         elif canon != PERSPECTIVES_MATRIX and canon not in objectives:
-            problems.append(_problem(t, label, "matrix", "a perspective the Scorecard sheet "
+            problems.append(_problem(sheet, label, "matrix", "a perspective the Scorecard sheet "
                                      "has KPIs in", name))
             canon = None
         matrix.append(canon)
@@ -196,12 +199,12 @@ def scorecard_ahp(judgements: pd.DataFrame, kpis: pd.DataFrame,
             else:
                 canon = expected = None
             if m is not None and canon is None:
-                problems.append(_problem(t, label, column, expected, value))
+                problems.append(_problem(sheet, label, column, expected, value))
             names.append(canon)
         t[column] = names
     if problems:
         raise InputError.from_problems(problems)
-    matrices = judgement_matrices(t)
+    matrices = judgement_matrices(t, sheet=sheet)
     first: dict[str, Any] = {}
     for label, m in t["matrix"].items():
         first.setdefault(m, label)
@@ -212,11 +215,11 @@ def scorecard_ahp(judgements: pd.DataFrame, kpis: pd.DataFrame,
         left_out = [e for e in wanted if e not in frame.index]
         if left_out:
             what = "perspective" if m == PERSPECTIVES_MATRIX else "objective"
-            problems.append(_problem(t, first[m], "matrix", f"matrix '{m}' to compare every "
+            problems.append(_problem(sheet, first[m], "matrix", f"matrix '{m}' to compare every "
                                      f"{what} of the Scorecard sheet; it leaves out "
                                      f"{', '.join(left_out)}", m))
             continue
-        results[m] = ahp_weights(frame, ri_table=ri_table, name=f"{SHEET} matrix '{m}'")
+        results[m] = ahp_weights(frame, ri_table=ri_table, name=f"{sheet or 'AHP'} matrix '{m}'")
     if problems:
         raise InputError.from_problems(problems)
     if PERSPECTIVES_MATRIX in results:

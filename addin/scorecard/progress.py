@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
+
 POLARITIES = ("higher", "lower", "target")
 STATUSES = ("green", "amber", "red", "no data")
 DEFAULT_THRESHOLDS = (1.0, 0.8)  # green at or above 1.0 progress, amber at or above 0.8
@@ -62,7 +64,7 @@ def _polarity(polarity: Any, shape: tuple[int, ...]) -> np.ndarray:
         values = np.full(shape, str(polarity or "higher").strip().lower(), dtype=object)
     bad = sorted(set(values.ravel().tolist()) - set(POLARITIES))
     if bad:
-        raise ValueError(f"polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
+        raise InputError(f"polarity {bad[0]!r}: use one of {', '.join(POLARITIES)}")
     return np.broadcast_to(values, shape)
 
 
@@ -79,7 +81,7 @@ def kpi_progress(actual: Any, target: Any, baseline: Any = None, polarity: Any =
     docstring for the formulas and every degenerate case). Scalars give a float; a Series (for
     any argument) gives a Series on its index; NaN where the actual is missing."""
     if cap < 1:
-        raise ValueError(f"cap {cap}: must be at least 1")
+        raise InputError(f"cap {cap}: must be at least 1")
     a, t, b = _array(actual), _array(target), _array(baseline)
     a, t, b = np.broadcast_arrays(a, t, b)
     pol = _polarity(polarity, a.shape)
@@ -131,14 +133,14 @@ def kpi_status(value: Any, thresholds: tuple[float, float] | None = None, *,
     if red is None and amber is None:
         green_at, amber_at = thresholds or DEFAULT_THRESHOLDS
         if amber_at > green_at:
-            raise ValueError(f"thresholds {thresholds}: amber must not be above green")
+            raise InputError(f"thresholds {thresholds}: amber must not be above green")
         out = np.where(v >= green_at, "green", np.where(v >= amber_at, "amber", "red"))
     else:
         r, am = _array(red), _array(amber)
         v, r, am = np.broadcast_arrays(v, r, am)
         pol = _polarity(polarity, v.shape)
         if (pol == "target").any():
-            raise ValueError("red/amber limits need a direction: polarity higher or lower")
+            raise InputError("red/amber limits need a direction: polarity higher or lower")
         higher = pol == "higher"
         is_red = np.where(higher, v < r, v > r) & ~np.isnan(r)
         is_amber = np.where(higher, v < am, v > am) & ~np.isnan(am)

@@ -10,14 +10,22 @@ and why (:mod:`addin.surveys.answers`).
 
 from addin.surveys.analysis import SurveyReport, SurveySettings, analyse_survey
 from addin.surveys.answers import CleanAnswers, Exclusions, Score, clean_answers
-from addin.surveys.drivers import AlphaResult, cronbach_alpha, key_drivers, relative_weights
+from addin.surveys.drivers import (
+    AlphaResult,
+    KeyDrivers,
+    cronbach_alpha,
+    key_drivers,
+    relative_weights,
+)
 from addin.surveys.gaps import (
     SERVQUAL_DIMENSIONS,
+    ImportancePerformance,
     gap_analysis,
     importance_performance,
     servqual_dimension,
 )
 from addin.surveys.indicators import (
+    SatisfactionLoyalty,
     loyalty_counts,
     orders_per_customer,
     satisfaction_indicators,
@@ -27,6 +35,7 @@ from addin.surveys.kano import (
     KANO_NAMES,
     fong_threshold,
     kano_category,
+    kano_exclusions,
     kano_summary,
     kano_table,
 )
@@ -41,10 +50,12 @@ from addin.surveys.scores import (
 )
 
 __all__ = [
-    "AlphaResult", "CleanAnswers", "Exclusions", "KANO_NAMES", "NPSDifference", "NPSResult",
+    "AlphaResult", "CleanAnswers", "Exclusions", "ImportancePerformance", "KANO_NAMES",
+    "KeyDrivers", "SatisfactionLoyalty", "NPSDifference", "NPSResult",
     "SERVQUAL_DIMENSIONS", "Score", "SurveyReport", "SurveySettings", "analyse_survey", "ces",
     "clean_answers", "cronbach_alpha", "csat", "fong_threshold", "gap_analysis",
-    "importance_performance", "kano_category", "kano_summary", "kano_table", "key_drivers",
+    "importance_performance", "kano_category", "kano_exclusions", "kano_summary", "kano_table",
+    "key_drivers",
     "loyalty_counts", "nps", "nps_difference", "orders_per_customer", "relative_weights",
     "satisfaction_index", "satisfaction_indicators", "satisfaction_loyalty",
     "servqual_dimension",

@@ -21,11 +21,18 @@ from addin.surveys.answers import (
     answer_codes,
     clean_answers,
 )
-from addin.surveys.drivers import DRIVER_COLUMNS, AlphaResult, cronbach_alpha, key_drivers
+from addin.surveys.drivers import (
+    DRIVER_COLUMNS,
+    AlphaResult,
+    KeyDrivers,
+    cronbach_alpha,
+    key_drivers,
+)
 from addin.surveys.gaps import (
     GAP_COLUMNS,
     IPA_COLUMNS,
     SERVQUAL_DIMENSIONS,
+    ImportancePerformance,
     gap_analysis,
     importance_performance,
     item_name,
@@ -141,8 +148,8 @@ class SurveyReport:
     alpha: AlphaResult | None
     gaps: pd.DataFrame
     kano: pd.DataFrame
-    ipa: pd.DataFrame
-    drivers: pd.DataFrame
+    ipa: ImportancePerformance
+    drivers: KeyDrivers
     reliability: pd.DataFrame
     indicators: pd.DataFrame
     loyalty: pd.DataFrame
@@ -382,12 +389,13 @@ def analyse_survey(survey: pd.DataFrame, customers: pd.DataFrame | None = None,
                                      survey[[p for _, p in imp_pairs]], s.ipa_split,
                                      item_scale, dims or None)
     else:
-        ipa = pd.DataFrame(columns=IPA_COLUMNS)
+        ipa = ImportancePerformance(pd.DataFrame(columns=IPA_COLUMNS), math.nan, math.nan,
+                                    s.ipa_split)
     if perf and "overall" in survey.columns:
         drivers = key_drivers(survey["overall"], survey[perf].rename(columns=item_name),
                               (1, s.overall_scale), item_scale)
     else:
-        drivers = pd.DataFrame(columns=DRIVER_COLUMNS)
+        drivers = KeyDrivers(pd.DataFrame(columns=DRIVER_COLUMNS))
     kano_cols = _columns(survey, "kano_f_") + _columns(survey, "kano_d_")
     kano = kano_summary(survey[kano_cols], s.kano_like_like)
     alpha, reliability = _reliability(survey, s, dims)
@@ -401,7 +409,8 @@ def analyse_survey(survey: pd.DataFrame, customers: pd.DataFrame | None = None,
             and transactions is not None:
         loyalty = satisfaction_loyalty(survey, transactions, threshold=s.satisfaction_threshold,
                                        repeat_min=s.repeat_orders_min,
-                                       overall_scale=s.overall_scale, start=start, end=end)
+                                       overall_scale=s.overall_scale, start=start,
+                                       end=end).table
     else:
         loyalty = pd.DataFrame(columns=LOYALTY_COLUMNS)
     answers, excluded = _answers_tables(survey, scales)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from addin.contract.schema import EXCEL_ERRORS
+from addin.errors import InputError
 
 VALID, BLANK, TEXT, OUT_OF_RANGE = 0, 1, 2, 3
 REASONS = {BLANK: "blank", TEXT: "text", OUT_OF_RANGE: "out of range"}
@@ -78,7 +79,7 @@ def as_series(values: object) -> pd.Series:
         return values
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
-            raise ValueError(f"expected one column of answers, got {values.shape[1]} columns")
+            raise InputError(f"expected one column of answers, got {values.shape[1]} columns")
         return values.iloc[:, 0]
     if np.ndim(values) == 0:
         values = [values]
@@ -151,4 +152,4 @@ class Score(float):
 
 def check_scale(low: float, high: float, name: str = "scale") -> None:
     if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
-        raise ValueError(f"{name} must run from a lower to a higher point (got {low}..{high})")
+        raise InputError(f"{name} must run from a lower to a higher point (got {low}..{high})")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from addin.errors import InputError
 from addin.surveys.answers import VALID, Exclusions, answer_codes, as_series, check_scale
 
 DRIVER_COLUMNS = ["attribute", "r", "raw_weight", "share", "rank"]
@@ -55,9 +56,22 @@ def relative_weights(corr_xx: np.ndarray, corr_xy: np.ndarray) -> np.ndarray:
     return (lam ** 2) @ (beta ** 2)
 
 
+@dataclass(frozen=True)
+class KeyDrivers:
+    """What :func:`key_drivers` found: ``table`` (attribute, r, raw_weight, share, rank), the
+    regression's ``r_squared`` over ``n`` complete rows, the ``rows_dropped`` and the answers
+    ``excluded`` (by reason)."""
+
+    table: pd.DataFrame
+    r_squared: float = math.nan
+    n: int = 0
+    rows_dropped: int = 0
+    excluded: Exclusions = field(default_factory=Exclusions)
+
+
 def key_drivers(overall: object, attributes: pd.DataFrame,
                 overall_scale: tuple[float, float] | None = None,
-                scale: tuple[float, float] | None = None) -> pd.DataFrame:
+                scale: tuple[float, float] | None = None) -> KeyDrivers:
     """Key-driver analysis of overall satisfaction: per attribute its Pearson correlation
     ``r`` with the overall answer and its relative weight (Johnson, "A heuristic method for
     estimating the relative weight of predictor variables in multiple regression",
@@ -68,10 +82,10 @@ def key_drivers(overall: object, attributes: pd.DataFrame,
     ``raw_weight / R^2`` (0..1, adding up to 1); ``rank`` 1 is the strongest driver.
 
     Rows are used listwise: a respondent counts only with a valid overall answer and a valid
-    answer to every attribute; the rest are left out and reported in
-    ``frame.attrs["excluded"]`` (answers, by reason) and ``frame.attrs["rows_dropped"]``.
-    ``frame.attrs`` also holds ``r_squared`` and ``n``. ``overall_scale`` and ``scale``
-    (``(low, high)``) make off-scale answers count as left out; None accepts any number.
+    answer to every attribute; the rest are left out and reported in the result's
+    ``excluded`` (answers, by reason) and ``rows_dropped``, beside ``r_squared`` and ``n``.
+    ``overall_scale`` and ``scale`` (``(low, high)``) make off-scale answers count as left
+    out; None accepts any number.
     An attribute that does not vary gets blank ``r`` and weight and is left out of the
     regression; fewer than 3 usable rows give blank weights. One attribute: its weight is
     ``r^2``.
@@ -80,9 +94,9 @@ def key_drivers(overall: object, attributes: pd.DataFrame,
     if isinstance(attributes, pd.Series):
         attributes = attributes.to_frame()
     if attributes.shape[1] == 0:
-        raise ValueError("key_drivers needs at least one attribute")
+        raise InputError("key_drivers needs at least one attribute")
     if len(y_series) != len(attributes):
-        raise ValueError(f"overall has {len(y_series)} answers, attributes "
+        raise InputError(f"overall has {len(y_series)} answers, attributes "
                          f"{len(attributes)} rows")
     low, high, whole = _bounds(overall_scale)
     y, y_codes = answer_codes(y_series, low, high, whole)
@@ -112,9 +126,7 @@ def key_drivers(overall: object, attributes: pd.DataFrame,
     frame["rank"] = frame["raw_weight"].rank(ascending=False, method="min").astype("Int64")
     frame = frame.sort_values(["rank", "attribute"], na_position="last", kind="stable")
     frame = frame.reset_index(drop=True)[DRIVER_COLUMNS]
-    frame.attrs.update(r_squared=r2, n=int(n), rows_dropped=int(dropped.sum()),
-                       excluded=excluded)
-    return frame
+    return KeyDrivers(frame, r2, int(n), int(dropped.sum()), excluded)
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ def cronbach_alpha(items: pd.DataFrame, scale: tuple[float, float] | None = None
     if isinstance(items, pd.Series):
         items = items.to_frame()
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1 (got {confidence})")
+        raise InputError(f"confidence must be between 0 and 1 (got {confidence})")
     x, codes = _matrix(items, scale)
     complete = (codes == VALID).all(axis=1)
     excluded = Exclusions.from_codes(codes[~complete])

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from addin.errors import InputError
 from addin.surveys.answers import VALID, Exclusions, answer_codes, check_scale
 
 SERVQUAL_DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
@@ -60,10 +62,10 @@ def _items(frame: pd.DataFrame | pd.Series, what: str) -> dict[str, pd.Series]:
     for col in frame.columns:
         name = item_name(col)
         if name in items:
-            raise ValueError(f"two {what} columns are item {name!r}")
+            raise InputError(f"two {what} columns are item {name!r}")
         items[name] = frame[col]
     if not items:
-        raise ValueError(f"no {what} items given")
+        raise InputError(f"no {what} items given")
     return items
 
 
@@ -76,7 +78,7 @@ def _match(left: dict, right: dict, left_name: str, right_name: str) -> list[str
             parts.append(f"{left_name} items without {right_name}: {', '.join(only_left)}")
         if only_right:
             parts.append(f"{right_name} items without {left_name}: {', '.join(only_right)}")
-        raise ValueError("; ".join(parts))
+        raise InputError("; ".join(parts))
     return list(left)
 
 
@@ -128,7 +130,7 @@ def gap_analysis(perceived: pd.DataFrame, expected: pd.DataFrame,
     index = p_items[names[0]].index
     for name in names:
         if not (p_items[name].index.equals(index) and e_items[name].index.equals(index)):
-            raise ValueError("perceived and expected answers must come from the same rows")
+            raise InputError("perceived and expected answers must come from the same rows")
     k = len(names)
     diffs = np.full((len(index), k), np.nan)
     p_vals, e_vals = np.full_like(diffs, np.nan), np.full_like(diffs, np.nan)
@@ -194,9 +196,21 @@ def _describe(p: Exclusions, e: Exclusions, unpaired: int, names=("perceived", "
     return "; ".join(parts) or "none"
 
 
+@dataclass(frozen=True)
+class ImportancePerformance:
+    """What :func:`importance_performance` found: ``table`` (one row per item) and where the
+    cross-hairs are: ``importance_split`` and ``performance_split``, by ``split``."""
+
+    table: pd.DataFrame
+    importance_split: float
+    performance_split: float
+    split: str
+
+
 def importance_performance(importance: pd.DataFrame, performance: pd.DataFrame,
                            split: str = "mean", scale: tuple[float, float] = (1, 7),
-                           dimensions: Mapping[str, str] | None = None) -> pd.DataFrame:
+                           dimensions: Mapping[str, str] | None = None
+                           ) -> ImportancePerformance:
     """Importance-performance analysis (Martilla & James, "Importance-Performance
     Analysis", Journal of Marketing 41(1), 1977): each item's mean importance and mean
     performance place it in one of four quadrants:
@@ -211,10 +225,10 @@ def importance_performance(importance: pd.DataFrame, performance: pd.DataFrame,
     ``(low + high) / 2`` (Martilla & James' original). A mean equal to the split counts as
     high. Means use each item's valid answers (blank, text and off-scale answers are left
     out and counted in ``excluded``); an item without valid answers has no quadrant. The
-    split values are in ``frame.attrs["importance_split"]`` and ``["performance_split"]``.
+    split values are the result's ``importance_split`` and ``performance_split``.
     """
     if split not in ("mean", "midpoint"):
-        raise ValueError(f"split must be 'mean' or 'midpoint' (got {split!r})")
+        raise InputError(f"split must be 'mean' or 'midpoint' (got {split!r})")
     low, high = scale
     check_scale(low, high)
     i_items, p_items = _items(importance, "importance"), _items(performance, "performance")
@@ -244,8 +258,4 @@ def importance_performance(importance: pd.DataFrame, performance: pd.DataFrame,
         QUADRANTS[(bool(i >= imp_split), bool(p >= perf_split))] if ok else None
         for i, p, ok in zip(frame["importance"], frame["performance"], known, strict=True)
     ]
-    frame = frame[IPA_COLUMNS]
-    frame.attrs["importance_split"] = imp_split
-    frame.attrs["performance_split"] = perf_split
-    frame.attrs["split"] = split
-    return frame
+    return ImportancePerformance(frame[IPA_COLUMNS], imp_split, perf_split, split)

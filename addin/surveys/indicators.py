@@ -4,10 +4,12 @@ satisfaction x loyalty matrix, from the survey together with orders and complain
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
 from addin.surveys.answers import TEXT, VALID, Exclusions, answer_codes
 
 INDICATOR_COLUMNS = ["indicator", "value", "unit", "basis", "definition"]
@@ -181,9 +183,21 @@ def satisfaction_indicators(customers: pd.DataFrame | None, transactions: pd.Dat
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
+@dataclass(frozen=True)
+class SatisfactionLoyalty:
+    """What :func:`satisfaction_loyalty` found: ``table`` (one row per customer placed), the
+    answers ``excluded``, the ``customers_left_out`` (no valid answer) and the ``anonymous``
+    responses (no customer id)."""
+
+    table: pd.DataFrame
+    excluded: Exclusions = field(default_factory=Exclusions)
+    customers_left_out: int = 0
+    anonymous: int = 0
+
+
 def satisfaction_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
                          threshold: float = 3.5, repeat_min: int = 2, overall_scale: int = 5,
-                         start: object = None, end: object = None) -> pd.DataFrame:
+                         start: object = None, end: object = None) -> SatisfactionLoyalty:
     """Customers in the satisfaction x loyalty matrix (Jones & Sasser, "Why satisfied
     customers defect", Harvard Business Review 73(6), 1995):
 
@@ -193,14 +207,15 @@ def satisfaction_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
     A customer's ``satisfaction`` is the mean of his valid ``overall`` answers (1..
     ``overall_scale``); he is satisfied when it is at least ``threshold``. He is loyal when he
     placed at least ``repeat_min`` orders in the period (an order: one day's order lines with
-    a positive net amount). Customers without a valid overall answer are left out (counted in
-    ``frame.attrs["excluded"]``); responses without a ``customer_id`` in
-    ``frame.attrs["anonymous"]``. One row per customer, sorted by id.
+    a positive net amount). Customers without a valid overall answer are left out (the
+    result's ``excluded`` answers and ``customers_left_out``); responses without a
+    ``customer_id`` are counted in ``anonymous``. ``table`` has one row per customer, sorted
+    by id.
     """
     if "customer_id" not in survey.columns:
-        raise ValueError("the survey has no customer_id column to link answers to orders")
+        raise InputError("the survey has no customer_id column to link answers to orders")
     if "overall" not in survey.columns:
-        raise ValueError("the survey has no overall satisfaction column")
+        raise InputError("the survey has no overall satisfaction column")
     if "date" in survey.columns and (start is not None or end is not None):
         survey = survey[_between(survey["date"], start, end)]
     numbers, codes = answer_codes(survey["overall"], 1, overall_scale)
@@ -220,11 +235,10 @@ def satisfaction_loyalty(survey: pd.DataFrame, transactions: pd.DataFrame, *,
     out = per.reset_index()[LOYALTY_COLUMNS]
     answered = set(frame["customer_id"])
     without = ids[~anonymous & (codes != VALID)]
-    out.attrs["excluded"] = Exclusions.from_codes(codes[~anonymous & (codes != VALID)])
-    out.attrs["customers_left_out"] = int(pd.Index(without.unique()).difference(
-        pd.Index(list(answered))).size)
-    out.attrs["anonymous"] = int(anonymous.sum())
-    return out
+    return SatisfactionLoyalty(
+        out, Exclusions.from_codes(codes[~anonymous & (codes != VALID)]),
+        int(pd.Index(without.unique()).difference(pd.Index(list(answered))).size),
+        int(anonymous.sum()))
 
 
 def loyalty_counts(matrix: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
 from addin.surveys.answers import VALID, Exclusions, answer_codes, as_series
 
 #: The answer codes of both questions.
@@ -55,7 +56,7 @@ def kano_table(like_like: str = "Q") -> tuple[tuple[str, ...], ...]:
     workbook setting ``kano_like_like`` chooses O.
     """
     if like_like not in ("Q", "O"):
-        raise ValueError(f"kano_like_like must be 'Q' or 'O' (got {like_like!r})")
+        raise InputError(f"kano_like_like must be 'Q' or 'O' (got {like_like!r})")
     rows = [list(row) for row in _TABLE]
     rows[0][0] = like_like
     return tuple(tuple(row) for row in rows)
@@ -65,7 +66,7 @@ def _codes_of(functional: object, dysfunctional: object
               ) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     f_series, d_series = as_series(functional), as_series(dysfunctional)
     if len(f_series) != len(d_series):
-        raise ValueError(f"functional and dysfunctional answers differ in length "
+        raise InputError(f"functional and dysfunctional answers differ in length "
                          f"({len(f_series)} and {len(d_series)})")
     f, f_codes = answer_codes(f_series, 1, 5)
     d, d_codes = answer_codes(d_series, 1, 5)
@@ -79,10 +80,9 @@ def kano_category(functional: object, dysfunctional: object, like_like: str = "Q
     "Q" questionable.
 
     Answers are coded 1 like, 2 expect (must-be), 3 neutral, 4 live with, 5 dislike. Two
-    scalars give one letter (a blank, text or off-scale answer raises ``ValueError``); two
+    scalars give one letter (a blank, text or off-scale answer raises ``InputError``); two
     sequences of equal length give a Series of letters, None where either answer is blank,
-    text or not 1..5 (the left-out answers are counted in ``result.attrs["excluded"]``, an
-    :class:`~addin.surveys.answers.Exclusions`).
+    text or not 1..5 (:func:`kano_exclusions` counts the answers left out).
     """
     table = np.array(kano_table(like_like), dtype=object)
     scalar = np.ndim(functional) == 0 and np.ndim(dysfunctional) == 0
@@ -92,14 +92,19 @@ def kano_category(functional: object, dysfunctional: object, like_like: str = "Q
         if not ok[0]:
             which = "functional" if f_codes[0] != VALID else "dysfunctional"
             value = functional if which == "functional" else dysfunctional
-            raise ValueError(f"the {which} answer must be 1..5 (1 like, 2 expect, 3 neutral, "
+            raise InputError(f"the {which} answer must be 1..5 (1 like, 2 expect, 3 neutral, "
                              f"4 live with, 5 dislike), found {value!r}")
         return str(table[int(f[0]) - 1, int(d[0]) - 1])
     out = np.full(len(f), None, dtype=object)
     out[ok] = table[f[ok].astype(int) - 1, d[ok].astype(int) - 1]
-    result = pd.Series(out, index=index, dtype=object)
-    result.attrs["excluded"] = Exclusions.from_codes(f_codes) + Exclusions.from_codes(d_codes)
-    return result
+    return pd.Series(out, index=index, dtype=object)
+
+
+def kano_exclusions(functional: object, dysfunctional: object) -> Exclusions:
+    """The answers :func:`kano_category` leaves out (blank, text, off 1..5), functional and
+    dysfunctional together."""
+    *_, f_codes, d_codes = _codes_of(functional, dysfunctional)
+    return Exclusions.from_codes(f_codes) + Exclusions.from_codes(d_codes)
 
 
 def fong_threshold(a: int, b: int, n: int) -> float:
@@ -128,16 +133,16 @@ def _pairs(pairs_by_feature: object) -> dict[str, tuple[object, object]]:
                 name = str(col)[len("kano_f_"):]
                 other = cols.get("kano_d_" + key[len("kano_f_"):])
                 if other is None:
-                    raise ValueError(f"kano_f_{name} has no kano_d_{name} column")
+                    raise InputError(f"kano_f_{name} has no kano_d_{name} column")
                 pairs[name] = (pairs_by_feature[col], pairs_by_feature[other])
         lonely = [str(cols[k]) for k in cols if k.startswith("kano_d_")
                   and "kano_f_" + k[len("kano_d_"):] not in cols]
         if lonely:
-            raise ValueError(f"{lonely[0]} has no functional (kano_f_) column")
+            raise InputError(f"{lonely[0]} has no functional (kano_f_) column")
         return pairs
     if isinstance(pairs_by_feature, Mapping):
         return {str(k): tuple(v) for k, v in pairs_by_feature.items()}
-    raise ValueError("kano_summary takes {feature: (functional, dysfunctional)} or a frame "
+    raise InputError("kano_summary takes {feature: (functional, dysfunctional)} or a frame "
                      "of kano_f_X / kano_d_X columns")
 
 
@@ -186,7 +191,7 @@ def kano_summary(pairs_by_feature: object, like_like: str = "Q") -> pd.DataFrame
             "significant": bool(abs(a - b) >= threshold) if n else None,
             "better": better, "worse": worse,
             "better_worse": _quadrant(better, worse),
-            "excluded": cats.attrs["excluded"].describe(),
+            "excluded": kano_exclusions(functional, dysfunctional).describe(),
         })
     frame = pd.DataFrame(rows, columns=KANO_COLUMNS)
     return frame.astype({c: "int64" for c in ("n", *TIE_ORDER)})

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from addin.errors import InputError
 from addin.surveys.answers import (
     VALID,
     CleanAnswers,
@@ -38,7 +39,7 @@ def csat(scores: object, scale: int = 5, top_box: int = 2) -> float:
     answer gives 0 or 100.
     """
     if scale < 2 or not 1 <= top_box < scale:
-        raise ValueError(f"top_box must be 1..{scale - 1} for a 1..{scale} scale "
+        raise InputError(f"top_box must be 1..{scale - 1} for a 1..{scale} scale "
                          f"(got top_box={top_box}, scale={scale})")
     answers = clean_answers(scores, 1, scale)
     valid = answers.valid
@@ -101,7 +102,7 @@ def nps(scores: object, promoter_min: int = 9, detractor_max: int = 6) -> NPSRes
     7.5, -1) are left out and counted in ``excluded``. No valid answer gives ``score`` NaN.
     """
     if not 0 <= detractor_max < promoter_min <= 10:
-        raise ValueError("need 0 <= detractor_max < promoter_min <= 10 "
+        raise InputError("need 0 <= detractor_max < promoter_min <= 10 "
                          f"(got detractor_max={detractor_max}, promoter_min={promoter_min})")
     answers = clean_answers(scores, 0, 10)
     return _nps_from(answers, promoter_min, detractor_max)
@@ -170,7 +171,7 @@ def ces(scores: object, scale: int = 7) -> float:
     without a valid answer).
     """
     if scale < 2:
-        raise ValueError(f"scale must be at least 2 (got {scale})")
+        raise InputError(f"scale must be at least 2 (got {scale})")
     answers = clean_answers(scores, 1, scale)
     valid = answers.valid
     return Score(float(valid.mean()) if len(valid) else math.nan, len(valid), answers.excluded)
@@ -196,13 +197,13 @@ def satisfaction_index(items: pd.DataFrame, weights: Mapping[str, float] | None 
     if isinstance(items, pd.Series):
         items = items.to_frame()
     if items.shape[1] == 0:
-        raise ValueError("satisfaction_index needs at least one item")
+        raise InputError("satisfaction_index needs at least one item")
     weights = dict(weights) if weights is not None else {c: 1.0 for c in items.columns}
     unknown = set(weights) - set(items.columns)
     if unknown:
-        raise ValueError(f"weights name columns that are not items: {sorted(map(str, unknown))}")
+        raise InputError(f"weights name columns that are not items: {sorted(map(str, unknown))}")
     if any(w < 0 or not np.isfinite(w) for w in weights.values()):
-        raise ValueError("weights must be finite and not negative")
+        raise InputError("weights must be finite and not negative")
     means, used, excluded = [], [], Exclusions()
     answered = np.zeros(len(items), dtype=bool)
     for col in items.columns:

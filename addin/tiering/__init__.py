@@ -36,6 +36,7 @@ from addin.tiering.customers import (
     MODEL_CLV,
     NBD_CLV,
     SIMPLE_CLV,
+    CustomerTiers,
     pyramid_as_of,
     tier_customers,
 )
@@ -56,7 +57,15 @@ from addin.tiering.ranking import (
     pareto_point,
     pareto_table,
 )
-from addin.tiering.rfm import RFM_SEGMENTS, RFMSegment, rfm_scores, rfm_segment, rfm_summary
+from addin.tiering.rfm import (
+    NO_PURCHASE,
+    RFM_SEGMENTS,
+    RFMSegment,
+    rfm_customer_scores,
+    rfm_scores,
+    rfm_segment,
+    rfm_summary,
+)
 from addin.tiering.settings import TierSettings, tier_settings
 from addin.tiering.simulate import simulate_customers
 
@@ -74,6 +83,8 @@ __all__ = [
     "NBD_CLV",
     "ParetoPoint",
     "RELATIONSHIP_LEVELS",
+    "CustomerTiers",
+    "NO_PURCHASE",
     "RFM_SEGMENTS",
     "RFMSegment",
     "SIMPLE_CLV",
@@ -89,6 +100,7 @@ __all__ = [
     "pareto_table",
     "pyramid_as_of",
     "relationship_level",
+    "rfm_customer_scores",
     "rfm_scores",
     "rfm_segment",
     "rfm_summary",

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from addin.errors import InputError
+
 ArrayLike = pd.Series | np.ndarray | list | float | int
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: a calendar month on average (lifetimes uses 30)
@@ -60,14 +62,14 @@ def _like(template: ArrayLike, values: np.ndarray) -> pd.Series | np.ndarray | f
 def _check_rft(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None:
     if not (np.isfinite(frequency).all() and np.isfinite(recency).all()
             and np.isfinite(T).all()):
-        raise ValueError("frequency, recency and T must be numbers (no blanks)")
+        raise InputError("frequency, recency and T must be numbers (no blanks)")
     if (frequency < 0).any() or (frequency != np.round(frequency)).any():
-        raise ValueError("frequency must be a whole number of repeat purchases >= 0")
+        raise InputError("frequency must be a whole number of repeat purchases >= 0")
     if (recency < 0).any() or (recency > T).any():
-        raise ValueError("recency must lie between 0 and T (the age at the last purchase "
+        raise InputError("recency must lie between 0 and T (the age at the last purchase "
                          "cannot exceed the age at the end of the observation)")
     if ((frequency == 0) & (recency != 0)).any():
-        raise ValueError("recency must be 0 for customers with no repeat purchase")
+        raise InputError("recency must be 0 for customers with no repeat purchase")
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,15 +309,15 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFi
     the paper's CDNOW sample (2,357 customers, weeks) it gives r = 0.243, alpha = 4.414,
     a = 0.793, b = 2.426, LL = -9582.4.
 
-    Raises ``ValueError`` for empty input, blanks, a negative or fractional frequency, or a
+    Raises ``InputError`` for empty input, blanks, a negative or fractional frequency, or a
     recency outside 0..T.
     """
     x, t_x, T_ = (np.ravel(a) for a in _arrays(frequency, recency, T))
     if x.size == 0:
-        raise ValueError("no customers to fit")
+        raise InputError("no customers to fit")
     _check_rft(x, t_x, T_)
     if not (x > 0).any():
-        raise ValueError("no customer has a repeat purchase: the BG/NBD cannot be fitted")
+        raise InputError("no customer has a repeat purchase: the BG/NBD cannot be fitted")
     rows, weights = _compress(x, t_x, T_)
     xs, txs, Ts = rows.T
     scale = 10.0 / max(float(T_.max()), 1e-12)  # lifetimes' scaling: the oldest is 10 old
@@ -497,10 +499,10 @@ class GammaGammaFit:
 
         a weighted mean of the population mean p v / (q - 1) and the customer's own mean m,
         the weight on m growing with x. A customer with x = 0 gets the population mean.
-        Needs q > 1 (otherwise the population mean is infinite and this raises ValueError).
+        Needs q > 1 (otherwise the population mean is infinite and this raises InputError).
         """
         if self.q <= 1:
-            raise ValueError(f"q = {self.q:.4g} <= 1: the mean spend is not finite")
+            raise InputError(f"q = {self.q:.4g} <= 1: the mean spend is not finite")
         x, m = _arrays(frequency, monetary_value)
         m = np.where(x > 0, m, 0.0)
         value = self.p * (self.v + x * m) / (self.p * x + self.q - 1)
@@ -523,17 +525,17 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
     not differ between customers) is a usable limit. On CDNOW (the 946 repeat customers of the
     2,357) it gives p = 6.25, q = 3.74, v = 15.44 (Fader, Hardie and Lee 2005, "RFM and CLV").
 
-    Raises ``ValueError`` when no customer qualifies, or for blanks or negative frequencies.
+    Raises ``InputError`` when no customer qualifies, or for blanks or negative frequencies.
     The model assumes spend is independent of frequency; check the correlation before use.
     """
     x, m = (np.ravel(a) for a in _arrays(frequency, monetary_value))
     if not (np.isfinite(x).all() and np.isfinite(m).all()):
-        raise ValueError("frequency and monetary_value must be numbers (no blanks)")
+        raise InputError("frequency and monetary_value must be numbers (no blanks)")
     if (x < 0).any():
-        raise ValueError("frequency must be >= 0")
+        raise InputError("frequency must be >= 0")
     use = (x > 0) & (m > 0)
     if not use.any():
-        raise ValueError("no customer has a repeat purchase with a positive value: "
+        raise InputError("no customer has a repeat purchase with a positive value: "
                          "the Gamma-Gamma model cannot be fitted")
     rows, weights = _compress(x[use], m[use])
     xs, ms = rows.T
@@ -585,11 +587,11 @@ def customer_lifetime_value(
     is the same sum with k = 30 days.
     """
     if months < 0 or int(months) != months:
-        raise ValueError("months must be a whole number >= 0")
+        raise InputError("months must be a whole number >= 0")
     if monthly_discount_rate <= -1:
-        raise ValueError("the monthly discount rate must be > -1")
+        raise InputError("the monthly discount rate must be > -1")
     if periods_per_month <= 0:
-        raise ValueError("periods_per_month must be > 0")
+        raise InputError("periods_per_month must be > 0")
     x, t_x, T_, m, share = _arrays(frequency, recency, T, monetary_value, margin)
     value_per_purchase = np.asarray(gamma_gamma.expected_average_value(x, m), dtype=float)
     total = np.zeros(x.shape)
@@ -612,11 +614,11 @@ def simple_clv(margin: ArrayLike, retention_rate: ArrayLike, discount_rate: Arra
     customer stays (with probability ``r`` a period), discounted at ``d`` a period, over an
     infinite horizon. The periods must agree: an annual margin with an annual retention and
     discount rate. Example: m = 100, r = 0.8, d = 0.1 gives 100 * 0.8 / 0.3 = 266.67.
-    Raises ``ValueError`` unless 0 <= r <= 1 and d > -1 + r (so the sum converges).
+    Raises ``InputError`` unless 0 <= r <= 1 and d > -1 + r (so the sum converges).
     """
     m, r, d = _arrays(margin, retention_rate, discount_rate)
     if ((r < 0) | (r > 1) | ~np.isfinite(r)).any():
-        raise ValueError("the retention rate must be a share between 0 and 1")
+        raise InputError("the retention rate must be a share between 0 and 1")
     if (~np.isfinite(d) | (1 + d - r <= 0)).any():
-        raise ValueError("the discount rate must exceed retention - 1 (so that 1 + d - r > 0)")
+        raise InputError("the discount rate must exceed retention - 1 (so that 1 + d - r > 0)")
     return _like(margin, m * r / (1 + d - r))

@@ -3,12 +3,17 @@ models, the life cycle and the relationship level into one row per customer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
 from addin.tiering.clv import (
     DAYS_PER_MONTH,
     NO_DROP_OUT,
+    BGNBDFit,
+    GammaGammaFit,
     customer_lifetime_value,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -17,7 +22,7 @@ from addin.tiering.clv import (
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
 from addin.tiering.ranking import abc_classes, key_account_pyramid, pareto_table
-from addin.tiering.rfm import as_day, rfm_scores, rfm_segment, rfm_summary
+from addin.tiering.rfm import as_day, rfm_customer_scores, rfm_summary
 from addin.tiering.settings import TierSettings, tier_settings
 
 _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use the margin formula
@@ -73,9 +78,25 @@ def _lost(transactions: pd.DataFrame, end_day: np.datetime64 | None, frame: pd.D
     return accounts["lost"].reindex(frame.index).astype("boolean").fillna(False)
 
 
+@dataclass(frozen=True)
+class CustomerTiers:
+    """What :func:`tier_customers` found: ``table`` (one row per customer, indexed by
+    ``customer_id``) and the run's facts: the ``as_of`` day used, the ``clv_method``, the
+    ``bgnbd`` and ``gamma_gamma`` fits (or None), the yearly ``retention_rate`` of the margin
+    formula (None unless it was used) and ``clv_note``, why the margin formula was used."""
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp | None = None
+    clv_method: str = SIMPLE_CLV
+    bgnbd: BGNBDFit | None = None
+    gamma_gamma: GammaGammaFit | None = None
+    retention_rate: float | None = None
+    clv_note: str = ""
+
+
 def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
                    settings: object = None, *, as_of: object = None,
-                   loss: object = None) -> pd.DataFrame:
+                   loss: object = None) -> CustomerTiers:
     """One row per customer with every tiering measure: the input of the ``Tiers`` sheet and
     of the PDF reviews.
 
@@ -116,8 +137,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
       log has no margins).
 
     Customers without purchases have ``orders`` 0, revenue 0 and missing model columns.
-    ``DataFrame.attrs`` holds ``as_of`` (the date used), ``clv_method``, ``bgnbd`` and
-    ``gamma_gamma`` (the fits, or None), ``retention_rate`` (margin formula only) and
+    Returns a :class:`CustomerTiers`: the table, and as typed fields ``as_of`` (the date
+    used), ``clv_method``, ``bgnbd`` and ``gamma_gamma`` (the fits, or None),
+    ``retention_rate`` (margin formula only) and
     ``clv_note``: why the margin formula was used (too few buyers, a fit that failed, or a fit
     on a bound such as a -> 0 when no customer is seen to drop out), empty otherwise.
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
@@ -132,9 +154,7 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     frame["key_account"] = frame["pyramid_tier"].isin(cfg.key_account_tiers)
     frame["rank"] = ranked["rank"].reindex(index).astype(np.int64)
     frame["value_share"] = ranked["share"].reindex(index)
-    scores = rfm_scores(frame)
-    frame = frame.join(scores)
-    frame["rfm_segment"] = rfm_segment(scores)
+    frame = frame.join(rfm_customer_scores(frame))  # only buyers are scored
 
     model_info = _lifetime_value(frame, transactions, cfg, end_day)
     since = extra["since"].reindex(index) if "since" in extra.columns else None
@@ -165,10 +185,8 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
         "clv", "clv_method", "lifecycle_stage", "relationship_level", "recent_revenue",
         "prior_revenue",
     ]
-    out = out[columns]
-    out.attrs.update(model_info)
-    out.attrs["as_of"] = pd.Timestamp(end_day) if end_day is not None else None
-    return out
+    return CustomerTiers(out[columns], pd.Timestamp(end_day) if end_day is not None else None,
+                         **model_info)
 
 
 def _fit_models(b: pd.DataFrame) -> tuple:
@@ -219,7 +237,7 @@ def _valued(customers: pd.DataFrame | None, transactions: pd.DataFrame, cfg: Tie
     extra = pd.DataFrame()
     if customers is not None:
         if "customer_id" not in customers.columns:
-            raise ValueError("customers need a customer_id column")
+            raise InputError("customers need a customer_id column")
         listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
         ids = list(listed["customer_id"])
         keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
@@ -254,7 +272,7 @@ def pyramid_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame,
 def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSettings,
                     end_day: np.datetime64 | None) -> dict:
     """Add ``prob_alive``, ``expected_purchases``, ``clv``, ``clv_method`` to ``frame`` (in
-    place); return what was fitted for ``attrs``."""
+    place); return what was fitted, as :class:`CustomerTiers` fields."""
     buyers = frame["T"].notna().to_numpy()
     b = frame[buyers]
     frame["prob_alive"] = np.nan

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
+
 # The five stages of the customer relationship life cycle (客户关系生命周期), in order, with the
 # names Chinese CRM textbooks give them.
 LIFECYCLE_STAGES: dict[str, str] = {
@@ -52,11 +54,11 @@ class LifecycleRules:
         for f in fields(self):
             value = getattr(self, f.name)
             if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{f.name} must be a number >= 0 (got {value!r})")
+                raise InputError(f"{f.name} must be a number >= 0 (got {value!r})")
         if not 0 <= self.alive_threshold <= 1:
-            raise ValueError("alive_threshold must be a probability between 0 and 1")
+            raise InputError("alive_threshold must be a probability between 0 and 1")
         if not 0 < self.decline_drop <= 1:
-            raise ValueError("decline_drop must be a share in (0, 1]")
+            raise InputError("decline_drop must be a share in (0, 1]")
 
 
 def _float(summary: pd.DataFrame, column: str) -> np.ndarray:
@@ -95,7 +97,7 @@ def lifecycle_stage(summary: pd.DataFrame, prob_alive: object = None,
     need = ["orders", "recency_days", "tenure_days", "recent_revenue", "prior_revenue"]
     missing = [c for c in need if c not in summary.columns]
     if missing:
-        raise ValueError(f"the summary needs {', '.join(need)} (missing: {', '.join(missing)}); "
+        raise InputError(f"the summary needs {', '.join(need)} (missing: {', '.join(missing)}); "
                          "make it with rfm_summary")
     orders = _float(summary, "orders")
     recency = _float(summary, "recency_days")
@@ -107,7 +109,7 @@ def lifecycle_stage(summary: pd.DataFrame, prob_alive: object = None,
     alive = (np.full(len(summary), np.nan) if prob_alive is None
              else np.asarray(pd.to_numeric(pd.Series(prob_alive), errors="coerce"), float))
     if alive.shape != orders.shape:
-        raise ValueError("prob_alive needs one value per customer of the summary")
+        raise InputError("prob_alive needs one value per customer of the summary")
 
     with np.errstate(invalid="ignore", divide="ignore"):
         cadence = (tenure - recency) / (orders - 1)
@@ -117,7 +119,7 @@ def lifecycle_stage(summary: pd.DataFrame, prob_alive: object = None,
         else:
             flags = pd.Series(lost).astype("boolean").fillna(False).to_numpy(dtype=bool)
             if flags.shape != orders.shape:
-                raise ValueError("lost needs one flag per customer of the summary")
+                raise InputError("lost needs one flag per customer of the summary")
             terminated = (orders < 1) | np.isnan(recency) | flags
         exploring = (orders <= 1) | (tenure <= rules.exploration_days)
         falling = (prior > 0) & (recent < (1 - rules.decline_drop) * prior)
@@ -159,7 +161,7 @@ def _classes(values: object, words: dict[str, str], what: str) -> pd.Series:
     bad = keys.isna() & series.notna()
     if bad.any():
         found = series[bad].iloc[0]
-        raise ValueError(f"{what} must be one of {', '.join(dict.fromkeys(words.values()))} "
+        raise InputError(f"{what} must be one of {', '.join(dict.fromkeys(words.values()))} "
                          f"(found {found!r})")
     return keys
 
@@ -176,7 +178,7 @@ def relationship_level(customer_count_class: object, margin_class: object):
 
     Words are case-insensitive; 多/中/少 and 高/中/低 are accepted. Scalars give a string,
     Series a Series (aligned on the first one's index); a missing class gives a missing level;
-    any other word raises ``ValueError``.
+    any other word raises ``InputError``.
     """
     scalar = not isinstance(customer_count_class, pd.Series) and not isinstance(
         margin_class, pd.Series)
@@ -187,7 +189,7 @@ def relationship_level(customer_count_class: object, margin_class: object):
     if len(margin) == 1 and len(count) > 1:
         margin = pd.Series(margin.iloc[0], index=count.index)
     if len(count) != len(margin):
-        raise ValueError("the two classes need the same number of customers")
+        raise InputError("the two classes need the same number of customers")
     table = {f"{c}|{m}": level for (c, m), level in RELATIONSHIP_LEVELS.items()}
     levels = (count.astype(object) + "|" + margin.astype(object).to_numpy()).map(table)
     levels = levels.astype(object).where(levels.notna(), None)

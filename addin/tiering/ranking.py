@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
 from addin.tiering.rfm import tie_ranks
 from addin.tiering.settings import check_pyramid
 
@@ -34,7 +35,7 @@ def _numbers(values: object, name: str = "values") -> pd.Series:
         bad = converted.isna() & series.notna()
         if bad.any():
             label = bad[bad].index[0]
-            raise ValueError(f"{name}: {label!r} is not a number (found {series[label]!r})")
+            raise InputError(f"{name}: {label!r} is not a number (found {series[label]!r})")
         series = converted
     return series.astype(float)
 
@@ -69,7 +70,7 @@ def abc_classes(values: object, a: float = 0.80, b: float = 0.95) -> pd.Series:
     values (NaN) give a missing class. Empty input gives an empty Series.
     """
     if not 0 < a <= b <= 1:
-        raise ValueError(f"ABC thresholds need 0 < a <= b <= 1 (got a = {a}, b = {b})")
+        raise InputError(f"ABC thresholds need 0 < a <= b <= 1 (got a = {a}, b = {b})")
     values = _numbers(values)
     out = pd.Series([None] * len(values), index=values.index, dtype=object)
     order = _rank_order(values)
@@ -157,7 +158,7 @@ def pareto_point(values: object, customer_share: float | None = None) -> ParetoP
         k = int(np.argmax(np.arange(1, n + 1) / n + cum >= 1 - _SLACK)) + 1
     else:
         if not 0 < customer_share <= 1:
-            raise ValueError("customer_share must be a share in (0, 1]")
+            raise InputError("customer_share must be a share in (0, 1]")
         k = max(1, math.ceil(round(customer_share * n, 9)))
     return ParetoPoint(k, n, k / n, float(cum[k - 1]))
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from addin.errors import InputError
+
 SUMMARY_COLUMNS = (
     "frequency", "recency", "T", "monetary_value",
     "recency_days", "tenure_days", "orders", "revenue", "margin",
@@ -24,15 +26,15 @@ _EPOCH_WEEKDAY_SHIFT = 3  # 1970-01-01 is a Thursday; +3 days makes weeks start 
 
 
 def as_day(value: object, name: str = "as_of") -> np.datetime64:
-    """A date (Timestamp, date, datetime64 or ISO text) as a day; ValueError otherwise."""
+    """A date (Timestamp, date, datetime64 or ISO text) as a day; InputError otherwise."""
     if isinstance(value, str):
         value = value.strip()
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a date such as 2026-10-31 (found {value!r})") from exc
+        raise InputError(f"{name}: expected a date such as 2026-10-31 (found {value!r})") from exc
     if stamp is pd.NaT:
-        raise ValueError(f"{name}: expected a date such as 2026-10-31 (found a blank)")
+        raise InputError(f"{name}: expected a date such as 2026-10-31 (found a blank)")
     return np.datetime64(stamp.date(), "D")
 
 
@@ -43,7 +45,7 @@ def _day_numbers(dates: pd.Series, name: str) -> np.ndarray:
         bad = converted.isna() & dates.notna()
         if bad.any():
             label = bad[bad].index[0]
-            raise ValueError(f"{name}: row {label!r} is not a date (found {dates[label]!r})")
+            raise InputError(f"{name}: row {label!r} is not a date (found {dates[label]!r})")
         dates = converted
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)  # the local calendar day
@@ -132,18 +134,18 @@ def rfm_summary(
     leave them out. The index is the customer id, sorted. Empty input (or nothing up to
     ``as_of``) gives an empty frame with these columns. Rows whose customer and date are both
     blank are skipped; a blank customer or date alone, or a non-numeric amount, raises
-    ``ValueError`` naming the row.
+    ``InputError`` naming the row.
 
     Vectorised: one ``argsort`` of (customer, day) and ``reduceat``/``bincount`` aggregates.
     """
     if freq not in FREQUENCIES:
-        raise ValueError(f"freq must be one of {', '.join(FREQUENCIES)} (got {freq!r})")
+        raise InputError(f"freq must be one of {', '.join(FREQUENCIES)} (got {freq!r})")
     missing = [c for c in (customer, date, amount) if c not in transactions.columns]
     if missing:
-        raise ValueError(f"transactions need the columns {customer}, {date}, {amount} "
+        raise InputError(f"transactions need the columns {customer}, {date}, {amount} "
                          f"(missing: {', '.join(missing)})")
     if trend_days < 1:
-        raise ValueError("trend_days must be >= 1")
+        raise InputError("trend_days must be >= 1")
     ids = transactions[customer]
     days = _day_numbers(transactions[date], date)
     amounts = pd.to_numeric(transactions[amount], errors="coerce").to_numpy(dtype=float)
@@ -157,11 +159,11 @@ def rfm_summary(
     for mask, what in ((no_id & ~blank, "no customer id"), (no_day & ~blank, "no date")):
         if mask.any():
             label = transactions.index[np.flatnonzero(mask)[0]]
-            raise ValueError(f"transactions row {label!r} has {what}")
+            raise InputError(f"transactions row {label!r} has {what}")
     bad_amount = np.isnan(amounts) & ~blank
     if bad_amount.any():
         label = transactions.index[np.flatnonzero(bad_amount)[0]]
-        raise ValueError(f"transactions row {label!r}: {amount} is not a number "
+        raise InputError(f"transactions row {label!r}: {amount} is not a number "
                          f"(found {transactions[amount].iloc[np.flatnonzero(bad_amount)[0]]!r})")
 
     keep = ~blank
@@ -320,10 +322,10 @@ def rfm_scores(summary: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     as text ("545"), on the summary's index. Empty input gives an empty frame.
     """
     if not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
-        raise ValueError("bins must be a whole number from 2 to 9")
+        raise InputError("bins must be a whole number from 2 to 9")
     missing = [c for c in ("recency_days", "orders", "revenue") if c not in summary.columns]
     if missing:
-        raise ValueError(f"the summary needs the columns recency_days, orders, revenue "
+        raise InputError(f"the summary needs the columns recency_days, orders, revenue "
                          f"(missing: {', '.join(missing)}); make it with rfm_summary")
     recency_days = pd.to_numeric(summary["recency_days"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan)
@@ -416,21 +418,51 @@ def rfm_segment(scores: pd.DataFrame) -> pd.Series:
         2     Hibernating     Hibernating         At risk             At risk     Cannot lose
         1     Lost            Lost                At risk             At risk     Cannot lose
 
-    Scores outside 1..5 raise ``ValueError``. Empty input gives an empty Series.
+    Scores outside 1..5 raise ``InputError``. Empty input gives an empty Series.
     """
     cols = [c for c in ("r_score", "f_score", "m_score") if c not in scores.columns]
     if cols:
-        raise ValueError(f"scores need r_score, f_score, m_score (missing: {', '.join(cols)})")
+        raise InputError(f"scores need r_score, f_score, m_score (missing: {', '.join(cols)})")
     r = scores["r_score"].to_numpy(dtype=np.int64)
     f = scores["f_score"].to_numpy(dtype=np.int64)
     m = scores["m_score"].to_numpy(dtype=np.int64)
     for name, s in (("r_score", r), ("f_score", f), ("m_score", m)):
         if ((s < 1) | (s > 5)).any():
-            raise ValueError(f"{name} must be 1..5 (segments are defined on 5-point scores)")
+            raise InputError(f"{name} must be 1..5 (segments are defined on 5-point scores)")
     fm = (f + m + 1) // 2
     names = np.asarray([seg.name for seg in RFM_SEGMENTS], dtype=object)
     return pd.Series(names[_SEGMENT_GRID[r, fm]], index=scores.index, dtype=object,
                      name="rfm_segment")
+
+
+NO_PURCHASE = "No purchase"
+
+
+def rfm_customer_scores(summary: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+    """The RFM scores and segment of every customer of ``summary``, by the one rule the
+    ``Tiers`` sheet and ``CRM_RFM`` share: **only buyers are scored**. A buyer is a customer
+    with at least one purchase day (``orders`` > 0); the R, F and M quantiles
+    (:func:`rfm_scores`) rank the buyers among themselves, so listing customers who never
+    bought changes no buyer's score. A customer without a purchase has blank scores and the
+    segment ``No purchase`` (not "Lost": there is no recency, frequency or money to score;
+    the life cycle places them, in exploration or termination).
+
+    Returns ``r_score``, ``f_score``, ``m_score`` (nullable integers), ``rfm_score`` (text)
+    and ``rfm_segment`` on the summary's index.
+    """
+    orders = pd.to_numeric(summary["orders"], errors="coerce").fillna(0) \
+        if "orders" in summary.columns else pd.Series(0, index=summary.index)
+    buyers = summary[(orders > 0).to_numpy()]
+    scores = rfm_scores(buyers, bins)
+    segment = rfm_segment(scores) if bins == 5 else pd.Series(None, index=scores.index,
+                                                               dtype=object)
+    out = scores.reindex(summary.index)
+    for col in ("r_score", "f_score", "m_score"):
+        out[col] = out[col].astype("Int64")
+    out["rfm_score"] = out["rfm_score"].astype(object).where(out["rfm_score"].notna(), None)
+    out["rfm_segment"] = segment.reindex(summary.index).astype(object).where(
+        segment.reindex(summary.index).notna(), NO_PURCHASE)
+    return out
 
 
 def segments_markdown() -> str:

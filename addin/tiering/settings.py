@@ -19,24 +19,25 @@ import numpy as np
 import pandas as pd
 
 from addin.contract.settings import SHEET, SettingValues, read_settings
+from addin.errors import InputError
 from addin.tiering.lifecycle import LifecycleRules
 
 
 def check_pyramid(shares: Sequence[float], labels: Sequence[str]) -> tuple[np.ndarray, list]:
-    """Shares as an array and labels as stripped text, or ``ValueError``: one label per share,
+    """Shares as an array and labels as stripped text, or ``InputError``: one label per share,
     shares > 0 adding up to 1 (within 1e-6), labels distinct and not blank."""
     shares_a = np.asarray(list(shares), dtype=float)
     labels_l = [str(label).strip() for label in labels]
     if len(shares_a) == 0 or len(shares_a) != len(labels_l):
-        raise ValueError(f"the pyramid needs one label per share (got {len(shares_a)} shares "
+        raise InputError(f"the pyramid needs one label per share (got {len(shares_a)} shares "
                          f"and {len(labels_l)} labels)")
     if not (np.isfinite(shares_a).all() and (shares_a > 0).all()):
-        raise ValueError("every pyramid share must be a number > 0")
+        raise InputError("every pyramid share must be a number > 0")
     if abs(shares_a.sum() - 1) > 1e-6:
-        raise ValueError(f"the pyramid shares must add up to 1 (they add up to "
+        raise InputError(f"the pyramid shares must add up to 1 (they add up to "
                          f"{shares_a.sum():.6g})")
     if any(not label for label in labels_l) or len(set(labels_l)) != len(labels_l):
-        raise ValueError("the pyramid labels must be distinct and not blank")
+        raise InputError("the pyramid labels must be distinct and not blank")
     return shares_a, labels_l
 
 

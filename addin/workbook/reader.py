@@ -17,6 +17,7 @@ later check can name the row. Blank rows are skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,10 +41,12 @@ from addin.contract.schema import (
     snake_name,
 )
 from addin.contract.settings import settings_warnings
+from addin.contract.units import PERCENT_UNIT, is_percent_unit
 from addin.errors import InputError, Problem, column_letter
 from addin.workbook.sources import (
     RawSheet,
     open_workbook,
+    percent_cells,
     raw_from_calamine,
     raw_from_rows,
     raw_from_table,
@@ -119,6 +122,51 @@ def _period_name(header: object) -> str | None:
     if m and 1 <= int(m.group(2)) <= 12:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     return None
+
+
+_KPI_VALUES = ("target", "actual", "baseline", "red", "amber", "tolerance")
+_PERIOD_COLUMN = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _percent_points(raw: RawSheet, plan: list[tuple[int, str, Column]],
+                    data: dict[str, pd.Series], errors: list[Problem]) -> None:
+    """The Scorecard's percentage rule (:mod:`addin.contract.units`), in place: a value typed
+    as a percentage (a cell with a percent number format, or the text ``22%``) in a KPI
+    column is read in percentage points (0.22 -> 22), and its row's unit, when blank, is
+    ``%``; on a row whose unit is something else it is an error naming the cell."""
+    units = data.get("unit")
+    marked: set[int] = set()
+    for pos, name, _ in plan:
+        if name not in _KPI_VALUES and not _PERIOD_COLUMN.match(name):
+            continue
+        series = data[name]
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        cells = raw.columns[pos].reindex(series.index)
+        typed = [(int(row), pos) in raw.percent_cells
+                 or (isinstance(v, str) and v.strip().endswith(("%", "％")))
+                 for row, v in cells.items()]
+        pct = pd.Series(typed, index=series.index, dtype=bool) & series.notna()
+        if not pct.any():
+            continue
+        for row in pct[pct].index:
+            unit = None if units is None else units.get(row)
+            if unit is not None and not pd.isna(unit) and not is_percent_unit(unit):
+                errors.append(Problem(
+                    f"a value in the KPI's unit ({unit}); this cell holds a percentage, which "
+                    f"only a KPI whose unit is % can hold: type {series[row]:g} without the "
+                    "percent format, or change the unit to %", sheet=raw.name, row=int(row),
+                    column=str(raw.header[pos]).strip(), letter=column_letter(pos),
+                    value=f"{series[row] * 100:g}%", has_value=True))
+            else:
+                marked.add(int(row))
+        data[name] = series.where(~pct, (series * 100).round(10))
+    if marked:
+        rows = pd.Index(sorted(marked))
+        index = next(iter(data.values())).index
+        current = units if units is not None else pd.Series(None, index=index, dtype=object)
+        blank = current.isna() & index.isin(rows)
+        data["unit"] = current.astype(object).where(~blank, PERCENT_UNIT)
 
 
 def _plan_columns(raw: RawSheet, spec: SheetSpec) -> tuple[list[tuple[int, str, Column]],
@@ -272,6 +320,8 @@ def _validate(raw: RawSheet, spec: SheetSpec) -> tuple[pd.DataFrame, list[Proble
         data[name] = _coerce_column(series, column, sheet, str(raw.header[pos]).strip(),
                                     column_letter(pos), errors, warnings,
                                     (values[keep], codes[keep]))
+    if spec.name == "Scorecard":
+        _percent_points(raw, plan, data, errors)
     errors.sort(key=lambda p: (p.row or 0, len(p.letter or ""), p.letter or ""))
     index = raw.columns[0].index[keep] if raw.columns else pd.RangeIndex(2, 2, name="row")
     frame = pd.DataFrame(data, index=index)
@@ -316,6 +366,8 @@ def read_sheet_checked(path: str | Path, sheet: str) -> tuple[pd.DataFrame, list
             raw = raw_from_calamine(book, name, hidden=not visible.get(name, True))
         finally:
             book.close()
+        if spec.name == "Scorecard":
+            raw = dataclasses.replace(raw, percent_cells=percent_cells(path, name))
     frame, errors, warnings = _validate(raw, spec)
     if errors:
         raise InputError.from_problems(errors)
@@ -326,12 +378,11 @@ def read_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     """One contract sheet of a workbook (or a .csv/.parquet file) as a validated DataFrame.
 
     ``sheet`` is the contract's name or any alias (``"Customers"``, ``"客户"``). Raises
-    :class:`~addin.errors.InputError` listing every bad cell. Warnings (hidden sheet, a sheet
-    at Excel's row limit, a column without a header) are in ``frame.attrs["warnings"]``.
+    :class:`~addin.errors.InputError` listing every bad cell. The warnings (hidden sheet, a
+    sheet at Excel's row limit, a column without a header) come with
+    :func:`read_sheet_checked`.
     """
-    frame, warnings = read_sheet_checked(path, sheet)
-    frame.attrs["warnings"] = [str(w) for w in warnings]
-    return frame
+    return read_sheet_checked(path, sheet)[0]
 
 
 def load_crm_workbook(
@@ -358,7 +409,8 @@ def load_crm_workbook(
             return raw_from_calamine(book, name, hidden=not visible.get(name, True))
 
         wb = _load(path, book.sheet_names, raw, transactions=transactions,
-                   progress=progress, only=sheets)
+                   progress=progress, only=sheets,
+                   percent=lambda name: percent_cells(path, name))
         wb.warnings[:0] = getattr(book, "warnings", [])  # sheets skipped on opening
         return wb
     finally:
@@ -410,7 +462,8 @@ def read_sheet_values_checked(values: Mapping[str, Sequence[Sequence[object]]], 
 def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], RawSheet], *,
           transactions: str | Path | None = None,
           progress: Callable[[str], None] | None = None,
-          only: Iterable[str] | None = None) -> CRMWorkbook:
+          only: Iterable[str] | None = None,
+          percent: Callable[[str], frozenset] | None = None) -> CRMWorkbook:
     """Validate every contract sheet among ``sheet_names`` (``raw_sheet(name)`` gives its
     cells; only those named in ``only``, when given), collecting the problems of all sheets
     into one InputError."""
@@ -432,6 +485,8 @@ def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], Raw
             raw = raw_from_transactions_file(Path(transactions))
         elif canon in found:
             raw = raw_sheet(found[canon])
+            if canon == "Scorecard" and percent is not None:
+                raw = dataclasses.replace(raw, percent_cells=percent(found[canon]))
         else:
             continue
         frame, sheet_errors, sheet_warnings = _validate(raw, SHEETS[canon])

@@ -86,8 +86,9 @@ class Rule:
 @dataclass
 class ResultTable:
     """One table of a result sheet: a DataFrame (written without its index), an optional title
-    above it, number formats by column name overriding the defaults, an optional native chart
-    and conditional-format rules.
+    above it, number formats by column name overriding the defaults (one format for the
+    column, or a sequence of one per row, ``None`` for none, where a column mixes kinds, as a
+    headline's ``value`` column does), an optional native chart and conditional-format rules.
 
     ``links`` makes the cells of a column hyperlinks: column name -> one target per row
     (``None`` for no link); a target ``#'Sheet'!C3`` (see :func:`cell_link`) goes to that cell
@@ -95,13 +96,17 @@ class ResultTable:
 
     frame: pd.DataFrame
     title: str | None = None
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str | Sequence[str | None]] = field(default_factory=dict)
     chart: Chart | None = None
     rules: list[Rule] = field(default_factory=list)
     links: dict[str, Sequence[str | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = {str(c) for c in self.frame.columns}
+        for column, fmt in self.formats.items():
+            if not isinstance(fmt, str) and fmt is not None and len(fmt) != len(self.frame):
+                raise ValueError(f"table {self.title!r}: {len(fmt)} formats for column "
+                                 f"{column!r} of {len(self.frame)} rows")
         for column, targets in self.links.items():
             if len(targets) != len(self.frame):
                 raise ValueError(f"table {self.title!r}: {len(targets)} links for column "
@@ -148,6 +153,19 @@ def default_format(name: str, series: pd.Series) -> str | None:
     if pd.api.types.is_float_dtype(series.dtype):
         return PERCENT_FORMAT if _PERCENT_NAME.search(str(name)) else DECIMAL_FORMAT
     return None
+
+
+def column_formats(table: ResultTable) -> list[str | Sequence[str | None] | None]:
+    """The number format of each column of ``table``: its own (one, or one per row), else
+    :func:`default_format`. Both writers use this, so a cell reads the same in either."""
+    frame = table.frame
+    return [table.formats.get(str(name)) or default_format(str(name), frame[name])
+            for name in frame.columns]
+
+
+def cell_format(fmt: str | Sequence[str | None] | None, row: int) -> str | None:
+    """The format of row ``row`` (0-based) of a column whose formats are ``fmt``."""
+    return fmt if fmt is None or isinstance(fmt, str) else fmt[row]
 
 
 def cell_value(value: object) -> object:

@@ -324,6 +324,38 @@ class RawSheet:
     total_rows: int  # rows the sheet spans, header included
     hidden: bool = False
     merged_header: list[str] = field(default_factory=list)
+    # (Excel row, 0-based column) of the cells formatted as percentages, where the source
+    # keeps number formats (.xlsx, .xlsm); calamine gives values only
+    percent_cells: frozenset[tuple[int, int]] = frozenset()
+
+
+_LITERAL = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters show as typed
+
+
+def percent_cells(path: Path, sheet: str) -> frozenset[tuple[int, int]]:
+    """The cells of ``sheet`` whose number format is a percentage (``0%``, ``0.0%``), as
+    (Excel row, 0-based column), for an .xlsx or .xlsm file; empty for any other source.
+    Read with openpyxl in read-only mode: styles and this one sheet, not the whole book."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        return frozenset()
+    import openpyxl
+
+    wb = None
+    out = set()
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for row in wb[sheet].iter_rows():
+            for cell in row:
+                fmt = getattr(cell, "number_format", None)
+                if (isinstance(cell.value, (int, float)) and isinstance(fmt, str)
+                        and "%" in _LITERAL.sub("", fmt)):
+                    out.add((cell.row, cell.column - 1))
+    except Exception:  # calamine reads the values and reports damage; formats are a hint
+        return frozenset()
+    finally:
+        if wb is not None:
+            wb.close()
+    return frozenset(out)
 
 
 def raw_from_calamine(book, name: str, hidden: bool) -> RawSheet:

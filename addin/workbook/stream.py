@@ -141,7 +141,7 @@ def _rows_xml(table: StreamedTable, styles: dict[str, str]) -> Iterator[bytes]:
     import pyarrow as pa
 
     frame = table.frame.copy(deep=False)
-    frame.attrs = {}  # pandas deep-copies attrs into every slice (a fitted model, say)
+    frame.attrs = {}  # nothing travels on attrs; a frame from elsewhere might carry some
     series = [frame.iloc[:, c] for c in range(frame.shape[1])]
     n = len(frame)
     for start in range(0, n, CHUNK_ROWS):

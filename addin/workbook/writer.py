@@ -19,8 +19,9 @@ from addin.workbook.results import (
     ResultTable,
     Rule,
     SheetContent,
+    cell_format,
     cell_value,
-    default_format,
+    column_formats,
     display_width,
     result_tables,
     safe_cell_text,
@@ -57,8 +58,7 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str],
         cell.data_type = "s"
         cell.font = Font(bold=True)
     header_row = row
-    formats = [table.formats.get(str(name)) or default_format(str(name), frame[name])
-               for name in frame.columns]
+    formats = column_formats(table)
     skeleton = (streamed is not None and len(frame) > STREAM_ROWS and not table.links
                 and len(headers) > 0)
     shown = frame.iloc[:500] if skeleton else frame  # a skeleton's first rows fit the widths
@@ -69,8 +69,8 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str],
         for c in range(len(headers)):
             if formats[c] or frame.dtypes.iloc[c] is not np.dtype(object):
                 cell = ws.cell(row=row + 1, column=c + 1, value=0)
-                if formats[c]:
-                    cell.number_format = formats[c]
+                if cell_format(formats[c], 0):
+                    cell.number_format = cell_format(formats[c], 0)
             else:  # a date in a mixed column gets openpyxl's date style: let it pick that
                 ws.cell(row=row + 1, column=c + 1, value=dt.date(2000, 1, 1))
                 date_only.add(letters[c])
@@ -85,8 +85,8 @@ def write_table(ws, table: ResultTable, top: int, taken: set[str],
             cell = ws.cell(row=row, column=c + 1, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text begins with
-            elif formats[c]:
-                cell.number_format = formats[c]
+            elif (fmt := cell_format(formats[c], r)):
+                cell.number_format = fmt
     _add_links(ws, table, header_row)
     if len(frame) and len(headers):
         ref = f"A{header_row}:{get_column_letter(len(headers))}{row}"
