@@ -91,7 +91,7 @@ def test_report_with_dollar_labels_renders_every_review(make_xlsx, tmp_path):
     result = CliRunner().invoke(cli, ["report", str(book), "--out", str(tmp_path / "r"),
                                       "--lang", "en", "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert "1 reviews of 1 accounts" in result.output
+    assert "1 review of 1 account" in result.output
 
 
 def test_report_exits_3_when_a_review_is_stopped_by_the_time_limit(make_xlsx, tmp_path):
@@ -365,7 +365,7 @@ def test_a_header_only_scorecard_is_an_empty_scorecard_in_the_report(make_xlsx, 
     result = CliRunner().invoke(cli, ["report", str(make_xlsx(rows)), "--out",
                                       str(tmp_path / "r"), "--lang", "en", "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert "1 reviews of 1 accounts and 1 portfolio summaries" in result.output
+    assert "1 review of 1 account and 1 portfolio summary" in result.output
 
 
 def test_a_month_far_beyond_today_without_as_of_is_a_warning(make_xlsx):

@@ -408,5 +408,10 @@ def test_every_report_label_is_used():
     # keys built from a routine's value or a rule's key: t("stage_" ~ value), f"action_{key}"
     prefixed = ("action_", "advice_", "stage_", "rfm_", "level_", "perspective_", "status_",
                 "measure_")
+    # the value catalogue's labels are built by labels.term from VALUE_TERMS; each must be used
+    # by being in that catalogue
+    from addin.reports.labels import VALUE_TERMS
+
+    used |= {f"term_{domain}_{key}" for domain, words in VALUE_TERMS.items() for key in words}
     unused = sorted(k for k in REPORT_LABELS if k not in used and not k.startswith(prefixed))
     assert unused == []

@@ -127,24 +127,24 @@ class TierReport:
         gg = self.result.gamma_gamma
         # (measure, value, kind of the value for its number format; None for text)
         rows = [
-            ("as of", self.as_of.to_pydatetime() if self.as_of is not None else "", "date"),
+            ("as of", self.as_of.to_pydatetime() if self.as_of is not None else None, "date"),
             ("customers", len(t), "count"),
             ("customers who bought", int((t["orders"] > 0).sum()), "count"),
             ("revenue", float(t["revenue"].sum()), "money"),
-            ("gross margin", float(t["margin"].sum()) if t["margin"].notna().any() else "",
+            ("gross margin", float(t["margin"].sum()) if t["margin"].notna().any() else None,
              "money"),
             ("tiered by", self.value_column, None),
             ("Pareto point", str(point), None),
-            ("top 20% of customers bring", top20.value_share if top20 else "", "share"),
+            ("top 20% of customers bring", top20.value_share if top20 else None, "share"),
             ("key accounts", int(t["key_account"].sum()), "count"),
             ("key-account tiers", ", ".join(self.settings.key_account_tiers), None),
             ("CLV method", self.result.clv_method, None),
-            ("CLV note", self.result.clv_note, None),
+            ("CLV note", self.result.clv_note or None, None),
             ("CLV horizon (months)", self.settings.clv_months, "count"),
-            ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else "", "money"),
+            ("total CLV", float(t["clv"].sum()) if t["clv"].notna().any() else None, "money"),
         ]
         if isinstance(bg, NBDFit):
-            rows.append(("NBD r, alpha (days)", f"{bg.r:.4g}, {bg.alpha:.4g}"))
+            rows.append(("NBD r, alpha (days)", f"{bg.r:.4g}, {bg.alpha:.4g}", None))
         elif bg is not None:
             rows.append(("BG/NBD r, alpha, a, b (days)",
                          f"{bg.r:.4g}, {bg.alpha:.4g}, {bg.a:.4g}, {bg.b:.4g}", None))
@@ -153,7 +153,7 @@ class TierReport:
         if self.result.retention_rate is not None:
             rows.append(("yearly retention (margin formula)", self.result.retention_rate,
                          "share"))
-        values = [v if not (isinstance(v, float) and math.isnan(v)) else "" for _, v, _ in rows]
+        values = [v if not (isinstance(v, float) and math.isnan(v)) else None for _, v, _ in rows]
         return pd.DataFrame({"measure": [m for m, _, _ in rows],
                              "value": pd.Series(values, dtype=object),
                              "kind": [k for _, _, k in rows]})

@@ -424,8 +424,16 @@ def term(domain: str, value: object, lang: str) -> str:
 
     if value is None or is_missing(value) or value == "":
         return MISSING
-    key = f"term_{domain}_{_KEY.sub('_', str(value).casefold()).strip('_')}"
-    return label(key, lang) if key in REPORT_LABELS else str(value)
+    text = str(value)
+    key = f"term_{domain}_{_KEY.sub('_', text.casefold()).strip('_')}"
+    if key not in REPORT_LABELS:
+        return text
+    # the vocabulary's word, however spelt ("key", "Key", "food_beverage") is translated; a
+    # value with characters the word does not have ("$Key$") is the user's own label and
+    # prints as typed
+    if set(text.casefold()) - set(label(key, "en").casefold()) - set(" _-"):
+        return text
+    return label(key, lang)
 
 
 __all__ = ["REPORT_LABELS", "VALUE_TERMS", "term"]
