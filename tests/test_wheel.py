@@ -1,6 +1,6 @@
 """The wheel works outside the repository: `python -m build` makes an sdist and a wheel (from
 that sdist) carrying the report templates, CRM.xlam and the demo workbook; installed into a fresh
-venv, `crm-addin demo` run from an unrelated folder writes the results workbook, the 202 PDFs
+venv, `crm-addin demo` run from an unrelated folder writes the results workbook, the executives' 4 PDF packs
 and the emails, and `crm-addin excel install` finds the add-in inside the package.
 
 The fresh venv sees the project's dependencies through a path file naming .venv's
@@ -129,8 +129,11 @@ def test_demo_from_the_installed_wheel(venv, tmp_path):
     assert wb["Tiers"].max_row > 2000  # every demo customer tiered (2,000 plus headings)
     wb.close()
     pdfs = sorted((out / "reports" / "2026-10").rglob("*.pdf"))
-    # 100 key accounts (VIP 20 + Key 80) in English and Chinese, plus a summary in each.
-    assert len(pdfs) == 202
+    # one pack per executive of the Distribution sheet (issue 14): two in English, two in
+    # Chinese, each holding the summary and the reviews of its reader's scope
+    assert len(pdfs) == 4
+    assert sum("CRM pack (" in p.name for p in pdfs) == 2
+    assert sum("CRM月度汇报" in p.name for p in pdfs) == 2
     assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
-    assert len(list((out / "emails").glob("*.eml"))) > 0
+    assert len(list((out / "emails").glob("*.eml"))) == 4
     assert f"Results workbook: {Path('run', 'demo_crm_results.xlsx')}" in result.stdout
