@@ -120,7 +120,7 @@ def test_scripts_run_the_ribbon_macros_over_the_book(tmp_path):
     fake = FakeBook(xlwings_values(demo_workbook_path()), fullname="C:/crm/demo_crm.xlsx")
     report = lite.crm_validate(fake)
     assert report.ok
-    assert "Problems" in [s.name for s in fake.sheets]
+    assert "Validation" in [s.name for s in fake.sheets]
     lite.crm_reports_and_email(fake)
     shown = [c for c in fake.log if c[0] == "alert"]
     assert shown and lite.NOT_IN_LITE in str(shown[-1])

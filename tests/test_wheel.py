@@ -1,7 +1,8 @@
 """The wheel works outside the repository: `python -m build` makes an sdist and a wheel (from
 that sdist) carrying the report templates, CRM.xlam and the demo workbook; installed into a fresh
-venv, `crm-addin demo` run from an unrelated folder writes the results workbook, the executives' 4 PDF packs
-and the emails, and `crm-addin excel install` finds the add-in inside the package.
+venv, `crm-addin demo` run from an unrelated folder writes the results workbook, the
+executives' 4 PDF packs and the emails, and `crm-addin excel install` finds the add-in inside
+the package.
 
 The fresh venv sees the project's dependencies through a path file naming .venv's
 site-packages (appended after its own, and without processing .venv's path files, so the
