@@ -5,7 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test || exit 1
-.venv/bin/python -m pytest "$@"
+# -n auto: one worker per core (pytest-xdist); a test file stays on one worker (its module
+# fixtures, such as a demo workbook built once, are built once).
+.venv/bin/python -m pytest -n auto --dist loadfile "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "test.sh: pytest collected no tests; failing on purpose" >&2
