@@ -126,12 +126,15 @@ def echo_warnings(warnings, only_sheet: str | None = None) -> None:
             click.echo(f"warning: {problem}", err=True)
 
 
-def write_report(workbook: Path, report, out: Path | None, in_place: bool, sheet: str) -> None:
-    """Print a job's summary lines, write its result sheets and say where they went."""
+def write_report(workbook: Path, report, out: Path | None, in_place: bool) -> None:
+    """Print a job's summary lines, write its result sheets and say which went where."""
     for line in report.summary_lines():
         click.echo(line)
-    dest = write_results(workbook, report.result_sheets(), out, in_place)
-    click.echo(f"{sheet} sheet written to {dest}")
+    sheets = report.result_sheets()
+    dest = write_results(workbook, sheets, out, in_place)
+    *first, last = list(sheets)
+    named = f"{', '.join(first)} and {last} sheets" if first else f"{last} sheet"
+    click.echo(f"{named} written to {dest}")
 
 
 def _setup_logging() -> None:
@@ -363,7 +366,7 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
     """
     from addin.jobs.survey import READS, survey_workbook
     wb = read_workbook(workbook, sheets=READS)
-    write_report(workbook, survey_workbook(wb, by=by), out, in_place, "Survey Results")
+    write_report(workbook, survey_workbook(wb, by=by), out, in_place)
 
 
 # --- tier (issue 3: customer tiering) ------------------------------------------------------
@@ -428,11 +431,7 @@ def churn(workbook: Path, out: Path | None, in_place: bool, as_of, by: str | Non
     """
     from addin.jobs.churn import churn_workbook
     wb = read_workbook(workbook, transactions=transactions)
-    report = churn_workbook(wb, as_of=as_of, by=by)
-    for line in report.summary_lines():
-        click.echo(line)
-    dest = write_results(workbook, report.result_sheets(), out, in_place)
-    click.echo(f"Retention and Churn sheets written to {dest}")
+    write_report(workbook, churn_workbook(wb, as_of=as_of, by=by), out, in_place)
 
 
 @cli.command()
@@ -457,8 +456,7 @@ def forecast(workbook: Path, out: Path | None, in_place: bool, as_of, months: in
     """
     from addin.jobs.forecast import forecast_workbook
     wb = read_workbook(workbook, transactions=transactions)
-    report = forecast_workbook(wb, as_of=as_of, months=months)
-    write_report(workbook, report, out, in_place, "Forecast")
+    write_report(workbook, forecast_workbook(wb, as_of=as_of, months=months), out, in_place)
 
 
 # --- scorecard (issue 5: balanced-scorecard evaluation) ---------------------------------------
@@ -480,8 +478,7 @@ def scorecard(workbook: Path, out: Path | None, in_place: bool, period: str | No
     """
     from addin.jobs.scorecard import READS, scorecard_workbook
     wb = read_workbook(workbook, sheets=READS)
-    write_report(workbook, scorecard_workbook(wb, period=period), out, in_place,
-                 "Scorecard Results")
+    write_report(workbook, scorecard_workbook(wb, period=period), out, in_place)
 
 EXIT_NOT_ALL_SENT = 3
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -119,17 +119,21 @@ def validate(book: Book):
     return report
 
 
+def _write_and_tell(book: Book, report, notes: Sequence[str] = ()):
+    """Write a job's result sheets into the book and show its summary lines, the Settings
+    notes and where the sheets went; the job's report is the macro's result."""
+    where = book.write(report.result_sheets())
+    book.message("\n".join([*report.summary_lines(), *notes, "", f"Written to {where}."]))
+    return report
+
+
 @macro
 def survey(book: Book):
     """Analyse the Survey sheet into a ``Survey Results`` sheet (``crm-addin survey``)."""
     from addin.jobs.survey import READS, survey_workbook
 
     wb = book.load(READS)
-    results = survey_workbook(wb)
-    where = book.write(results.result_sheets())
-    book.message("\n".join([*results.summary_lines(), *settings_notes(wb), "",
-                            f"Written to {where}."]))
-    return results
+    return _write_and_tell(book, survey_workbook(wb), settings_notes(wb))
 
 
 @macro
@@ -158,11 +162,7 @@ def scorecard(book: Book):
     from addin.jobs.scorecard import READS, scorecard_workbook
 
     wb = book.load(READS)
-    report = scorecard_workbook(wb)
-    where = book.write(report.result_sheets())
-    book.message("\n".join([*report.summary_lines(), *settings_notes(wb), "",
-                            f"Written to {where}."]))
-    return report
+    return _write_and_tell(book, scorecard_workbook(wb), settings_notes(wb))
 
 
 @macro
@@ -171,10 +171,7 @@ def churn(book: Book):
     ``Churn`` sheets (``crm-addin churn``)."""
     from addin.jobs.churn import churn_workbook
 
-    report = churn_workbook(book.load())
-    where = book.write(report.result_sheets())
-    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
-    return report
+    return _write_and_tell(book, churn_workbook(book.load()))
 
 
 @macro
@@ -183,10 +180,7 @@ def forecast(book: Book):
     backtested) into a ``Forecast`` sheet (``crm-addin forecast``)."""
     from addin.jobs.forecast import forecast_workbook
 
-    report = forecast_workbook(book.load())
-    where = book.write(report.result_sheets())
-    book.message("\n".join([*report.summary_lines(), "", f"Written to {where}."]))
-    return report
+    return _write_and_tell(book, forecast_workbook(book.load()))
 
 
 REVIEWS_FOLDER = "Key-account reviews"
