@@ -79,7 +79,7 @@ def _run(macro: str, book: Any) -> Any:
 
 @xw.script
 def crm_validate(book: xw.Book):
-    """Validate: check the workbook against the CRM contract, problems on a Problems sheet."""
+    """Validate: check the workbook against the CRM contract, problems on a Validation sheet."""
     return _run("validate", book)
 
 

@@ -43,7 +43,7 @@ GROUPS: tuple[Group, ...] = (
                "customer, on a Tiers sheet."),
         Button("crmValidate", "Validate", "validate", "AcceptInvitation",
                "Check every sheet against the CRM workbook contract; problems are listed on a "
-               "Problems sheet with links to the cells."),
+               "Validation sheet with links to the cells."),
     )),
     Group("crmChurn", "Churn", (
         Button("crmChurnAnalysis", "Churn", "churn", "ChartTypeLineInsertGallery",
