@@ -10,15 +10,24 @@ editable install's pointer to this checkout is not followed); the wheel itself i
 --no-deps, and the test checks that `addin` is imported from the new venv.
 """
 
+import email
+import io
 import os
 import subprocess
 import sys
 import sysconfig
 import zipfile
+from email import policy
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
+from pypdf import PdfReader
+
+from addin.jobs.tier import tier_workbook
+from addin.reports.manifest import read_manifest
+from addin.workbook import load_crm_workbook, read_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,15 +125,22 @@ def test_excel_install_finds_the_packaged_addin(venv, tmp_path):
         result.stdout
 
 
-@pytest.mark.slow
-def test_demo_from_the_installed_wheel(venv, tmp_path):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+@pytest.fixture(scope="module")
+def demo_run(venv, tmp_path_factory):
+    """`crm-addin demo --out run` from the installed wheel, in an unrelated folder: one run of
+    the README's main job that the tests below read (the demo takes a minute; running it once
+    for the wheel and again in-process cost the suite two)."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
     result = subprocess.run([venv / "bin" / "crm-addin", "demo", "--out", "run"],
                             cwd=elsewhere, env=_clean_env(), capture_output=True,
                             text=True, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
-    out = elsewhere / "run"
+    return elsewhere / "run", result.stdout
+
+
+@pytest.mark.slow
+def test_demo_from_the_installed_wheel(demo_run):
+    out, stdout = demo_run
     wb = openpyxl.load_workbook(out / "demo_crm_results.xlsx", read_only=True)
     assert wb.sheetnames[-4:] == ["Validation", "Tiers", "Survey Results", "Scorecard Results"]
     assert wb["Tiers"].max_row > 2000  # every demo customer tiered (2,000 plus headings)
@@ -137,4 +153,53 @@ def test_demo_from_the_installed_wheel(venv, tmp_path):
     assert sum("CRM月度汇报" in p.name for p in pdfs) == 2
     assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
     assert len(list((out / "emails").glob("*.eml"))) == 4
-    assert f"Results workbook: {Path('run', 'demo_crm_results.xlsx')}" in result.stdout
+    assert f"Results workbook: {Path('run', 'demo_crm_results.xlsx')}" in stdout
+
+
+@pytest.mark.slow
+def test_demo_job_writes_the_workbook_and_results(demo_run, soffice):
+    out, output = demo_run
+    wb = openpyxl.load_workbook(out / "demo_crm_results.xlsx", read_only=True)
+    assert wb.sheetnames[-4:] == ["Validation", "Tiers", "Survey Results", "Scorecard Results"]
+    assert "Customers" in wb.sheetnames and "Transactions" in wb.sheetnames
+    wb.close()
+    # A real client opens what we wrote and sees the duplicate rows we listed.
+    csv = soffice.to_csv(out / "demo_crm_results.xlsx", sheet="Validation")
+    shown = pd.read_csv(csv, header=None, dtype=str, keep_default_na=False)
+    text = "\n".join(",".join(r) for r in shown.to_numpy().tolist())
+    assert "Duplicate customers" in text
+    assert "HUAXIN TRADING LIMITED" in text and "深圳市前海AI科技" in text
+
+    # ... then one pack per executive, and the executives' emails as a dry run
+    reports = out / "reports" / "2026-10"
+    assert f"Executives' packs: {Path('run', 'reports', '2026-10')}" in output
+    assert f"Emails (dry run, not sent): {Path('run', 'emails')}" in output
+    manifest = read_manifest(reports, "2026-10")
+    assert sorted(manifest.languages) == ["en", "zh"]
+    assert all((reports / name).stat().st_size > 0 for name in manifest.files())
+    distribution = read_sheet(out / "demo_crm.xlsx", "Distribution")
+    tiers = tier_workbook(load_crm_workbook(out / "demo_crm.xlsx")).tiers
+    key = tiers[tiers["key_account"]]
+    assert len(key) == 100  # VIP 20 + Key 80, the pyramid the tiering prints
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in (out / "emails").glob("*.eml")]
+    to = [m["To"].addresses[0].addr_spec for m in messages]
+    assert sorted(to) == sorted(distribution["email"])  # exactly one message each
+    rendered = set()
+    for msg, address in zip(messages, to, strict=True):
+        row = distribution[distribution["email"] == address].iloc[0]
+        wanted = key[key["region"] == row["scope"].removeprefix("region: ")]
+        [(name, pdf)] = [(p.get_filename(), p.get_content()) for p in msg.iter_attachments()]
+        assert name.startswith("2026-10 ") and row["name"] in name
+        reader = PdfReader(io.BytesIO(pdf))
+        titles = [i.title for i in reader.outline if not isinstance(i, list)]
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+        pack = manifest.pack_for(int(row.name), address)
+        assert sorted(e.customer_id for e in pack.accounts) == sorted(wanted.index)
+        for _, t in wanted.iterrows():
+            assert t["name"] in titles  # a bookmark per account of the region, none other
+            assert t["name"] in text and f"{t['revenue']:,.2f}" in text  # as on Tiers
+        rendered |= {(cid, row["language"]) for cid in wanted.index}
+    # only what someone reads: each key account once, in its reader's language
+    assert len(rendered) == len(key)
