@@ -89,3 +89,10 @@ def test_layout_table_lists_every_room_of_the_package():
              if (p.is_dir() and (p / "__init__.py").exists())
              or (p.suffix == ".py" and p.name != "__init__.py")}
     assert rooms - listed == set(), f"rooms missing from the README's Layout: {rooms - listed}"
+
+
+def test_layout_table_names_each_room_once():
+    """One room, one row: two rows for the same folder drift apart (the older one goes stale)."""
+    seen = [p.rstrip("/") for paths, _ in _layout_rows() for p in paths]
+    twice = sorted({p for p in seen if seen.count(p) > 1})
+    assert not twice, f"the README's Layout lists these more than once: {twice}"
