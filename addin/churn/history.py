@@ -83,6 +83,18 @@ def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
                          "net": net, "gap": gap})
 
 
+def customer_runs(days: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """The customers of :func:`purchase_days`' frame (sorted by customer, then day) as runs:
+    ``codes`` (each row's customer, 0.. in the frame's order, so ascending), the ids ``ids``
+    (sorted as the frame is) and ``counts`` (rows per customer). The churn routines work on
+    these integer codes with ``bincount`` and slices instead of group-bys on text ids."""
+    codes, ids = pd.factorize(days["customer_id"])
+    if len(codes) and (np.diff(codes) < 0).any():
+        raise ValueError("purchase days must be sorted by customer (purchase_days' order)")
+    return codes.astype(np.int64), pd.Index(ids, name="customer_id"), np.bincount(
+        codes, minlength=len(ids))
+
+
 def month_totals(log: pd.DataFrame, start: object = None, end: object = None) -> pd.Series:
     """Net revenue per calendar month (a ``PeriodIndex`` of months, every month from ``start``
     to ``end`` present, 0 where nothing was sold). Default span: the log's first to last

@@ -1,0 +1,101 @@
+"""The vectorised churn routines (integer customer codes, bincount, one sort) return the very
+same numbers as their first, straightforward group-by implementations (tests/churn_reference.py)
+on small random logs with returns, same-day lines, single buyers and ids of several kinds; and
+the per-customer median gap on a hand-worked example."""
+
+import churn_reference as ref
+import numpy as np
+import pandas as pd
+import pytest
+
+from addin.churn.history import clean_log, purchase_days
+from addin.churn.loss import LossRule, lost_accounts, usual_gaps
+from addin.churn.reasons import account_factors
+
+
+def _random_log(seed: int, customers: int = 60, rows: int = 400, ints: bool = False):
+    rng = np.random.default_rng(seed)
+    ids = (rng.integers(0, customers, rows) if ints
+           else np.array([f"K{i:03d}" for i in rng.integers(0, customers, rows)], dtype=object))
+    day = np.datetime64("2025-01-01") + rng.integers(0, 500, rows).astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(4, 1, rows), 2)
+    amount[rng.random(rows) < 0.08] *= -0.5  # returns, some on days of their own
+    return clean_log(pd.DataFrame({"customer_id": ids, "date": day.astype("datetime64[us]"),
+                                   "amount": amount}))
+
+
+def _sheets(log: pd.DataFrame, seed: int):
+    rng = np.random.default_rng(seed + 100)
+    ids = np.r_[log["customer_id"].unique(), ["nobody"] if log["customer_id"].dtype == object
+                else [10_000]]
+    start = np.datetime64("2025-01-01")
+    n = 150
+    opened = start + rng.integers(0, 520, n).astype("timedelta64[D]")
+    closed = (opened + rng.integers(1, 80, n).astype("timedelta64[D]")).astype("datetime64[us]")
+    complaints = pd.DataFrame({
+        "customer_id": rng.choice(ids, n), "opened": opened.astype("datetime64[us]"),
+        "closed": pd.Series(closed).where(rng.random(n) < 0.8),
+        "severity": pd.Series(rng.choice(["low", " High", "critical", "medium"], n)).where(
+            rng.random(n) < 0.9)})
+    m = 300
+    contacts = pd.DataFrame({
+        "customer_id": rng.choice(ids, m),
+        "date": (start + rng.integers(0, 520, m).astype("timedelta64[D]")).astype(
+            "datetime64[us]"),
+        "staff": pd.Series(rng.choice(["Li", "Wang", "Zhao"], m)).where(rng.random(m) < 0.9)})
+    return complaints, contacts
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rule", ["gap", "alive", "either"])
+def test_lost_accounts_match_the_group_by_implementation(seed, rule):
+    log = _random_log(seed, ints=seed % 3 == 2)
+    as_of = "2026-03-31" if seed % 2 else "2025-12-15"
+    days = purchase_days(log, as_of)
+    alive = pd.Series(np.random.default_rng(seed).random(days["customer_id"].nunique()),
+                      index=days["customer_id"].unique())
+    r = LossRule(rule, gap_factor=[3, 2, 1.5][seed % 3])
+    want = ref.lost_accounts(log, as_of, r, alive)
+    pd.testing.assert_frame_equal(lost_accounts(log, as_of, r, alive), want, check_exact=True)
+    pd.testing.assert_frame_equal(lost_accounts(log, as_of, r, alive, days=days), want,
+                                  check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_account_factors_match_the_group_by_implementation(seed):
+    log = _random_log(seed, ints=seed % 3 == 2)
+    as_of = "2026-03-31"
+    days = purchase_days(log, as_of)
+    accounts = lost_accounts(log, as_of, LossRule("gap"), days=days)
+    reference = accounts["loss_date"].where(accounts["lost"], pd.Timestamp(as_of))
+    complaints, contacts = _sheets(log, seed)
+    window = [365, 90, 180][seed % 3]
+    want = ref.account_factors(reference, complaints=complaints, contacts=contacts, log=log,
+                               window=window)
+    got = account_factors(reference, complaints=complaints, contacts=contacts, log=log,
+                          window=window, days=days)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    got = account_factors(reference, complaints=complaints, contacts=contacts, log=log,
+                          window=window)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    # a reference over a subset of the accounts, in another order
+    some = reference.iloc[::-2]
+    pd.testing.assert_frame_equal(
+        account_factors(some, complaints=complaints, contacts=contacts, log=log, days=days),
+        ref.account_factors(some, complaints=complaints, contacts=contacts, log=log),
+        check_exact=True)
+
+
+def test_usual_gaps_worked_by_hand():
+    # A: gaps 10, 30, 20 -> median 20; B: gaps 4, 8 -> (4 + 8) / 2 = 6; C: one day, no gap.
+    # The portfolio's median of the medians 20 and 6: 13
+    log = clean_log(pd.DataFrame({
+        "customer_id": ["A"] * 4 + ["B"] * 3 + ["C"],
+        "date": pd.to_datetime(["2026-01-01", "2026-01-11", "2026-02-10", "2026-03-02",
+                                "2026-01-01", "2026-01-05", "2026-01-13", "2026-01-07"]),
+        "amount": 10.0}))
+    own, portfolio = usual_gaps(purchase_days(log))
+    assert own.to_dict() == {"A": 20.0, "B": 6.0}
+    assert portfolio == 13.0
+    want_own, want_portfolio = ref.usual_gaps(purchase_days(log))
+    pd.testing.assert_series_equal(own, want_own, check_exact=True)
