@@ -149,3 +149,23 @@ def order_trend(log: pd.DataFrame, reference: pd.Series) -> pd.Series:
                  / np.bincount(codes[~later], minlength=len(ids)))
         trend = np.where((count >= 2) & (early > 0), late / early - 1, np.nan)
     return pd.Series(trend, index=pd.Index(ids, name="customer_id"))
+
+
+def gamma_gamma_value_and_gradient(log_params, x, m, weights):
+    """addin.tiering.clv._gamma_gamma_value_and_gradient as first written (the gamma and
+    digamma functions on every row)."""
+    from scipy import special
+
+    p, q, v = np.exp(log_params)
+    px = p * x
+    ln_vxm = np.log(v + x * m)
+    ln_xm = np.log(x * m)
+    psi_pxq = special.digamma(px + q)
+    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
+          + q * np.log(v) + px * ln_xm - np.log(m) - (px + q) * ln_vxm)
+    grad = np.array([
+        weights @ (x * (psi_pxq - special.digamma(px) + ln_xm - ln_vxm)),
+        weights @ (psi_pxq - ln_vxm) + weights.sum() * (np.log(v) - special.digamma(q)),
+        weights.sum() * q / v - weights @ ((px + q) / (v + x * m)),
+    ])
+    return float(weights @ ll), grad * np.array([p, q, v])

@@ -99,3 +99,23 @@ def test_usual_gaps_worked_by_hand():
     assert portfolio == 13.0
     want_own, want_portfolio = ref.usual_gaps(purchase_days(log))
     pd.testing.assert_series_equal(own, want_own, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gamma_gamma_likelihood_per_distinct_x_is_the_row_by_row_one(seed):
+    # the forecast's Gamma-Gamma fit evaluates gamma and digamma once per distinct x
+    from addin.tiering.clv import _gamma_gamma_value_and_gradient
+    from addin.tiering.simulate import simulate_customers
+
+    s = simulate_customers(3000, seed=seed)
+    s = s[s["frequency"] > 0]
+    x, m = s["frequency"].to_numpy(), s["monetary_value"].to_numpy()
+    w = np.random.default_rng(seed).integers(1, 4, len(x)).astype(float)
+    for log_params in (np.zeros(3), np.log([6.0, 4.0, 15.0]), np.array([-1.2, 2.5, 0.3])):
+        want = ref.gamma_gamma_value_and_gradient(log_params, x, m, w)
+        got = _gamma_gamma_value_and_gradient(log_params, x, m, w)
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+        got = _gamma_gamma_value_and_gradient(log_params, x, m, w,
+                                              np.unique(x, return_inverse=True))
+        assert got[0] == want[0]

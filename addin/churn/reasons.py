@@ -313,7 +313,12 @@ def logistic_regression(factors: pd.DataFrame, lost: pd.Series,
     try:
         import warnings
 
-        with warnings.catch_warnings():
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread: Newton's small products (100,000 x a few columns) ran 3x slower in
+        # CPU when OpenBLAS spread them over threads on the busy 2-core machine (the same
+        # numbers either way; measured in bench/bench_churn.py)
+        with warnings.catch_warnings(), threadpool_limits(1, "blas"):
             warnings.simplefilter("ignore")
             result = Logit(y, X).fit(disp=0, maxiter=200)
         ci = result.conf_int()

@@ -439,7 +439,9 @@ def fit_nbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> NBDFit:
 
 
 def _gamma_gamma_value_and_gradient(log_params: np.ndarray, x: np.ndarray, m: np.ndarray,
-                                    weights: np.ndarray) -> tuple[float, np.ndarray]:
+                                    weights: np.ndarray,
+                                    by_x: tuple[np.ndarray, np.ndarray] | None = None
+                                    ) -> tuple[float, np.ndarray]:
     """Sum of ln f(m | p, q, v, x) over customers (Fader and Hardie 2013, equation 3)::
 
         ln f = ln G(p x + q) - ln G(p x) - ln G(q) + q ln v + (p x - 1) ln m + p x ln x
@@ -451,16 +453,21 @@ def _gamma_gamma_value_and_gradient(log_params: np.ndarray, x: np.ndarray, m: np
         d/dq = psi(p x + q) - psi(q) + ln v - ln(v + x m)
         d/dv = q / v - (p x + q) / (v + x m)
 
-    each times its parameter."""
+    each times its parameter. The gamma and digamma functions are evaluated once per distinct
+    x (``by_x``: the distinct x and each row's position among them, ``np.unique(x,
+    return_inverse=True)``; computed when not given) and gathered back to the rows: the same
+    numbers, a fraction of the work (a few hundred distinct x among 100,000 customers)."""
     p, q, v = np.exp(log_params)
+    ux, ix = by_x if by_x is not None else np.unique(x, return_inverse=True)
     px = p * x
     ln_vxm = np.log(v + x * m)
     ln_xm = np.log(x * m)
-    psi_pxq = special.digamma(px + q)
-    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
+    pux = p * ux
+    psi_pxq = special.digamma(pux + q)[ix]
+    ll = (special.gammaln(pux + q)[ix] - special.gammaln(pux)[ix] - special.gammaln(q)
           + q * np.log(v) + px * ln_xm - np.log(m) - (px + q) * ln_vxm)
     grad = np.array([
-        weights @ (x * (psi_pxq - special.digamma(px) + ln_xm - ln_vxm)),
+        weights @ (x * (psi_pxq - special.digamma(pux)[ix] + ln_xm - ln_vxm)),
         weights @ (psi_pxq - ln_vxm) + weights.sum() * (np.log(v) - special.digamma(q)),
         weights.sum() * q / v - weights @ ((px + q) / (v + x * m)),
     ])
@@ -541,7 +548,9 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
     xs, ms = rows.T
 
     scale = 1.0 / float(np.average(ms, weights=weights))  # spend in units of its mean
-    best = _maximise(lambda lp: _gamma_gamma_value_and_gradient(lp, xs, ms * scale, weights),
+    by_x = np.unique(xs, return_inverse=True)
+    scaled = ms * scale
+    best = _maximise(lambda lp: _gamma_gamma_value_and_gradient(lp, xs, scaled, weights, by_x),
                      np.zeros(3), float(weights.sum()))
     p, q, v = np.exp(best.log_params)
     v /= scale
