@@ -163,15 +163,19 @@ def main() -> None:
         return accounts, compare_factors(f, accounts["lost"]), logistic_regression(
             f, accounts["lost"])
 
+    fits = []
+
     def forecast():
-        return portfolio_forecast(fit_models(log, as_of), 12)
+        fits[:] = [fit_models(log, as_of)]
+        return portfolio_forecast(fits[0], 12)
 
     def rest():  # the forecast sheet's other tables (addin.jobs.forecast), outside the target
         months = backtest(log, as_of, 6)
         last = complete_month_end(as_of)
         baseline = baseline_forecast(month_totals(
             log[log["day"] <= np.datetime64(last.date(), "D")], end=last), 12)
-        return months, baseline, customer_forecast(fit_models(log, as_of), 12)
+        fit = fits[0] if fits else fit_models(log, as_of)  # the job reuses the forecast's fit
+        return months, baseline, customer_forecast(fit, 12)
 
     def tiering():
         summary = rfm_summary(tx)

@@ -119,3 +119,21 @@ def test_gamma_gamma_likelihood_per_distinct_x_is_the_row_by_row_one(seed):
         got = _gamma_gamma_value_and_gradient(log_params, x, m, w,
                                               np.unique(x, return_inverse=True))
         assert got[0] == want[0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_revenue_before_matches_the_group_by_implementation(seed):
+    # the 12-month revenue of the loss rule and the weights of the revenue churn rate
+    from addin.churn.loss import _revenue_before
+
+    log = _random_log(seed, ints=seed == 3)
+    days = purchase_days(log, "2026-03-31")
+    ids = days["customer_id"].unique()
+    rng = np.random.default_rng(seed)
+    until = pd.Series(np.datetime64("2025-03-01") + rng.integers(0, 400, len(ids)).astype(
+        "timedelta64[D]"), index=ids)
+    for edge in (until, until.iloc[::-3], pd.Series(pd.Timestamp("2025-11-01"), index=ids)):
+        np.testing.assert_array_equal(_revenue_before(days, edge),
+                                      ref.revenue_before(days, edge))
+    np.testing.assert_array_equal(_revenue_before(days, until, span=90),
+                                  ref.revenue_before(days, until, span=90))

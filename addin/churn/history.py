@@ -56,7 +56,7 @@ def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     of (customer, day) keys and ``reduceat`` sums (a group-by on text ids costs several times
     more)."""
     end = as_day(as_of) if as_of is not None else log["day"].max()
-    kept = log[log["day"] <= np.datetime64(end, "D")]
+    kept = up_to(log, end)
     if kept.empty:
         return pd.DataFrame({"customer_id": pd.Series(dtype=object),
                              "day": pd.Series(dtype="datetime64[s]"),
@@ -87,12 +87,29 @@ def customer_runs(days: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]
     """The customers of :func:`purchase_days`' frame (sorted by customer, then day) as runs:
     ``codes`` (each row's customer, 0.. in the frame's order, so ascending), the ids ``ids``
     (sorted as the frame is) and ``counts`` (rows per customer). The churn routines work on
-    these integer codes with ``bincount`` and slices instead of group-bys on text ids."""
-    codes, ids = pd.factorize(days["customer_id"])
-    if len(codes) and (np.diff(codes) < 0).any():
+    these integer codes with ``bincount`` and slices instead of group-bys on text ids. A run
+    starts where the id differs from the row before (one comparison of neighbours, no
+    hashing); ValueError when the frame is not sorted by customer."""
+    values = days["customer_id"].array
+    if len(values) == 0:
+        return (np.zeros(0, dtype=np.int64), pd.Index(values, name="customer_id"),
+                np.zeros(0, dtype=np.int64))
+    try:
+        start = np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)]
+        ids = values[np.flatnonzero(start)]
+        ordered = bool(np.asarray(ids[1:] > ids[:-1], dtype=bool).all())
+    except TypeError:  # ids of kinds that do not compare
+        ordered = False
+    if not ordered:
         raise ValueError("purchase days must be sorted by customer (purchase_days' order)")
-    return codes.astype(np.int64), pd.Index(ids, name="customer_id"), np.bincount(
-        codes, minlength=len(ids))
+    codes = np.cumsum(start) - 1
+    return codes, pd.Index(ids, name="customer_id"), np.bincount(codes, minlength=len(ids))
+
+
+def up_to(log: pd.DataFrame, end: object) -> pd.DataFrame:
+    """The log's lines up to ``end`` (the log itself, not a copy, when none is later)."""
+    inside = (log["day"] <= np.datetime64(end, "D")).to_numpy()
+    return log if inside.all() else log[inside]
 
 
 def month_totals(log: pd.DataFrame, start: object = None, end: object = None) -> pd.Series:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from addin.churn.history import customer_runs, purchase_days
+from addin.churn.history import customer_runs, purchase_days, up_to
 from addin.churn.settings import LOSS_RULES, ChurnSettings
 from addin.errors import InputError
 from addin.tiering.rfm import as_day
@@ -182,8 +182,8 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
         "orders": orders.astype(np.int64),
         "first_purchase": day[last_row - orders + 1],
         "last_purchase": day[last_row],
-        "revenue": _aligned(log[log["day"] <= np.datetime64(end, "D")].groupby(
-            "customer_id", sort=True)["amount"].sum(), ids),
+        "revenue": _aligned(up_to(log, end).groupby("customer_id", sort=True)[
+            "amount"].sum(), ids),
     }, index=ids)
     end_ts = pd.Timestamp(end)
     out["recency_days"] = (end_ts - out["last_purchase"]).dt.days.astype(np.int64)
@@ -195,17 +195,21 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     alive = (prob_alive.reindex(out.index).astype(float) if prob_alive is not None
              else pd.Series(np.nan, index=out.index))
     out["prob_alive"] = alive
-    by_gap = is_lost(out["recency_days"], out["usual_gap_days"], np.nan,
+    # the tests on arrays: np.asarray on a Series probes its attributes, a lookup in the
+    # index of 100,000 text ids each time
+    recency = out["recency_days"].to_numpy(dtype=float)
+    usual = out["usual_gap_days"].to_numpy(dtype=float)
+    alive_p = alive.to_numpy(dtype=float)
+    by_gap = is_lost(recency, usual, np.nan,
                      LossRule("gap", rule.gap_factor, rule.alive_threshold))
-    by_alive = is_lost(np.nan, np.nan, alive,
+    by_alive = is_lost(np.nan, np.nan, alive_p,
                        LossRule("alive", rule.gap_factor, rule.alive_threshold))
     out["lost_by_gap"] = by_gap if rule.rule != "alive" else False
     out["lost_by_alive"] = by_alive if rule.rule != "gap" else False
-    out["lost"] = is_lost(out["recency_days"], out["usual_gap_days"], alive, rule)
+    out["lost"] = is_lost(recency, usual, alive_p, rule)
     with np.errstate(invalid="ignore"):
-        quiet = out["recency_days"].to_numpy() > rule.at_risk_factor * out[
-            "usual_gap_days"].to_numpy()
-    out["at_risk"] = ~out["lost"] & (quiet | (alive.to_numpy() < 0.5))
+        quiet = recency > rule.at_risk_factor * usual
+    out["at_risk"] = ~out["lost"] & (quiet | (alive_p < 0.5))
     crossing = out["last_purchase"] + pd.to_timedelta(
         np.floor(rule.gap_factor * out["usual_gap_days"]) + 1, unit="D")
     out["loss_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s]")
