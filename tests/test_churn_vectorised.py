@@ -137,3 +137,11 @@ def test_revenue_before_matches_the_group_by_implementation(seed):
                                       ref.revenue_before(days, edge))
     np.testing.assert_array_equal(_revenue_before(days, until, span=90),
                                   ref.revenue_before(days, until, span=90))
+
+
+def test_usual_gaps_of_fractional_gaps_take_the_general_sort():
+    days = pd.DataFrame({"customer_id": ["A", "A", "A", "B", "B", "C"],
+                         "day": pd.to_datetime(["2026-01-01"] * 6),
+                         "net": 1.0, "gap": [np.nan, 2.5, 0.5, np.nan, 4.0, np.nan]})
+    own, portfolio = usual_gaps(days)
+    assert own.to_dict() == {"A": 1.5, "B": 4.0} and portfolio == 2.75

@@ -118,8 +118,16 @@ def _usual_gaps(days: pd.DataFrame, codes: np.ndarray, ids: pd.Index
     gap = days["gap"].to_numpy(dtype=float)
     has = ~np.isnan(gap)
     code, gap = codes[has], gap[has]
-    order = np.lexsort((gap, code))
-    code, gap = code[order], gap[order]
+    whole = gap.astype(np.int64)
+    if len(gap) and (whole == gap).all() and whole.min() >= 0:
+        # whole days (purchase_days' gaps): one sort of customer x (largest + 1) + gap, fast
+        # because the customers come sorted already
+        top = int(whole.max()) + 1
+        key = np.sort(code * top + whole)
+        code, gap = key // top, (key % top).astype(float)
+    else:
+        order = np.lexsort((gap, code))
+        code, gap = code[order], gap[order]
     m = np.bincount(code, minlength=len(ids))
     who = np.flatnonzero(m)
     start = (np.cumsum(m) - m)[who]

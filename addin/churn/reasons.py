@@ -61,11 +61,17 @@ BINARY = {"open_complaint_30d", "high_severity_complaint", "nps_detractor", "sin
 
 
 def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Where each of ``values`` sits in ``index`` (-1 when absent): the ids looked up once per
-    distinct id rather than once per row."""
-    codes, uniques = pd.factorize(values)
-    where = np.r_[index.get_indexer(pd.Index(uniques)), -1]
-    return where[codes]  # a missing id has code -1: the appended -1
+    """Where each of ``values`` sits in ``index`` (a unique index; -1 when absent): one
+    factorisation of the index and the values together, the index's codes pointing back to
+    their positions."""
+    if not index.is_unique:
+        raise ValueError("the accounts' index has repeated customer ids")
+    n = len(index)
+    codes, uniques = pd.factorize(pd.concat([pd.Series(index.array), pd.Series(values.array)],
+                                            ignore_index=True))
+    where = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code -1 (a missing id): the last
+    where[codes[:n]] = np.arange(n)
+    return where[codes[n:]]
 
 
 def _window(frame: pd.DataFrame, date: str, reference: pd.Series, days: int
@@ -162,7 +168,8 @@ def _order_trend(log: pd.DataFrame, reference: pd.Series,
     day = daily["day"].to_numpy()
     keep = day <= np.datetime64(latest)
     if (reference < latest).any():  # some references are earlier: cut each there
-        at = _positions(pd.Series(ids), reference.index)
+        at = (np.arange(len(ids)) if reference.index.equals(ids)
+              else _positions(pd.Series(ids), reference.index))
         ref = reference.to_numpy(dtype="datetime64[ns]")
         own = np.where(at >= 0, ref[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
         keep &= day <= own[codes]
