@@ -155,8 +155,9 @@ def main() -> None:
           + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
     def factors():
-        days = purchase_days(log, as_of)  # as the churn job does: once for both
-        accounts = lost_accounts(log, as_of, LossRule("gap"), days=days)
+        # as the churn job does: once for the loss rule and the factors
+        days, revenue = purchase_days(log, as_of, with_revenue=True)
+        accounts = lost_accounts(log, as_of, LossRule("gap"), days=days, revenue=revenue)
         reference = accounts["loss_date"].where(accounts["lost"], pd.Timestamp(as_of))
         f = account_factors(reference, complaints=complaints, contacts=contacts, log=log,
                             days=days)

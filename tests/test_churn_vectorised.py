@@ -59,6 +59,11 @@ def test_lost_accounts_match_the_group_by_implementation(seed, rule):
     pd.testing.assert_frame_equal(lost_accounts(log, as_of, r, alive), want, check_exact=True)
     pd.testing.assert_frame_equal(lost_accounts(log, as_of, r, alive, days=days), want,
                                   check_exact=True)
+    with_days, revenue = purchase_days(log, as_of, with_revenue=True)
+    pd.testing.assert_frame_equal(with_days, days, check_exact=True)
+    pd.testing.assert_frame_equal(
+        lost_accounts(log, as_of, r, alive, days=days, revenue=revenue), want,
+        check_exact=True)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -145,3 +150,24 @@ def test_usual_gaps_of_fractional_gaps_take_the_general_sort():
                          "net": 1.0, "gap": [np.nan, 2.5, 0.5, np.nan, 4.0, np.nan]})
     own, portfolio = usual_gaps(days)
     assert own.to_dict() == {"A": 1.5, "B": 4.0} and portfolio == 2.75
+
+
+def test_purchase_days_sorted_by_radix_as_by_a_stable_sort():
+    from addin.churn.history import _stable_argsort
+
+    rng = np.random.default_rng(3)
+    for high in (50, 70_000, 1 << 31, 1 << 40):
+        key = rng.integers(0, high, 5000)
+        np.testing.assert_array_equal(_stable_argsort(key), np.argsort(key, kind="stable"))
+
+
+def test_revenue_with_the_purchase_days_counts_returns():
+    # A: 100 + 40 - 30 (a return on a day of its own, not a purchase day) = 110; B: 20
+    log = clean_log(pd.DataFrame({
+        "customer_id": ["A", "A", "B", "A", "A"],
+        "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-03", "2026-01-09",
+                                "2026-02-01"]),
+        "amount": [100.0, 40.0, 20.0, -30.0, 5.0]}))
+    days, revenue = purchase_days(log, "2026-01-31", with_revenue=True)
+    assert revenue.to_dict() == {"A": 110.0, "B": 20.0}
+    assert days["net"].tolist() == [140.0, 20.0]

@@ -47,20 +47,26 @@ def clean_log(transactions: pd.DataFrame | None, sheet: str = SHEET) -> pd.DataF
     return out
 
 
-def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+def purchase_days(log: pd.DataFrame, as_of: object = None, *, with_revenue: bool = False):
     """One row per customer and purchase day up to ``as_of`` (default: the last day), sorted
     by customer then day: ``customer_id``, ``day``, ``net`` (the day's net amount, >= 0) and
     ``gap`` (days since the customer's previous purchase day; NaN for the first).
 
     Vectorised as :func:`addin.tiering.rfm_summary` is: one factorisation of the ids, one sort
-    of (customer, day) keys and ``reduceat`` sums (a group-by on text ids costs several times
-    more)."""
+    of (customer, day) keys (a stable radix sort on 16-bit digits) and ``reduceat`` sums (a
+    group-by on text ids costs several times more).
+
+    ``with_revenue``: also return each customer's net revenue up to ``as_of`` (every line,
+    returns included; a Series by customer id named ``revenue``), summed by a group-by on the
+    integer codes already at hand: the same compensated sums, in the same order, as a group-by
+    on the ids, without hashing the ids a second time. Returns ``(days, revenue)`` then."""
     end = as_day(as_of) if as_of is not None else log["day"].max()
     kept = up_to(log, end)
     if kept.empty:
-        return pd.DataFrame({"customer_id": pd.Series(dtype=object),
-                             "day": pd.Series(dtype="datetime64[s]"),
-                             "net": pd.Series(dtype=float), "gap": pd.Series(dtype=float)})
+        empty = pd.DataFrame({"customer_id": pd.Series(dtype=object),
+                              "day": pd.Series(dtype="datetime64[s]"),
+                              "net": pd.Series(dtype=float), "gap": pd.Series(dtype=float)})
+        return (empty, pd.Series(dtype=float, name="revenue")) if with_revenue else empty
     try:
         codes, uniques = pd.factorize(kept["customer_id"], sort=True)
     except TypeError:  # ids of mixed types that do not sort
@@ -69,7 +75,7 @@ def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     first = int(days.min())
     span = int(days.max()) - first + 1
     key = codes.astype(np.int64) * span + (days - first)
-    order = np.argsort(key, kind="stable")
+    order = _stable_argsort(key)
     sorted_key = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
     net = np.add.reduceat(kept["amount"].to_numpy(dtype=float)[order], starts)
@@ -78,9 +84,24 @@ def purchase_days(log: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     code, day, net = day_key[buy] // span, day_key[buy] % span + first, net[buy]
     same = np.r_[False, code[1:] == code[:-1]]
     gap = np.where(same, np.diff(day, prepend=day[:1]), np.nan).astype(float)
-    return pd.DataFrame({"customer_id": uniques.take(code),
-                         "day": day.astype("datetime64[D]").astype("datetime64[s]"),
-                         "net": net, "gap": gap})
+    out = pd.DataFrame({"customer_id": uniques.take(code),
+                        "day": day.astype("datetime64[D]").astype("datetime64[s]"),
+                        "net": net, "gap": gap})
+    if not with_revenue:
+        return out
+    revenue = pd.Series(kept["amount"].to_numpy(dtype=float)).groupby(codes).sum()
+    return out, pd.Series(revenue.to_numpy(), index=pd.Index(uniques.take(
+        revenue.index.to_numpy()), name="customer_id"), name="revenue")
+
+
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of non-negative int64 keys, as two stable passes
+    over 16-bit digits when the keys fit in 32 bits (least significant digit first: numpy
+    sorts 16-bit integers by radix, 3x faster than its stable sort of int64 keys)."""
+    if not len(key) or int(key.max()) >= 1 << 32:
+        return np.argsort(key, kind="stable")
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def customer_runs(days: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]:

@@ -159,7 +159,8 @@ def is_lost(recency_days: object, usual_gap: object, prob_alive: object,
 
 def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None = None,
                   prob_alive: pd.Series | None = None, *,
-                  days: pd.DataFrame | None = None) -> pd.DataFrame:
+                  days: pd.DataFrame | None = None,
+                  revenue: pd.Series | None = None) -> pd.DataFrame:
     """One row per customer who bought up to ``as_of``, indexed by ``customer_id``: the loss
     rule's inputs and verdict (columns :data:`ACCOUNT_COLUMNS`).
 
@@ -168,13 +169,17 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     it only the gap test applies). ``at_risk``: not lost but silent for more than
     ``at_risk_factor`` usual gaps, or P(alive) below 0.5. ``revenue_12m`` is the net revenue of
     the 365 days up to the last purchase (what a year of the account was worth before it went
-    quiet). ``days``: :func:`~addin.churn.history.purchase_days` of the same log and as-of day,
-    when the caller has them already. Raises InputError when nobody bought or no one bought
+    quiet). ``days`` and ``revenue``: :func:`~addin.churn.history.purchase_days` of the same
+    log and as-of day (``with_revenue=True`` gives both), when the caller has them already.
+    Raises InputError when nobody bought or no one bought
     twice (the rule needs at least one gap between orders).
     """
     rule = rule or LossRule()
     end = as_day(as_of) if as_of is not None else log["day"].max()
-    days = purchase_days(log, end) if days is None else days
+    if days is None:
+        days, revenue = purchase_days(log, end, with_revenue=True)
+    if revenue is None:
+        revenue = up_to(log, end).groupby("customer_id", sort=True)["amount"].sum()
     if days.empty:
         raise InputError(f"no purchases up to {pd.Timestamp(end).date()}: the loss rule needs "
                          "order history", sheet="Transactions")
@@ -190,8 +195,7 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
         "orders": orders.astype(np.int64),
         "first_purchase": day[last_row - orders + 1],
         "last_purchase": day[last_row],
-        "revenue": _aligned(up_to(log, end).groupby("customer_id", sort=True)[
-            "amount"].sum(), ids),
+        "revenue": _aligned(revenue, ids),
     }, index=ids)
     end_ts = pd.Timestamp(end)
     out["recency_days"] = (end_ts - out["last_purchase"]).dt.days.astype(np.int64)
