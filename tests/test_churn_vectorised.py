@@ -171,3 +171,17 @@ def test_revenue_with_the_purchase_days_counts_returns():
     days, revenue = purchase_days(log, "2026-01-31", with_revenue=True)
     assert revenue.to_dict() == {"A": 110.0, "B": 20.0}
     assert days["net"].tolist() == [140.0, 20.0]
+
+
+def test_positions_in_an_index_are_get_indexer_and_isin():
+    from addin.churn.history import positions_in
+
+    rng = np.random.default_rng(8)
+    index = pd.Index([f"C{i}" for i in rng.permutation(200)], name="customer_id")
+    values = pd.Series([f"C{i}" for i in rng.integers(0, 300, 1000)], dtype="str")
+    where = positions_in(values, index)
+    np.testing.assert_array_equal(where, index.get_indexer(values))
+    np.testing.assert_array_equal(where >= 0, values.isin(index).to_numpy())
+    assert (positions_in(pd.Series([1, 2, 7]), pd.Index([7, 1])) == [1, -1, 0]).all()
+    with pytest.raises(ValueError):
+        positions_in(values, pd.Index(["C1", "C1"]))

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from addin.churn.history import complete_month_end, month_totals
+from addin.churn.history import complete_month_end, month_totals, positions_in
 from addin.errors import InputError
 from addin.tiering.clv import DAYS_PER_MONTH, BGNBDFit, GammaGammaFit, fit_bgnbd, fit_gamma_gamma
 from addin.tiering.rfm import as_day, rfm_summary
@@ -232,8 +232,11 @@ def backtest(log: pd.DataFrame, as_of: object, holdout: int) -> pd.DataFrame:
                & (log["day"] <= np.datetime64(last.date(), "D"))]
     periods = pd.period_range(cut.to_period("M") + 1, periods=holdout, freq="M")
     actual = month_totals(held, periods[0].start_time, last).reindex(periods, fill_value=0.0)
-    existing = month_totals(held[held["customer_id"].isin(fit.summary.index)],
-                            periods[0].start_time, last).reindex(periods, fill_value=0.0)
+    # membership by one factorisation of both (Series.isin on text ids checks each id's type
+    # in Python: 0.9 s for the 170,000 lines of six months)
+    known = positions_in(held["customer_id"], fit.summary.index) >= 0
+    existing = month_totals(held[known], periods[0].start_time, last).reindex(
+        periods, fill_value=0.0)
     return pd.DataFrame({"period": [str(p) for p in periods],
                          "actual_revenue": actual.to_numpy(),
                          "model_revenue": model["expected_revenue"].to_numpy(),

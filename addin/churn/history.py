@@ -127,6 +127,20 @@ def customer_runs(days: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]
     return codes, pd.Index(ids, name="customer_id"), np.bincount(codes, minlength=len(ids))
 
 
+def positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Where each of ``values`` sits in ``index`` (a unique index; -1 when absent): one
+    factorisation of the index and the values together, the index's codes pointing back to
+    their positions."""
+    if not index.is_unique:
+        raise ValueError("the accounts' index has repeated customer ids")
+    n = len(index)
+    codes, uniques = pd.factorize(pd.concat([pd.Series(index.array), pd.Series(values.array)],
+                                            ignore_index=True))
+    where = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code -1 (a missing id): the last
+    where[codes[:n]] = np.arange(n)
+    return where[codes[n:]]
+
+
 def up_to(log: pd.DataFrame, end: object) -> pd.DataFrame:
     """The log's lines up to ``end`` (the log itself, not a copy, when none is later)."""
     inside = (log["day"] <= np.datetime64(end, "D")).to_numpy()

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from addin.churn.history import customer_runs, purchase_days
+from addin.churn.history import customer_runs, positions_in, purchase_days
 
 MIN_GROUP = 5
 MIN_REGRESSION = 10
@@ -60,26 +60,12 @@ FACTOR_LABELS = {
 BINARY = {"open_complaint_30d", "high_severity_complaint", "nps_detractor", "single_contact"}
 
 
-def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Where each of ``values`` sits in ``index`` (a unique index; -1 when absent): one
-    factorisation of the index and the values together, the index's codes pointing back to
-    their positions."""
-    if not index.is_unique:
-        raise ValueError("the accounts' index has repeated customer ids")
-    n = len(index)
-    codes, uniques = pd.factorize(pd.concat([pd.Series(index.array), pd.Series(values.array)],
-                                            ignore_index=True))
-    where = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code -1 (a missing id): the last
-    where[codes[:n]] = np.arange(n)
-    return where[codes[n:]]
-
-
 def _window(frame: pd.DataFrame, date: str, reference: pd.Series, days: int
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows of accounts in ``reference`` dated within (reference - days, reference]: their
     positions in the frame, their accounts' positions in ``reference`` and those accounts'
     reference dates (datetime64[ns])."""
-    pos = _positions(frame["customer_id"], reference.index)
+    pos = positions_in(frame["customer_id"], reference.index)
     ref_day = reference.to_numpy(dtype="datetime64[ns]")
     ref = np.where(pos >= 0, ref_day[np.maximum(pos, 0)] if len(ref_day) else
                    np.datetime64("NaT"), np.datetime64("NaT", "ns"))
@@ -169,7 +155,7 @@ def _order_trend(log: pd.DataFrame, reference: pd.Series,
     keep = day <= np.datetime64(latest)
     if (reference < latest).any():  # some references are earlier: cut each there
         at = (np.arange(len(ids)) if reference.index.equals(ids)
-              else _positions(pd.Series(ids), reference.index))
+              else positions_in(pd.Series(ids), reference.index))
         ref = reference.to_numpy(dtype="datetime64[ns]")
         own = np.where(at >= 0, ref[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
         keep &= day <= own[codes]
