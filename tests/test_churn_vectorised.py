@@ -186,3 +186,18 @@ def test_positions_in_an_index_are_get_indexer_and_isin():
     assert (positions_in(pd.Series([1, 2, 7]), pd.Index([7, 1])) == [1, -1, 0]).all()
     with pytest.raises(ValueError):
         positions_in(values, pd.Index(["C1", "C1"]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_expected_purchases_by_period_is_expected_purchases_for_each_period(seed):
+    # the forecast's twelve months: the bracket once per distinct (x, T) pair and month
+    from addin.tiering.clv import BGNBDFit
+    from addin.tiering.simulate import simulate_customers
+
+    s = simulate_customers(4000, seed=seed, horizon=120)
+    fit = BGNBDFit(0.25, 20.0, 0.8, 2.5, 0.0)
+    periods = [m * 365.25 / 12 for m in range(1, 13)] + [0.0, 7.5]
+    got = fit.expected_purchases_by_period(periods, s["frequency"], s["recency"], s["T"])
+    for j, t in enumerate(periods):
+        np.testing.assert_array_equal(got[:, j], fit.expected_purchases(
+            t, s["frequency"], s["recency"], s["T"]).to_numpy())

@@ -98,9 +98,8 @@ def _monthly(fit: ModelFit, months: int, period: float) -> tuple[np.ndarray, np.
     x, t_x, T = (s[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     value = np.asarray(fit.gamma_gamma.expected_average_value(
         x, s["monetary_value"].to_numpy(dtype=float)), dtype=float)
-    cumulative = np.column_stack([np.zeros(len(s))] + [
-        np.asarray(fit.bgnbd.expected_purchases(m * period, x, t_x, T), dtype=float)
-        for m in range(1, months + 1)])
+    cumulative = np.column_stack([np.zeros(len(s)), fit.bgnbd.expected_purchases_by_period(
+        [m * period for m in range(1, months + 1)], x, t_x, T)])
     return np.diff(cumulative, axis=1), value
 
 

@@ -282,6 +282,29 @@ class BGNBDFit:
         template = next((v for v in (frequency, t) if isinstance(v, pd.Series)), frequency)
         return _like(template, value)
 
+    def expected_purchases_by_period(self, periods: ArrayLike, frequency: ArrayLike,
+                                     recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """:meth:`expected_purchases` for each t of ``periods`` at once: an array of customers
+        x periods, the same numbers bit for bit. The bracket (and its hypergeometric function,
+        most of the cost) depends on x and T only, so it is evaluated once per distinct (x,
+        T) pair and t (27,000 pairs among 100,000 daily customers); P(alive) once."""
+        x, t_x, T_ = (np.ravel(v) for v in _arrays(frequency, recency, T))
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        pair = pd.factorize(pd.factorize(x)[0].astype(np.int64) * (len(T_) + 1)
+                            + pd.factorize(T_)[0])[0]
+        first = np.empty(int(pair.max()) + 1 if len(pair) else 0, dtype=np.int64)
+        first[pair[::-1]] = np.arange(len(pair) - 1, -1, -1)
+        xu, Tu = x[first], T_[first]
+        coef = (a + b + x - 1) / (a - 1)
+        p_alive = np.asarray(self.prob_alive(x, t_x, T_), dtype=float)
+        out = np.empty((len(x), len(np.ravel(periods))))
+        for j, t in enumerate(np.ravel(np.asarray(periods, dtype=float))):
+            z = t / (alpha + Tu + t)
+            hyp = special.hyp2f1(r + xu, b + xu, a + b + xu - 1, z)
+            head = 1.0 - np.exp((r + xu) * (np.log(alpha + Tu) - np.log(alpha + Tu + t))) * hyp
+            out[:, j] = coef * head[pair] * p_alive
+        return out
+
 
 def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFit:
     """Fit the BG/NBD model by maximum likelihood (Fader, Hardie and Lee 2005).
