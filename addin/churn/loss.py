@@ -171,8 +171,8 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     the 365 days up to the last purchase (what a year of the account was worth before it went
     quiet). ``days`` and ``revenue``: :func:`~addin.churn.history.purchase_days` of the same
     log and as-of day (``with_revenue=True`` gives both), when the caller has them already.
-    Raises InputError when nobody bought or no one bought
-    twice (the rule needs at least one gap between orders).
+    Raises InputError when nobody bought or no one bought twice (the rule needs at least one
+    gap between orders).
     """
     rule = rule or LossRule()
     end = as_day(as_of) if as_of is not None else log["day"].max()
