@@ -169,3 +169,32 @@ def gamma_gamma_value_and_gradient(log_params, x, m, weights):
         weights.sum() * q / v - weights @ ((px + q) / (v + x * m)),
     ])
     return float(weights @ ll), grad * np.array([p, q, v])
+
+
+def simulated_variance(fit, months: int, seed: int = 17) -> np.ndarray:
+    """addin.churn.forecast._simulated_variance as first written (a fresh array per step)."""
+    from addin.churn.forecast import DAYS_PER_MONTH, SAMPLE_CUSTOMERS, SIMULATIONS
+
+    s = fit.summary
+    n_all = len(s)
+    rng = np.random.default_rng(seed)
+    pick = (np.sort(rng.choice(n_all, SAMPLE_CUSTOMERS, replace=False))
+            if n_all > SAMPLE_CUSTOMERS else np.arange(n_all))
+    x = s["frequency"].to_numpy(dtype=float)[pick]
+    t_x = s["recency"].to_numpy(dtype=float)[pick]
+    T = s["T"].to_numpy(dtype=float)[pick]
+    mbar = s["monetary_value"].to_numpy(dtype=float)[pick]
+    bg, gg = fit.bgnbd, fit.gamma_gamma
+    n, S = len(pick), SIMULATIONS
+    alive = rng.random((n, S)) < np.asarray(bg.prob_alive(x, t_x, T), dtype=float)[:, None]
+    lam = rng.gamma((bg.r + x)[:, None], 1.0 / (bg.alpha + T)[:, None], size=(n, S))
+    drop = rng.beta(bg.a, (bg.b + x)[:, None], size=(n, S))
+    last = rng.geometric(np.clip(drop, 1e-12, 1.0))
+    counts = rng.poisson((lam * DAYS_PER_MONTH)[..., None], size=(n, S, months))
+    made = np.minimum(np.cumsum(counts, axis=2), last[..., None])
+    monthly = np.diff(made, axis=2, prepend=0) * alive[..., None]
+    m = np.where(x > 0, mbar, 0.0)
+    nu = rng.gamma((gg.q + gg.p * x)[:, None], 1.0 / (gg.v + x * m)[:, None], size=(n, S))
+    spend = np.where(monthly > 0, rng.gamma(np.maximum(gg.p * monthly, 1e-12))
+                     / nu[..., None], 0.0)
+    return spend.var(axis=1, ddof=1).sum(axis=0) * (n_all / n)

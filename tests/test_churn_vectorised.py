@@ -201,3 +201,17 @@ def test_expected_purchases_by_period_is_expected_purchases_for_each_period(seed
     for j, t in enumerate(periods):
         np.testing.assert_array_equal(got[:, j], fit.expected_purchases(
             t, s["frequency"], s["recency"], s["T"]).to_numpy())
+
+
+@pytest.mark.parametrize("customers", [300, 2500])
+def test_simulated_interval_in_place_is_the_first_implementation(customers):
+    from addin.churn.forecast import ModelFit, _simulated_variance
+    from addin.tiering.clv import BGNBDFit, GammaGammaFit
+    from addin.tiering.simulate import simulate_customers
+
+    summary = simulate_customers(customers, seed=customers)
+    fit = ModelFit(summary, BGNBDFit(0.25, 20.0, 0.8, 2.5, 0.0),
+                   GammaGammaFit(6.0, 4.0, 15.0, 0.0), pd.Timestamp("2026-06-30"))
+    for months in (1, 3, 12):
+        np.testing.assert_array_equal(_simulated_variance(fit, months),
+                                      ref.simulated_variance(fit, months))
