@@ -215,3 +215,20 @@ def test_simulated_interval_in_place_is_the_first_implementation(customers):
     for months in (1, 3, 12):
         np.testing.assert_array_equal(_simulated_variance(fit, months),
                                       ref.simulated_variance(fit, months))
+
+
+def test_ids_of_mixed_kinds_give_the_group_by_answers():
+    # numbers and text in one id column (typed by hand in a workbook): purchase days sort the
+    # numbers first, so the runs are checked by hashing rather than by order
+    log = clean_log(pd.DataFrame({
+        "customer_id": pd.Series([1001, 1001, "C-7", "C-7", 1001, 42, 42, "A-1"], dtype=object),
+        "date": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-05", "2026-03-01",
+                                "2026-03-15", "2026-01-02", "2026-01-20", "2026-02-02"]),
+        "amount": [10.0, 20.0, 5.0, 7.0, 3.0, 4.0, -1.0, 8.0]}))
+    want = ref.lost_accounts(log, "2026-03-31", LossRule("gap"))
+    got = lost_accounts(log, "2026-03-31", LossRule("gap"))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.loc[1001, "revenue"] == 33.0 and got.loc["C-7", "orders"] == 2
+    reference = pd.Series(pd.Timestamp("2026-03-31"), index=got.index)
+    pd.testing.assert_frame_equal(account_factors(reference, log=log),
+                                  ref.account_factors(reference, log=log), check_exact=True)

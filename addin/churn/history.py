@@ -110,19 +110,19 @@ def customer_runs(days: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]
     (sorted as the frame is) and ``counts`` (rows per customer). The churn routines work on
     these integer codes with ``bincount`` and slices instead of group-bys on text ids. A run
     starts where the id differs from the row before (one comparison of neighbours, no
-    hashing); ValueError when the frame is not sorted by customer."""
+    hashing); ValueError when a customer's rows are not together."""
     values = days["customer_id"].array
     if len(values) == 0:
         return (np.zeros(0, dtype=np.int64), pd.Index(values, name="customer_id"),
                 np.zeros(0, dtype=np.int64))
-    try:
-        start = np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)]
-        ids = values[np.flatnonzero(start)]
+    start = np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)]
+    ids = values[np.flatnonzero(start)]
+    try:  # ascending ids are one run each; else (ids of kinds that do not compare) hash them
         ordered = bool(np.asarray(ids[1:] > ids[:-1], dtype=bool).all())
-    except TypeError:  # ids of kinds that do not compare
+    except TypeError:
         ordered = False
-    if not ordered:
-        raise ValueError("purchase days must be sorted by customer (purchase_days' order)")
+    if not (ordered or pd.Index(ids).is_unique):
+        raise ValueError("purchase days must be grouped by customer (purchase_days' order)")
     codes = np.cumsum(start) - 1
     return codes, pd.Index(ids, name="customer_id"), np.bincount(codes, minlength=len(ids))
 
