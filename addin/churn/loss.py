@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from addin.churn.history import purchase_days
+from addin.churn.history import customer_runs, purchase_days, up_to
 from addin.churn.settings import LOSS_RULES, ChurnSettings
 from addin.errors import InputError
 from addin.tiering.rfm import as_day
@@ -101,10 +101,43 @@ def wilson_interval(successes: object, trials: object, z: float = 1.959963984540
 
 def usual_gaps(days: pd.DataFrame) -> tuple[pd.Series, float]:
     """Each customer's median gap between purchase days (NaN with one purchase day) and the
-    portfolio's median gap (the median of those medians; NaN when no one bought twice)."""
-    own = days.dropna(subset=["gap"]).groupby("customer_id", sort=True)["gap"].median()
+    portfolio's median gap (the median of those medians; NaN when no one bought twice).
+
+    Vectorised over :func:`~addin.churn.history.purchase_days`' frame (sorted by customer):
+    the gaps sorted within each customer by one sort of (customer, gap) and the median read
+    at the middle one or two positions, (g[(m - 1) // 2] + g[m // 2]) / 2, as a group-by
+    median computes it (tests/test_churn_vectorised.py pins it against one)."""
+    codes, ids, _ = customer_runs(days)
+    return _usual_gaps(days, codes, ids)[:2]
+
+
+def _usual_gaps(days: pd.DataFrame, codes: np.ndarray, ids: pd.Index
+                ) -> tuple[pd.Series, float, np.ndarray]:
+    """:func:`usual_gaps` on the runs of ``days``, and the own medians on every id (NaN for
+    the customers with one purchase day)."""
+    gap = days["gap"].to_numpy(dtype=float)
+    has = ~np.isnan(gap)
+    code, gap = codes[has], gap[has]
+    whole = gap.astype(np.int64)
+    if len(gap) and (whole == gap).all() and whole.min() >= 0:
+        # whole days (purchase_days' gaps): one sort of customer x (largest + 1) + gap, fast
+        # because the customers come sorted already
+        top = int(whole.max()) + 1
+        key = np.sort(code * top + whole)
+        code, gap = key // top, (key % top).astype(float)
+    else:
+        order = np.lexsort((gap, code))
+        code, gap = code[order], gap[order]
+    m = np.bincount(code, minlength=len(ids))
+    who = np.flatnonzero(m)
+    start = (np.cumsum(m) - m)[who]
+    m = m[who]
+    median = (gap[start + (m - 1) // 2] + gap[start + m // 2]) / 2
+    own = pd.Series(median, index=ids[who], name="gap")
     portfolio = float(own.median()) if len(own) else float("nan")
-    return own, portfolio
+    every = np.full(len(ids), np.nan)
+    every[who] = median
+    return own, portfolio, every
 
 
 def is_lost(recency_days: object, usual_gap: object, prob_alive: object,
@@ -126,7 +159,8 @@ def is_lost(recency_days: object, usual_gap: object, prob_alive: object,
 
 def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None = None,
                   prob_alive: pd.Series | None = None, *,
-                  days: pd.DataFrame | None = None) -> pd.DataFrame:
+                  days: pd.DataFrame | None = None,
+                  revenue: pd.Series | None = None) -> pd.DataFrame:
     """One row per customer who bought up to ``as_of``, indexed by ``customer_id``: the loss
     rule's inputs and verdict (columns :data:`ACCOUNT_COLUMNS`).
 
@@ -135,34 +169,37 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     it only the gap test applies). ``at_risk``: not lost but silent for more than
     ``at_risk_factor`` usual gaps, or P(alive) below 0.5. ``revenue_12m`` is the net revenue of
     the 365 days up to the last purchase (what a year of the account was worth before it went
-    quiet). ``days``: :func:`~addin.churn.history.purchase_days` of the same log and as-of day,
-    when the caller has them already. Raises InputError when nobody bought or no one bought
-    twice (the rule needs at least one gap between orders).
+    quiet). ``days`` and ``revenue``: :func:`~addin.churn.history.purchase_days` of the same
+    log and as-of day (``with_revenue=True`` gives both), when the caller has them already.
+    Raises InputError when nobody bought or no one bought twice (the rule needs at least one
+    gap between orders).
     """
     rule = rule or LossRule()
     end = as_day(as_of) if as_of is not None else log["day"].max()
-    days = purchase_days(log, end) if days is None else days
+    if days is None:
+        days, revenue = purchase_days(log, end, with_revenue=True)
+    if revenue is None:
+        revenue = up_to(log, end).groupby("customer_id", sort=True)["amount"].sum()
     if days.empty:
         raise InputError(f"no purchases up to {pd.Timestamp(end).date()}: the loss rule needs "
                          "order history", sheet="Transactions")
-    own, portfolio = usual_gaps(days)
+    codes, ids, orders = customer_runs(days)
+    _, portfolio, own = _usual_gaps(days, codes, ids)
     if not np.isfinite(portfolio):
         raise InputError("no customer has two purchase days, so there is no usual gap between "
                          "orders: the loss rule needs at least one repeat customer",
                          sheet="Transactions")
-    grouped = days.groupby("customer_id", sort=True)
+    day = days["day"].to_numpy()
+    last_row = np.cumsum(orders) - 1  # days are sorted by customer, then day
     out = pd.DataFrame({
-        "orders": grouped.size().astype(np.int64),
-        "first_purchase": grouped["day"].min(),
-        "last_purchase": grouped["day"].max(),
-        "revenue": log[log["day"] <= np.datetime64(end, "D")].groupby(
-            "customer_id", sort=True)["amount"].sum(),
-    })
-    out = out[out["orders"].notna()]
-    out["orders"] = out["orders"].astype(np.int64)
+        "orders": orders.astype(np.int64),
+        "first_purchase": day[last_row - orders + 1],
+        "last_purchase": day[last_row],
+        "revenue": _aligned(revenue, ids),
+    }, index=ids)
     end_ts = pd.Timestamp(end)
     out["recency_days"] = (end_ts - out["last_purchase"]).dt.days.astype(np.int64)
-    gap = own.reindex(out.index)
+    gap = pd.Series(own, index=out.index)
     out["usual_gap_days"] = gap.fillna(portfolio).astype(float)
     out["gap_source"] = np.where(gap.notna(), "own", "portfolio")
     out["overdue_gaps"] = out["recency_days"] / out["usual_gap_days"].where(
@@ -170,23 +207,28 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     alive = (prob_alive.reindex(out.index).astype(float) if prob_alive is not None
              else pd.Series(np.nan, index=out.index))
     out["prob_alive"] = alive
-    by_gap = is_lost(out["recency_days"], out["usual_gap_days"], np.nan,
+    # the tests on arrays: np.asarray on a Series probes its attributes, a lookup in the
+    # index of 100,000 text ids each time
+    recency = out["recency_days"].to_numpy(dtype=float)
+    usual = out["usual_gap_days"].to_numpy(dtype=float)
+    alive_p = alive.to_numpy(dtype=float)
+    by_gap = is_lost(recency, usual, np.nan,
                      LossRule("gap", rule.gap_factor, rule.alive_threshold))
-    by_alive = is_lost(np.nan, np.nan, alive,
+    by_alive = is_lost(np.nan, np.nan, alive_p,
                        LossRule("alive", rule.gap_factor, rule.alive_threshold))
     out["lost_by_gap"] = by_gap if rule.rule != "alive" else False
     out["lost_by_alive"] = by_alive if rule.rule != "gap" else False
-    out["lost"] = is_lost(out["recency_days"], out["usual_gap_days"], alive, rule)
+    out["lost"] = is_lost(recency, usual, alive_p, rule)
     with np.errstate(invalid="ignore"):
-        quiet = out["recency_days"].to_numpy() > rule.at_risk_factor * out[
-            "usual_gap_days"].to_numpy()
-    out["at_risk"] = ~out["lost"] & (quiet | (alive.to_numpy() < 0.5))
+        quiet = recency > rule.at_risk_factor * usual
+    out["at_risk"] = ~out["lost"] & (quiet | (alive_p < 0.5))
     crossing = out["last_purchase"] + pd.to_timedelta(
         np.floor(rule.gap_factor * out["usual_gap_days"]) + 1, unit="D")
     out["loss_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s]")
     out.loc[out["lost"] & out["lost_by_gap"], "loss_date"] = crossing
     out.loc[out["lost"] & ~out["lost_by_gap"], "loss_date"] = end_ts
-    out["revenue_12m"] = _revenue_before(days, out["last_purchase"] + pd.Timedelta(days=1))
+    out["revenue_12m"] = _revenue_before(days, out["last_purchase"] + pd.Timedelta(days=1),
+                                         runs=(codes, ids))
     out.index.name = "customer_id"
     return out[list(ACCOUNT_COLUMNS)]
 
@@ -202,13 +244,26 @@ def account_table(accounts: pd.DataFrame) -> pd.DataFrame:
     return accounts.reset_index()[list(ACCOUNT_TABLE)]
 
 
-def _revenue_before(days: pd.DataFrame, until: pd.Series, span: int = 365) -> np.ndarray:
-    """Per customer of ``until``'s index: net purchase-day revenue in [until - span, until)."""
-    edge = days["customer_id"].map(until).to_numpy(dtype="datetime64[ns]")
+def _revenue_before(days: pd.DataFrame, until: pd.Series, span: int = 365,
+                    runs: tuple[np.ndarray, pd.Index] | None = None) -> np.ndarray:
+    """Per customer of ``until``'s index: net purchase-day revenue in [until - span, until).
+    ``runs``: :func:`~addin.churn.history.customer_runs`' codes and ids of ``days``, when the
+    caller has them. The sums are a group-by on the integer codes (the same compensated sums,
+    in the same order, as one on the ids)."""
+    codes, ids = runs if runs is not None else customer_runs(days)[:2]
+    edge = _aligned(until, ids).to_numpy(dtype="datetime64[ns]")[codes]
     day = days["day"].to_numpy().astype("datetime64[ns]")
     inside = (day < edge) & (day >= edge - np.timedelta64(span, "D"))
-    sums = days.loc[inside].groupby("customer_id")["net"].sum()
-    return sums.reindex(until.index, fill_value=0.0).to_numpy(dtype=float)
+    sums = pd.Series(days["net"].to_numpy(dtype=float)[inside]).groupby(codes[inside]).sum()
+    out = pd.Series(sums.to_numpy(), index=ids[sums.index.to_numpy()])
+    return _aligned(out, until.index, 0.0).to_numpy(dtype=float)
+
+
+def _aligned(values: pd.Series, index: pd.Index, fill: object = None) -> pd.Series:
+    """``values`` on ``index`` (a reindex, skipped when the index is already the same)."""
+    if values.index.equals(index):
+        return values
+    return values.reindex(index) if fill is None else values.reindex(index, fill_value=fill)
 
 
 def period_starts(as_of: object, period: str, count: int) -> pd.PeriodIndex:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from addin.churn.history import purchase_days
+from addin.churn.history import customer_runs, positions_in, purchase_days
 
 MIN_GROUP = 5
 MIN_REGRESSION = 10
@@ -60,14 +60,19 @@ FACTOR_LABELS = {
 BINARY = {"open_complaint_30d", "high_severity_complaint", "nps_detractor", "single_contact"}
 
 
-def _window(frame: pd.DataFrame, date: str, reference: pd.Series, days: int) -> pd.DataFrame:
-    """Rows of accounts in ``reference`` dated within (reference - days, reference]."""
-    ref = frame["customer_id"].map(reference)
-    when = pd.to_datetime(frame[date], errors="coerce")
-    keep = ref.notna() & when.notna() & (when <= ref) & (when > ref - pd.Timedelta(days=days))
-    out = frame[keep.to_numpy()].copy()
-    out["_ref"] = ref[keep].to_numpy()
-    return out
+def _window(frame: pd.DataFrame, date: str, reference: pd.Series, days: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of accounts in ``reference`` dated within (reference - days, reference]: their
+    positions in the frame, their accounts' positions in ``reference`` and those accounts'
+    reference dates (datetime64[ns])."""
+    pos = positions_in(frame["customer_id"], reference.index)
+    ref_day = reference.to_numpy(dtype="datetime64[ns]")
+    ref = np.where(pos >= 0, ref_day[np.maximum(pos, 0)] if len(ref_day) else
+                   np.datetime64("NaT"), np.datetime64("NaT", "ns"))
+    when = pd.to_datetime(frame[date], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    keep = np.flatnonzero((pos >= 0) & ~np.isnat(ref) & ~np.isnat(when) & (when <= ref)
+                          & (when > ref - np.timedelta64(days, "D")))
+    return keep, pos[keep], ref[keep]
 
 
 def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = None,
@@ -76,23 +81,33 @@ def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = N
                     days: pd.DataFrame | None = None) -> pd.DataFrame:
     """The factors of each account of ``reference`` (customer id -> reference date); only
     the factors the given sheets allow (see the module docstring). Missing where an account
-    has no data for a factor (no survey answer, say); counts are 0 without rows."""
+    has no data for a factor (no survey answer, say); counts are 0 without rows.
+
+    Vectorised: each sheet's ids are looked up once in ``reference``'s index and the counts,
+    "any" and distinct-staff tallies are ``bincount``s over those positions
+    (tests/test_churn_vectorised.py pins them against the group-by implementation)."""
     idx = reference.index
+    n = len(idx)
     out = pd.DataFrame(index=idx)
     if complaints is not None and len(complaints):
-        c = _window(complaints, "opened", reference, window)
-        out["complaints"] = c.groupby("customer_id").size().reindex(idx, fill_value=0).astype(
+        rows, pos, ref = _window(complaints, "opened", reference, window)
+        out["complaints"] = np.bincount(pos, minlength=n).astype(float)
+        opened = pd.to_datetime(complaints["opened"], errors="coerce").to_numpy(
+            dtype="datetime64[ns]")[rows]
+        closed = (pd.to_datetime(complaints["closed"], errors="coerce").to_numpy(
+            dtype="datetime64[ns]")[rows] if "closed" in complaints.columns
+            else np.full(len(rows), np.datetime64("NaT", "ns")))
+        until = np.where(~np.isnat(closed) & (closed <= ref), closed, ref)
+        long_open = (until - opened) // np.timedelta64(1, "D") > OPEN_DAYS
+        out["open_complaint_30d"] = (np.bincount(pos[long_open], minlength=n) > 0).astype(
             float)
-        closed = (pd.to_datetime(c["closed"], errors="coerce") if "closed" in c.columns
-                  else pd.Series(pd.NaT, index=c.index))
-        until = closed.where(closed.notna() & (closed <= c["_ref"]), c["_ref"])
-        long_open = (until - pd.to_datetime(c["opened"])).dt.days > OPEN_DAYS
-        out["open_complaint_30d"] = long_open.groupby(c["customer_id"]).any().reindex(
-            idx, fill_value=False).astype(float)
-        if "severity" in c.columns and c["severity"].notna().any():
-            high = c["severity"].astype(str).str.strip().str.match(_HIGH)
-            out["high_severity_complaint"] = high.groupby(c["customer_id"]).any().reindex(
-                idx, fill_value=False).astype(float)
+        if "severity" in complaints.columns:
+            severity = complaints["severity"].iloc[rows]
+            if severity.notna().any():
+                high = severity.astype(str).str.strip().str.match(_HIGH)
+                high = high.fillna(False).to_numpy(dtype=bool)
+                out["high_severity_complaint"] = (np.bincount(pos[high], minlength=n)
+                                                  > 0).astype(float)
     if survey is not None and "customer_id" in survey.columns:
         s = survey[survey["customer_id"].isin(idx)]
         if "date" in s.columns and s["date"].notna().any():
@@ -105,14 +120,21 @@ def account_factors(reference: pd.Series, *, complaints: pd.DataFrame | None = N
             nps = pd.to_numeric(s["nps"], errors="coerce").groupby(s["customer_id"]).mean()
             out["nps_detractor"] = (nps <= 6).astype(float).where(nps.notna()).reindex(idx)
     if contacts is not None and len(contacts):
-        c = _window(contacts, "date", reference, window)
-        out["contacts_per_month"] = (c.groupby("customer_id").size().reindex(
-            idx, fill_value=0) / (window / AVERAGE_MONTH)).astype(float)
-        if "staff" in c.columns and c["staff"].notna().any():
-            staff = c.dropna(subset=["staff"]).groupby("customer_id")["staff"].nunique()
-            out["single_contact"] = (staff.reindex(idx, fill_value=0) <= 1).astype(float)
+        rows, pos, _ = _window(contacts, "date", reference, window)
+        out["contacts_per_month"] = (np.bincount(pos, minlength=n)
+                                     / (window / AVERAGE_MONTH)).astype(float)
+        if "staff" in contacts.columns:
+            staff = contacts["staff"].iloc[rows]
+            named = staff.notna().to_numpy()
+            if named.any():
+                who, _ = pd.factorize(staff[named])
+                pairs = np.unique(pos[named] * (int(who.max()) + 1) + who)
+                distinct = np.bincount(pairs // (int(who.max()) + 1), minlength=n)
+                out["single_contact"] = (distinct <= 1).astype(float)
     if log is not None and len(log):
-        out["order_size_trend"] = _order_trend(log, reference, days).reindex(idx)
+        trend = _order_trend(log, reference, days)
+        out["order_size_trend"] = trend.to_numpy() if trend.index.equals(idx) else \
+            trend.reindex(idx)
         for name in OPTIONAL_COLUMNS:
             if name in log.columns:
                 values = pd.to_numeric(log[name], errors="coerce")
@@ -126,24 +148,30 @@ def _order_trend(log: pd.DataFrame, reference: pd.Series,
     """Mean purchase-day amount of the later half of each account's purchase days (up to its
     reference date) over the earlier half, minus 1; NaN with fewer than two. ``days``: the
     log's purchase days up to the latest reference, when the caller has them."""
-    daily = purchase_days(log, reference.max()) if days is None else days
-    daily = daily[(daily["day"] <= reference.max()).to_numpy()]
-    if (reference < reference.max()).any():  # some references are earlier: cut each there
-        ref = daily["customer_id"].map(reference)
-        daily = daily[(daily["day"] <= ref).to_numpy()]
-    codes, ids = pd.factorize(daily["customer_id"])
+    latest = reference.max()
+    daily = purchase_days(log, latest) if days is None else days
+    codes, ids, _ = customer_runs(daily)
+    day = daily["day"].to_numpy()
+    keep = day <= np.datetime64(latest)
+    if (reference < latest).any():  # some references are earlier: cut each there
+        at = (np.arange(len(ids)) if reference.index.equals(ids)
+              else positions_in(pd.Series(ids), reference.index))
+        ref = reference.to_numpy(dtype="datetime64[ns]")
+        own = np.where(at >= 0, ref[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
+        keep &= day <= own[codes]
+    codes = codes[keep]
     count = np.bincount(codes, minlength=len(ids))
     start = np.r_[0, np.cumsum(count)[:-1]]
     rank = np.arange(len(codes)) - start[codes]  # daily is sorted by customer, then day
     later = rank >= count[codes] / 2
-    amount = daily["net"].to_numpy()
+    amount = daily["net"].to_numpy()[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
         late = (np.bincount(codes[later], weights=amount[later], minlength=len(ids))
                 / np.bincount(codes[later], minlength=len(ids)))
         early = (np.bincount(codes[~later], weights=amount[~later], minlength=len(ids))
                  / np.bincount(codes[~later], minlength=len(ids)))
         trend = np.where((count >= 2) & (early > 0), late / early - 1, np.nan)
-    return pd.Series(trend, index=pd.Index(ids, name="customer_id"))
+    return pd.Series(trend, index=ids)
 
 
 def odds_ratio(table: np.ndarray) -> tuple[float, float, float]:
@@ -180,6 +208,9 @@ def compare_factors(factors: pd.DataFrame, lost: pd.Series) -> pd.DataFrame:
     ``effect_high`` (the odds ratio's interval), ``p_value``, ``p_holm``, ``significant`` and
     ``conclusion`` (the plain-language line, or why there is none)."""
     is_lost = lost.reindex(factors.index).fillna(False).astype(bool)
+    # on positions: scipy's np.asarray on a Series probes its attributes, each probe a lookup
+    # in the index of 100,000 text ids
+    factors, is_lost = factors.reset_index(drop=True), is_lost.reset_index(drop=True)
     rows = []
     for name in factors.columns:
         values = factors[name]
@@ -262,6 +293,7 @@ def logistic_regression(factors: pd.DataFrame, lost: pd.Series,
             f"{max(MIN_REGRESSION, EVENTS_PER_FACTOR * len(usable))} lost and "
             f"{MIN_REGRESSION} retained")
     X = data.astype(float).copy()
+    y = y.reset_index(drop=True)  # on positions (see compare_factors)
     per = {}
     for c in usable:
         if c in BINARY:
@@ -274,11 +306,16 @@ def logistic_regression(factors: pd.DataFrame, lost: pd.Series,
         t = tiers.reindex(X.index).astype(str)
         if t.nunique() > 1:
             X = X.join(pd.get_dummies(t, prefix="tier", drop_first=True, dtype=float))
-    X = add_constant(X, has_constant="add")
+    X = add_constant(X.reset_index(drop=True), has_constant="add")
     try:
         import warnings
 
-        with warnings.catch_warnings():
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread: Newton's small products (100,000 x a few columns) ran 3x slower in
+        # CPU when OpenBLAS spread them over threads on the busy 2-core machine (the same
+        # numbers either way; measured in bench/bench_churn.py)
+        with warnings.catch_warnings(), threadpool_limits(1, "blas"):
             warnings.simplefilter("ignore")
             result = Logit(y, X).fit(disp=0, maxiter=200)
         ci = result.conf_int()

@@ -204,8 +204,9 @@ def churn_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
     if tiers is None:
         tiers = tier_customers(sheets.get("Customers"), sheets.get("Transactions"), tier_cfg,
                                as_of=end, loss=rule).table
-    days = purchase_days(log, end)  # once, for the loss rule and the order-size trend
-    accounts = lost_accounts(log, end, rule, tiers["prob_alive"], days=days)
+    # once, for the loss rule and the order-size trend
+    days, revenue = purchase_days(log, end, with_revenue=True)
+    accounts = lost_accounts(log, end, rule, tiers["prob_alive"], days=days, revenue=revenue)
     groups = None
     if by is not None:
         column = GROUPS["tier" if by == "tier" else by]
