@@ -42,8 +42,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from addin.reports import i18n  # noqa: E402
-from addin.reports import svg as _svg  # noqa: E402
 from addin.reports import labels as _labels  # noqa: E402  (registers the labels; terms)
+from addin.reports import svg as _svg  # noqa: E402
 
 LOG = logging.getLogger("addin.reports")
 FONT_FAMILY = ("DejaVu Sans", "Noto Sans CJK SC")
