@@ -16,6 +16,7 @@ from addin.reports import i18n
 from addin.reports.manifest import (
     ACCOUNT_HEADLINES,
     ATTENTION_RULES,
+    FORMAT_VERSION,
     MANIFEST_NAME,
     PORTFOLIO_HEADLINES,
     AccountReport,
@@ -223,7 +224,8 @@ def test_manifest_refuses_another_month_and_missing_or_broken_files(folder):
 
 def test_manifest_of_another_version_or_not_json_is_refused(folder):
     (folder / MANIFEST_NAME).write_text('{"version": 1}')  # before the packs (issue 14)
-    with pytest.raises(InputError, match="format version 1, this add-in reads version 2"):
+    with pytest.raises(InputError,
+                       match=f"format version 1, this add-in reads version {FORMAT_VERSION}"):
         read_manifest(folder)
     (folder / MANIFEST_NAME).write_text("{not json")
     with pytest.raises(InputError, match="is not a manifest written by crm-addin report"):

@@ -146,6 +146,23 @@ def test_each_language_uses_its_own_name(sent):
     assert "阿尔法贸易有限公司" not in emily
 
 
+def test_the_manifest_records_each_pack_and_name_with_its_language(sent):
+    # before: the manifest kept one name per account, from the first pack rendered (the en
+    # pack here), and the Chinese reader's email named 阿尔法贸易有限公司 "Alpha Trading Co."
+    inbox, _, out, _ = sent
+    manifest = read_manifest(out, month=MONTH)
+    by_row = {p.row: p for p in manifest.packs}
+    assert (by_row[2].language, by_row[3].language, by_row[4].language) == ("en", "zh", "en")
+    assert by_row[3].file.endswith("CRM月度汇报（王丽华）.pdf")
+    assert "CRM pack (Emily Carter)" in by_row[2].file
+    assert sorted(manifest.languages) == ["en", "zh"]
+    accounts = {a.customer_id: a for a in manifest.accounts}
+    assert accounts["A"].names == {"en": "Alpha Trading Co.", "zh": "阿尔法贸易有限公司"}
+    assert accounts["B"].names == {"en": "Beta Ltd"}  # read in the en pack only
+    body = inbox.messages("wang@example.com")[0].get_body(("plain",)).get_content()
+    assert "阿尔法贸易有限公司" in body and "Alpha Trading" not in body
+
+
 def test_a_blank_scope_is_a_warning_and_the_pack_still_goes_out(sent):
     inbox, output, *_ = sent
     assert "Distribution row 4 (Board): no scope" in output

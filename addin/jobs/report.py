@@ -101,7 +101,10 @@ def _attention(action: dict[str, Any]) -> Attention:
     return Attention(rule=key, value=value, threshold=threshold)
 
 
-def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountReport:
+def _manifest_account(ctx: dict[str, Any], files: dict[str, str],
+                      names: dict[str, str] | None = None) -> AccountReport:
+    """The manifest's record of an account: ``ctx`` is one of its review contexts (the
+    numbers do not depend on the language), ``names`` its name in each language rendered."""
     account, value = ctx["account"], ctx["value"]
     survey = ctx.get("survey") or {}
     nps = (survey.get("nps") or {}).get("score")
@@ -112,7 +115,7 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str]) -> AccountRepo
         headline={"revenue_month": value["month"]["revenue"],
                   "revenue_ytd": value["ytd"]["revenue"], "revenue_yoy": value["ytd_change"],
                   "nps": nps},
-        attention=[_attention(a) for a in ctx["actions"]])
+        attention=[_attention(a) for a in ctx["actions"]], names=dict(names or {}))
 
 
 FUTURE_DAYS = 31
@@ -193,9 +196,12 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     else:
         pairs = {(cid, lang) for cid in data.accounts for lang in langs}
 
+    names: dict[str, dict[str, str]] = {}  # account -> language -> its name there
+
     def review(cid: str, lang: str) -> dict[str, Any]:
         ctx = review_context(data, cid, lang)
         ctx["created"] = created
+        names.setdefault(cid, {})[lang] = str(ctx["account"]["name"])
         return ctx
 
     tasks: list[RenderTask] = []
@@ -277,15 +283,18 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     if pack_tasks:
         done = list(dict.fromkeys(p.language for p in packs))
         in_packs = {e.customer_id for p in packs for e in p.accounts}
-        accounts_out = [_manifest_account(contexts[cid], {}) for cid in data.accounts
-                        if cid in in_packs]
+        read_in = {(e.customer_id, p.language) for p in packs for e in p.accounts}
+        accounts_out = [_manifest_account(contexts[cid], {}, {
+            lang: name for lang, name in names[cid].items() if (cid, lang) in read_in})
+            for cid in data.accounts if cid in in_packs]
     else:
         done = [lang for lang in langs if summary_files[lang] in written]
         accounts_out = []
         for cid in data.accounts:
             files = {lang: f for lang, f in review_files.get(cid, {}).items() if lang in done}
             if done and files and all(f in written for f in files.values()):
-                accounts_out.append(_manifest_account(contexts[cid], files))
+                accounts_out.append(_manifest_account(
+                    contexts[cid], files, {lang: names[cid][lang] for lang in files}))
     s = data.settings
     h = summaries[langs[0]]["headline"] if langs else summary_context(data, "en")["headline"]
     manifest = Manifest(

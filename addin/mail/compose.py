@@ -135,19 +135,22 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
         "headline": [{"key": k, "kind": kind, "value": manifest.headline[k]}
                      for k, kind in PORTFOLIO_HEADLINES.items() if k in manifest.headline],
         "columns": columns,
-        "accounts": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
+        "accounts": [{"customer_id": a.customer_id, "name": a.name_in(recipient.language),
+                      "tier": a.tier,
                       "region": a.region, "segment": a.segment,
                       "headline": {c["key"]: a.headline.get(c["key"]) for c in columns},
                       "page": (pages or {}).get(a.customer_id)}
                      for a in accounts],
         "pages": bool(pages),
-        "attention": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
+        "attention": [{"customer_id": a.customer_id, "name": a.name_in(recipient.language),
+                       "tier": a.tier,
                        "region": a.region,
                        "items": [{"rule": i.rule, "value": i.value, "threshold": i.threshold,
                                   "value_kind": i.kinds[0], "threshold_kind": i.kinds[1]}
                                  for i in a.attention]}
                       for a in accounts if a.attention],
-        "attachments": [{"file": f.file, "name": f.account.name if f.account else None,
+        "attachments": [{"file": f.file,
+                         "name": f.account.name_in(recipient.language) if f.account else None,
                          "customer_id": f.account.customer_id if f.account else None,
                          "pack": f.pack}
                         for f in attachments],

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 from addin.contract.schema import header_key
 from addin.reports.manifest import AccountReport
 
@@ -76,6 +78,34 @@ class Scope:
     def select(self, accounts: Iterable[AccountReport]) -> list[AccountReport]:
         return [a for a in accounts if self.includes(a)]
 
+    def customers(self, frame: pd.DataFrame) -> list[str]:
+        """The customers of ``frame`` (indexed by customer_id, with ``region`` and
+        ``segment`` columns where the workbook has them) this scope selects, by the same rules
+        as its key accounts: a scope is a filter on customers, so ``region: North`` is every
+        North customer, key account or not. A blank scope selects none."""
+        if self.everything:
+            return [str(c) for c in frame.index]
+        chosen = pd.Series(False, index=frame.index)
+        for clause in self.clauses:
+            if clause.kind == "accounts":
+                values = pd.Series(frame.index, index=frame.index)
+            elif clause.kind[:-1] in frame.columns:
+                values = frame[clause.kind[:-1]]
+            else:
+                continue
+            chosen |= values.map(lambda v, kind=clause.kind, keys=clause.keys:
+                                 v is not None and v == v and _fold(kind, v) in keys
+                                 ).astype(bool)
+        return [str(c) for c in frame.index[chosen.to_numpy()]]
+
+
+def plan_scope(everything: bool, clauses: Iterable[tuple[str, Iterable[str]]],
+               text: str = "") -> Scope:
+    """The :class:`Scope` a pack plan recorded (``PackPlan.everything`` and ``.clauses``)."""
+    return Scope(text, everything=everything,
+                 clauses=tuple(ScopeClause(kind, tuple(values))  # type: ignore[arg-type]
+                               for kind, values in clauses))
+
 
 def parse_scope(text: object, accounts: Iterable[AccountReport] = ()) -> Scope:
     """Read a Distribution ``scope`` cell. ``accounts`` (the key accounts of the month) resolve
@@ -121,4 +151,4 @@ def _resolve(value: str, accounts: Iterable[AccountReport]) -> str:
     raise ValueError(f"{value!r} is a {named}: write which (for example region: {value})")
 
 
-__all__ = ["Scope", "ScopeClause", "parse_scope"]
+__all__ = ["Scope", "ScopeClause", "parse_scope", "plan_scope"]

@@ -8,9 +8,11 @@ the data: the SVG is an image, never part of the page's HTML. Text stays text
 draws it with the same embedded fonts as the page; axis numbers, months and quarters are
 formatted per language by Babel (CLDR), never by hand.
 
-Figures are made with :class:`matplotlib.figure.Figure` on the Agg backend (no pyplot state,
-nothing left open). Each function takes plain lists from the report context and the
-language and returns the URI.
+The summary's charts are :class:`matplotlib.figure.Figure` figures on the Agg backend (no
+pyplot state, nothing left open). The review's three charts (revenue trend, satisfaction and
+NPS, tier history), drawn 75 times in a pack of 25 accounts, are hand-built SVG
+(:mod:`addin.reports.svg`): the same look at a fraction of matplotlib's and WeasyPrint's cost.
+Each function takes plain lists from the report context and the language and returns the URI.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from addin.reports import i18n  # noqa: E402
 from addin.reports import labels as _labels  # noqa: E402  (registers the labels; terms)
+from addin.reports import svg as _svg  # noqa: E402
 
 LOG = logging.getLogger("addin.reports")
 FONT_FAMILY = ("DejaVu Sans", "Noto Sans CJK SC")
@@ -137,38 +140,22 @@ def _figure(width: float, height: float, left: float = 0.62, right: float = 0.12
     return fig
 
 
-class _Prepared:
-    """Figures already laid out for one axis (the batch's months or quarters, one language),
-    kept per process: a month's reviews share their time axis, so each review only changes
-    the data and saves. Creating the axes and their labelled ticks is most of a chart's
-    cost."""
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self.figures: dict[tuple, Any] = {}
-
-    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
-        entry = self.figures.get(key)
-        if entry is None:
-            if len(self.figures) >= self.size:
-                self.figures.pop(next(iter(self.figures)))
-            entry = self.figures[key] = make()
-        return entry
-
-
-_PREPARED = _Prepared()
-
-
-def _money_axis(lang: str, currency: str) -> FuncFormatter:
+def _money_text(lang: str) -> Callable[[float], str]:
+    """An axis number as a short money figure (``1.2M``, ``120万``), by CLDR."""
     loc = i18n.locale(lang)
 
-    def fmt(value: float, _pos: int) -> str:
+    def fmt(value: float) -> str:
         if value == 0:
             return "0"
         return format_compact_decimal(value, format_type="short", locale=loc,
                                       fraction_digits=1)
 
-    return FuncFormatter(fmt)
+    return fmt
+
+
+def _money_axis(lang: str, currency: str) -> FuncFormatter:
+    fmt = _money_text(lang)
+    return FuncFormatter(lambda value, _pos: fmt(value))
 
 
 def _month_labels(months: Sequence[str], lang: str) -> list[str]:
@@ -205,7 +192,7 @@ def _no_tick_marks(ax: Any) -> None:
 
 def _value_limits(values: Sequence[float]) -> tuple[float, float]:
     """y limits from 0 (or the lowest negative value) to a little above the highest."""
-    finite = [v for v in values if v is not None and v == v]
+    finite = [v for v in values if _svg.finite(v)]
     low = min(finite + [0.0])
     high = max(finite + [0.0])
     if high <= low:
@@ -214,45 +201,95 @@ def _value_limits(values: Sequence[float]) -> tuple[float, float]:
     return (low - pad if low < 0 else 0.0), high + pad
 
 
+class _Panel:
+    """A plot area of an :class:`~addin.reports.svg.Svg` (points) with data limits: ``x(i)``
+    and ``y(v)`` map data to the page; ticks, grid and spines as the matplotlib charts of
+    this module draw them (``RC``)."""
+
+    def __init__(self, svg: _svg.Svg, left: float, top: float, right: float, bottom: float,
+                 xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+        self.svg, self.left, self.top, self.right, self.bottom = svg, left, top, right, bottom
+        self.xlim, self.ylim = xlim, ylim
+
+    def x(self, value: float) -> float:
+        lo, hi = self.xlim
+        return self.left + (value - lo) / (hi - lo) * (self.right - self.left)
+
+    def y(self, value: float) -> float:
+        lo, hi = self.ylim
+        value = min(max(value, lo), hi)
+        return self.bottom - (value - lo) / (hi - lo) * (self.bottom - self.top)
+
+    def y_axis(self, ticks: Sequence[float], labels: Sequence[str], size: float = 8,
+               grid: bool = True) -> None:
+        for tick, label in zip(ticks, labels, strict=True):
+            y = self.y(tick)
+            if grid:
+                self.svg.line(self.left, y, self.right, y, GRID, 0.6)
+            self.svg.text(self.left - 3.5, y + size * 0.35, label, anchor="end", size=size)
+        self.svg.line(self.left, self.top, self.left, self.bottom, GRID, 0.8)
+        self.svg.line(self.left, self.bottom, self.right, self.bottom, GRID, 0.8)
+
+    def x_labels(self, labels: Sequence[str], size: float = 8) -> None:
+        for i, label in enumerate(labels):
+            self.svg.text(self.x(i), self.bottom + 3.5 + size, label, size=size)
+
+    def segments(self, values: Sequence[float | None]) -> list[list[tuple[float, float]]]:
+        """The points of a line through ``values`` at x = 0, 1, ...; a missing value breaks
+        it, as matplotlib leaves a NaN out."""
+        out: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(values):
+            if _svg.finite(v):
+                out[-1].append((self.x(i), self.y(v)))
+            elif out[-1]:
+                out.append([])
+        return [s for s in out if s]
+
+
+def _legend(svg: _svg.Svg, x: float, y: float, entries: Sequence[tuple[str, str, str]]) -> None:
+    """Legend entries (kind ``bar`` or ``line``, colour, label) in a row from (x, y)."""
+    for kind, colour, label in entries:
+        if kind == "bar":
+            svg.rect(x, y - 6, 10, 6, colour)
+        else:
+            svg.line(x, y - 3, x + 10, y - 3, colour, 1.6)
+            svg.circle(x + 5, y - 3, 1.5, colour)
+        svg.text(x + 14, y, label, anchor="start")
+        x += 14 + _svg.text_width(label, svg.font_size) + 12
+
+
 def revenue_trend(months: Sequence[str], revenue: Sequence[float],
                   margin: Sequence[float] | None, lang: str = "en",
                   currency: str = "CNY", height: float = 2.35) -> str:
-    """Monthly revenue (bars) and margin (line) over the months given."""
-    key = ("trend", tuple(months), lang, currency, margin is not None, height)
-
-    def make() -> tuple:
-        fig = _figure(WIDTH, height, top=0.3)
-        with matplotlib.rc_context(RC):
-            ax = fig.add_subplot()
-            x = list(range(len(months)))
-            bars = ax.bar(x, [0.0] * len(x), color=REVENUE, width=0.65,
-                          label=i18n.label("revenue", lang), zorder=2)
-            handles = [bars]
-            line = None
-            if margin is not None:
-                (line,) = ax.plot(x, [0.0] * len(x), color=MARGIN, marker="o", markersize=3,
-                                  linewidth=1.6, label=i18n.label("margin", lang), zorder=3)
-                handles.append(line)
-            ax.set_xticks(x, _month_labels(months, lang))
-            _no_tick_marks(ax)
-            ax.yaxis.set_major_formatter(_money_axis(lang, currency))
-            ax.yaxis.set_major_locator(MaxNLocator(5))
-            ax.set_ylabel(get_currency_symbol(currency, locale=i18n.locale(lang)))
-            ax.set_xlim(-0.6, len(months) - 0.4)
-            ax.legend(handles=handles, loc="lower left", ncols=2, bbox_to_anchor=(0, 1.0),
-                      borderaxespad=0.2)
-        return fig, ax, bars, line
-
-    fig, ax, bars, line = _PREPARED.get(key, make)
-    for bar, value in zip(bars, revenue, strict=True):
-        bar.set_height(value if value is not None else 0.0)
-    values = list(revenue)
-    if line is not None:
-        ys = [v if v is not None else float("nan") for v in margin]
-        line.set_ydata(ys)
-        values += ys
-    ax.set_ylim(*_value_limits(values))
-    return to_data_uri(fig)
+    """Monthly revenue (bars) and margin (line with dots) over the months given, the year
+    under the first month and each January; hand-built SVG (:mod:`addin.reports.svg`)."""
+    svg = _svg.Svg(WIDTH, height, ink=INK)
+    values = [v if _svg.finite(v) else 0.0 for v in revenue]
+    margins = [v if _svg.finite(v) else None for v in margin] if margin is not None else None
+    low, high = _value_limits(values + [v for v in margins or [] if v is not None])
+    n = len(months)
+    panel = _Panel(svg, 0.62 * _svg.PT, 0.3 * _svg.PT, svg.width - 0.12 * _svg.PT,
+                   svg.height - 0.42 * _svg.PT, (-0.6, n - 0.4), (low, high))
+    ticks = [t for t in _svg.nice_ticks(low, high) if low <= t <= high]
+    money = _money_text(lang)
+    panel.y_axis(ticks, [money(t) for t in ticks])
+    svg.text(10, (panel.top + panel.bottom) / 2,
+             get_currency_symbol(currency, locale=i18n.locale(lang)), rotate=True)
+    half = 0.65 / 2 * (panel.x(1) - panel.x(0))
+    zero = panel.y(0.0)
+    for i, v in enumerate(values):
+        if v:
+            svg.rect(panel.x(i) - half, zero, 2 * half, panel.y(v) - zero, REVENUE)
+    entries = [("bar", REVENUE, i18n.label("revenue", lang))]
+    if margins is not None:
+        for points in panel.segments(margins):
+            svg.polyline(points, MARGIN, 1.6)
+            for x, y in points:
+                svg.circle(x, y, 1.6, MARGIN)
+        entries.append(("line", MARGIN, i18n.label("margin", lang)))
+    panel.x_labels(_month_labels(months, lang))
+    _legend(svg, panel.left + 2, panel.top - 6, entries)
+    return svg.data_uri()
 
 
 def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | None,
@@ -260,93 +297,83 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
     """Two panels per quarter: mean satisfaction (1..scale, with the threshold dashed) and
     NPS (with its 95 % margin of error where there are two answers or more). A quarter
     without answers keeps its place on the axis, empty; the number of answers under each
-    quarter of the left panel."""
-    names = _quarter_labels([q["quarter"] for q in quarters], lang)
-    key = ("satisfaction", tuple(q["quarter"] for q in quarters), scale, threshold, lang)
-
-    def make() -> tuple:
-        fig = _figure(WIDTH, 2.1, left=0.35, right=0.1, top=0.25, bottom=0.55)
-        with matplotlib.rc_context(RC):
-            left, right = fig.subplots(1, 2)
-            fig.subplots_adjust(wspace=0.18)
-            x = list(range(len(quarters)))
-            sat_bars = left.bar(x, [0.0] * len(x), color=SATISFACTION, width=0.6, zorder=2)
-            if threshold is not None:
-                left.axhline(threshold, color=THRESHOLD, linewidth=1, linestyle="--",
-                             zorder=3)
-            left.set_ylim(1, scale)
-            left.set_title(i18n.label("axis_satisfaction", lang, scale=scale), fontsize=8,
-                           loc="left")
-            nps_bars = right.bar(x, [0.0] * len(x), color=NPS_COLOUR, width=0.6, zorder=2)
-            right.axhline(0, color=INK, linewidth=0.6)
-            right.set_ylim(-100, 100)
-            right.set_title(i18n.label("nps", lang), fontsize=8, loc="left")
-            for ax in (left, right):
-                ax.set_xticks(x, names, fontsize=6.5)
-                _no_tick_marks(ax)
-                ax.set_xlim(-0.6, len(quarters) - 0.4)
-        return fig, left, right, sat_bars, nps_bars
-
-    fig, left, right, sat_bars, nps_bars = _PREPARED.get(key, make)
-    # the answer counts under the left panel only: both panels show the same quarters
-    labels = [f"{name}\n{i18n.label('sample_n', lang, n=q['responses'])}"
-              for name, q in zip(names, quarters, strict=True)]
-    left.set_xticks(range(len(quarters)), labels, fontsize=6.5)
-    added = []
+    quarter of the left panel. Hand-built SVG (:mod:`addin.reports.svg`)."""
+    svg = _svg.Svg(WIDTH, 2.1, ink=INK)
     loc = i18n.locale(lang)
-    for i, (q, sat, nps_bar) in enumerate(zip(quarters, sat_bars, nps_bars, strict=True)):
+    names = _quarter_labels([q["quarter"] for q in quarters], lang)
+    n = len(quarters)
+    left, right = 0.35 * _svg.PT, svg.width - 0.1 * _svg.PT
+    top, bottom = 0.25 * _svg.PT, svg.height - 0.55 * _svg.PT
+    width = (right - left) / 2.18  # two panels 0.18 of a panel apart (matplotlib's wspace)
+    xlim = (-0.6, n - 0.4)
+    sat = _Panel(svg, left, top, left + width, bottom, xlim, (1.0, float(scale)))
+    nps_panel = _Panel(svg, right - width, top, right, bottom, xlim, (-100.0, 100.0))
+    ticks = _svg.nice_ticks(1.0, float(scale))
+    sat.y_axis(ticks, [format_decimal(t, "0.#", locale=loc) for t in ticks])
+    nps_panel.y_axis([-100, -50, 0, 50, 100],
+                     [format_decimal(t, "0", locale=loc) for t in (-100, -50, 0, 50, 100)])
+    svg.text(sat.left, top - 5, i18n.label("axis_satisfaction", lang, scale=scale),
+             anchor="start")
+    svg.text(nps_panel.left, top - 5, i18n.label("nps", lang), anchor="start")
+    half = 0.3 * (sat.x(1) - sat.x(0))
+    for i, q in enumerate(quarters):
         mean = q.get("satisfaction")
-        sat.set_visible(mean is not None)
-        sat.set_height(mean or 0.0)
-        if mean is not None:
-            added.append(left.text(i, mean, format_decimal(mean, "0.0", locale=loc),
-                                   ha="center", va="bottom", fontsize=6.5, color=INK))
+        if _svg.finite(mean):
+            svg.rect(sat.x(i) - half, sat.bottom, 2 * half, sat.y(mean) - sat.bottom,
+                     SATISFACTION)
+            svg.text(sat.x(i), sat.y(mean) - 2, format_decimal(mean, "0.0", locale=loc),
+                     size=6.5)
         score = q.get("nps")
-        nps_bar.set_visible(score is not None)
-        nps_bar.set_height(score or 0.0)
-        if score is None:
+        if not _svg.finite(score):
             continue
+        zero = nps_panel.y(0.0)
+        svg.rect(nps_panel.x(i) - half, zero, 2 * half, nps_panel.y(score) - zero, NPS_COLOUR)
         moe = q.get("nps_moe")
-        if moe:  # the interval, within NPS's own range
-            added.append(right.vlines(i, max(-100.0, score - moe), min(100.0, score + moe),
-                                      color=INK, linewidth=0.8, zorder=3))
-        added.append(right.text(i + 0.34, score, format_decimal(score, "0", locale=loc),
-                                ha="left", va="center", fontsize=6.5, color=INK, zorder=4))
-    try:
-        return to_data_uri(fig)
-    finally:
-        for artist in added:
-            artist.remove()
+        if _svg.finite(moe) and moe:  # the interval, within NPS's own range
+            svg.line(nps_panel.x(i), nps_panel.y(min(100.0, score + moe)), nps_panel.x(i),
+                     nps_panel.y(max(-100.0, score - moe)), INK, 0.8)
+        svg.text(nps_panel.x(i + 0.34), nps_panel.y(score) + 2.3,
+                 format_decimal(score, "0", locale=loc), anchor="start", size=6.5)
+    nps_panel.svg.line(nps_panel.left, nps_panel.y(0.0), nps_panel.right, nps_panel.y(0.0),
+                       INK, 0.6)
+    if threshold is not None and _svg.finite(threshold):
+        svg.line(sat.left, sat.y(threshold), sat.right, sat.y(threshold), THRESHOLD, 1.0,
+                 dash="3.7,1.6")
+    # the answer counts under the left panel only: both panels show the same quarters
+    sat.x_labels([f"{name}\n{i18n.label('sample_n', lang, n=q['responses'])}"
+                  for name, q in zip(names, quarters, strict=True)], size=6.5)
+    nps_panel.x_labels(names, size=6.5)
+    return svg.data_uri()
 
 
 def tier_history(history: Sequence[dict], tier_labels: Sequence[str],
                  lang: str = "en") -> str:
-    """The account's pyramid tier at each month's end, the top tier at the top."""
-    months = tuple(h["month"] for h in history)
-    key = ("tiers", months, tuple(tier_labels), lang)
+    """The account's pyramid tier at each month's end, the top tier at the top (a step line
+    changing half-way between months, a dot per month). Hand-built SVG
+    (:mod:`addin.reports.svg`)."""
+    svg = _svg.Svg(WIDTH, 1.45, ink=INK)
+    months = [h["month"] for h in history]
     levels = {label: len(tier_labels) - i for i, label in enumerate(tier_labels)}
-
-    def make() -> tuple:
-        fig = _figure(WIDTH, 1.45, left=0.75, top=0.08, bottom=0.38)
-        with matplotlib.rc_context(RC):
-            ax = fig.add_subplot()
-            x = list(range(len(months)))
-            (line,) = ax.step(x, [0] * len(x), where="mid", color=REVENUE, linewidth=1.6,
-                              zorder=2)
-            dots = ax.scatter(x, [0] * len(x), color=REVENUE, s=14, zorder=3)
-            ax.set_yticks(list(levels.values()),
-                          [_labels.term("tier", name, lang) for name in levels])
-            ax.set_ylim(0.5, len(tier_labels) + 0.5)
-            ax.set_xticks(x, _month_labels(months, lang))
-            _no_tick_marks(ax)
-            ax.set_xlim(-0.5, max(len(months), 2) - 0.5)
-        return fig, line, dots
-
-    fig, line, dots = _PREPARED.get(key, make)
-    y = [levels.get(h["tier"], 0) for h in history]
-    line.set_ydata(y)
-    dots.set_offsets(list(zip(range(len(y)), y, strict=True)))
-    return to_data_uri(fig)
+    panel = _Panel(svg, 0.75 * _svg.PT, 0.08 * _svg.PT, svg.width - 0.12 * _svg.PT,
+                   svg.height - 0.38 * _svg.PT, (-0.5, max(len(months), 2) - 0.5),
+                   (0.5, len(tier_labels) + 0.5))
+    panel.y_axis(list(levels.values()), [_labels.term("tier", name, lang) for name in levels])
+    y = [levels.get(h["tier"]) for h in history]
+    steps: list[list[tuple[float, float]]] = [[]]
+    for i, level in enumerate(y):
+        if level is None:
+            steps.append([])
+            continue
+        start = i - 0.5 if steps[-1] else i  # a line starts at its first month, as "mid"
+        end = i + 0.5 if i + 1 < len(y) and y[i + 1] is not None else i
+        steps[-1] += [(panel.x(start), panel.y(level)), (panel.x(end), panel.y(level))]
+    for points in steps:
+        svg.polyline(points, REVENUE, 1.6)
+    for i, level in enumerate(y):
+        if level is not None:
+            svg.circle(panel.x(i), panel.y(level), 2.1, REVENUE)
+    panel.x_labels(_month_labels(months, lang))
+    return svg.data_uri()
 
 
 def pareto_curve(x: Sequence[float], y: Sequence[float], point_x: float | None,

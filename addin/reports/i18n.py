@@ -85,6 +85,21 @@ LABELS: dict[str, dict[str, str]] = {
     "paren_close": {"en": ")", "zh": "）"},
     "colon": {"en": ": ", "zh": "："},
     "scope_separator": {"en": "; ", "zh": "；"},
+    # the pack's summary of a scope beside the company (summary.scope_comparison)
+    "scope_vs_company": {"en": "Your scope beside the company", "zh": "您的范围与全公司对比"},
+    "scope_summary_note": {
+        "en": "This summary covers the {count} customers of your scope ({scope}); the company "
+              "revenue trend, the scorecard, retention, churn and the forecast are the whole "
+              "company's.",
+        "zh": "本总览仅涵盖您范围内的{count}家客户（{scope}）；公司销售趋势、平衡计分卡、"
+              "客户保留、流失及预测为全公司数据。"},
+    "buyers_head": {"en": "Customers with orders", "zh": "有订单客户数"},
+    "nps_answers": {"en": "NPS answers", "zh": "净推荐值答卷数"},
+    "csat_answers": {"en": "CSAT answers", "zh": "满意度答卷数"},
+    "lost_customers": {"en": "Customers lost (churn rule)", "zh": "流失客户数（流失规则）"},
+    "at_risk_customers": {"en": "Customers at risk of churn", "zh": "有流失风险的客户数"},
+    "scope_tiers": {"en": "Tiers of your scope beside the company's",
+                    "zh": "您的范围与全公司的客户层级对比"},
     # headline numbers (manifest keys; the email and the summary show them)
     "revenue_month": {"en": "Revenue this month", "zh": "本月销售额"},
     "revenue_ytd": {"en": "Revenue year to date", "zh": "本年累计销售额"},

@@ -11,10 +11,12 @@ with a manifest is complete. It records:
 - ``packs``: one per Distribution row when the reports are packs: the row, address, name,
   language, the PDF and its accounts in order with the page each review starts on;
 - ``hashes``: per PDF the SHA-256 of its inputs, so a re-run renders only what changed;
-- ``accounts``: per key account its ``customer_id``, ``name``, ``region``, ``segment``,
-  ``tier``, its review PDF per language (``files``), its ``headline`` (keys from
-  :data:`ACCOUNT_HEADLINES`) and ``attention``: the next-action rules it triggered
-  (:data:`ATTENTION_RULES`), each with the number that triggered it and the rule's threshold.
+- ``accounts``: per key account its ``customer_id``, ``name``, its name per language rendered
+  (``names``: the email of a Chinese reader names the account as the Chinese pack does),
+  ``region``, ``segment``, ``tier``, its review PDF per language (``files``), its
+  ``headline`` (keys from :data:`ACCOUNT_HEADLINES`) and ``attention``: the next-action rules
+  it triggered (:data:`ATTENTION_RULES`), each with the number that triggered it and the
+  rule's threshold.
 
 File names are plain names inside the folder. Numbers stay numbers (JSON, NaN written as null);
 the email's templates format them per language by the kind each key or rule declares, and the
@@ -43,7 +45,7 @@ from addin.errors import InputError, Problem
 from addin.reports.i18n import LANGUAGES
 
 MANIFEST_NAME = "manifest.json"
-FORMAT_VERSION = 2  # 2: packs; accounts' files cover the languages someone reads
+FORMAT_VERSION = 3  # 2: packs; accounts' files cover the languages someone reads; 3: names
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # key -> quantity kind (addin.reports.i18n.QUANTITY_KINDS); the email shows them in this order.
@@ -105,6 +107,12 @@ class AccountReport:
     files: dict[str, str] = field(default_factory=dict)  # language -> PDF file name
     headline: dict[str, float | None] = field(default_factory=dict)  # ACCOUNT_HEADLINES keys
     attention: list[Attention] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # language -> name in that language
+
+    def name_in(self, lang: str) -> str:
+        """The account's name as the reports of ``lang`` print it (``name`` when that
+        language was not rendered)."""
+        return self.names.get(lang) or self.name
 
 
 @dataclass
@@ -245,6 +253,10 @@ def manifest_problems(manifest: Manifest, folder: Path) -> list[str]:
             if not (isinstance(value, str) or (value is None and attr != "name")):
                 out.append(f"{owner}: {attr} is {value!r}, expected text")
         check_files(owner, account.files)
+        if set(account.names) - set(langs) or not all(
+                isinstance(v, str) and v for v in account.names.values()):
+            out.append(f"{owner}: names {account.names!r}, expected a name per language of "
+                       f"{sorted(langs)}")
         check_headline(owner, account.headline, ACCOUNT_HEADLINES)
         for item in account.attention:
             if item.rule not in ATTENTION_RULES:

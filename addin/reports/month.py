@@ -339,6 +339,11 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         contacts=contacts, complaints=complaints, survey=survey, scorecard=scorecard,
         scorecard_by_period=scorecard_by_period)
     data.churn = churn_sections(churn_report, forecast_report, churn_notes)
+    if churn_report is not None:  # per customer, for an executive's scope (summary.py)
+        flags = churn_report.accounts
+        data.churn["lost_ids"] = [str(c) for c in flags.index[flags["lost"].astype(bool)]]
+        data.churn["at_risk_ids"] = [str(c) for c in
+                                     flags.index[flags["at_risk"].astype(bool)]]
     return data
 
 

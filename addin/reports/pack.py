@@ -32,7 +32,7 @@ import pandas as pd
 
 from addin.errors import InputError, Problem
 from addin.reports.i18n import normalise_language
-from addin.reports.month import ReportData, account_name, change, plain
+from addin.reports.month import ReportData, account_name, plain
 
 
 @dataclass
@@ -159,28 +159,12 @@ def anchor(customer_id: Any) -> str:
                             str(customer_id))
 
 
-def _scope_sums(data: ReportData, ids: list[str]) -> dict[str, float | None]:
-    def total(period: str, ids: list[str] | None) -> float:
-        rev = data.periods[period]["revenue"]
-        return float(rev.reindex(ids).fillna(0.0).sum()) if ids is not None \
-            else float(data.totals[period]["revenue"])
-
-    out: dict[str, Any] = {}
-    for who, sel in (("scope", ids), ("company", None)):
-        month, ytd, ytd_ly = total("month", sel), total("ytd", sel), total("ytd_ly", sel)
-        out[who] = {"revenue_month": month, "revenue_ytd": ytd, "ytd_change": change(ytd, ytd_ly)}
-    return out
-
-
 def pack_context(data: ReportData, plan: PackPlan, summary: Mapping[str, Any],
                  reviews: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The plain context of one pack: ``summary`` is the language's summary context,
     ``reviews`` the review contexts of ``plan.accounts`` in that order."""
     s = data.settings
     lang = plan.language
-    counts = data.actions["customer_id"].value_counts() if len(data.actions) else pd.Series()
-    key_all = data.key_accounts
-    at_risk_company = int(sum(1 for cid in key_all if counts.get(cid, 0)))
     rows = []
     for ctx in reviews:
         acc, cid = ctx["account"], ctx["account"]["customer_id"]
@@ -190,26 +174,27 @@ def pack_context(data: ReportData, plan: PackPlan, summary: Mapping[str, Any],
                      "revenue_ytd": ctx["value"]["ytd"]["revenue"],
                      "ytd_change": ctx["value"]["ytd_change"],
                      "actions": ctx["actions"]})
-    sums = _scope_sums(data, list(plan.accounts))
-    numbers = [
-        {"key": "revenue_month", "kind": "money", "scope": sums["scope"]["revenue_month"],
-         "company": sums["company"]["revenue_month"]},
-        {"key": "revenue_ytd", "kind": "money", "scope": sums["scope"]["revenue_ytd"],
-         "company": sums["company"]["revenue_ytd"]},
-        {"key": "revenue_yoy", "kind": "change", "scope": sums["scope"]["ytd_change"],
-         "company": sums["company"]["ytd_change"]},
-        {"key": "key_accounts", "kind": "count", "scope": len(plan.accounts),
-         "company": len(key_all)},
-        {"key": "accounts_at_risk", "kind": "count",
-         "scope": sum(1 for r in rows if r["actions"]), "company": at_risk_company},
-    ]
+    # the scope is a filter on customers (region: North is every North customer): its
+    # figures beside the company's on the cover, and the summary part cut to it
+    from addin.mail.scope import plan_scope
+    from addin.reports.summary import scope_comparison, scope_summary_context
+
+    scope_ids = plan_scope(plan.everything, plan.clauses, plan.scope_text).customers(data.tiers)
+    compare = {r["key"]: r for r in scope_comparison(data, scope_ids)["rows"]}
+    numbers = [{"key": key, "kind": compare[key]["kind"], "scope": compare[key]["scope"],
+                "company": compare[key]["company"]}
+               for key in ("revenue_month", "revenue_ytd", "revenue_yoy", "key_accounts",
+                           "accounts_at_risk")]
+    clauses = [{"kind": k, "values": list(v)} for k, v in plan.clauses]
+    if scope_ids and not plan.everything:
+        summary = {**scope_summary_context(data, scope_ids, lang, clauses),
+                   **({"created": summary["created"]} if "created" in summary else {})}
     linked = [r["customer_id"] for r in rows]
     return {
         "kind": "pack", "lang": lang, "currency": s.currency, "company": s.company_for(lang),
         "month": data.month, "as_of": data.as_of.date(), "reader": plan.name,
         "scope_text": plan.scope_text, "numbers": numbers,
-        "scope": {"everything": plan.everything,
-                  "clauses": [{"kind": k, "values": list(v)} for k, v in plan.clauses]},
+        "scope": {"everything": plan.everything, "clauses": clauses},
         "accounts": rows,
         "linked": linked, "summary": {**summary, "linked": linked}, "reviews": list(reviews),
     }

@@ -239,3 +239,115 @@ def _summary_scorecard(data: ReportData) -> dict[str, Any] | None:
             "attention": records(kpis[cols].sort_values("status", key=lambda s: s.map(
                 {"red": 0, "amber": 1}), kind="stable")),
             "notes": list(r.notes), "trend": trend}
+
+
+# --------------------------------------------------------------------------------------------
+# an executive's scope beside the company (the pack's summary part)
+
+def scope_data(data: ReportData, ids: list[str]) -> ReportData:
+    """``data`` cut to the customers ``ids`` (a scope, :meth:`addin.mail.scope.Scope.customers`):
+    their tiering rows, tier history, period sums and totals (sums of theirs), key accounts,
+    next actions and survey answers. The company's trend, scorecard and churn sections stay
+    the company's (they are not per customer), and so do the tiering's ranks and shares (an
+    account is the company's n-th most valuable wherever it is read)."""
+    import dataclasses
+
+    keep = pd.Index([c for c in data.tiers.index if c in set(ids)])
+    periods = {name: frame.reindex(frame.index.intersection(keep))
+               for name, frame in data.periods.items()}
+    totals = {}
+    for name, frame in periods.items():
+        has_margin = data.totals[name]["margin"] is not None
+        totals[name] = {"revenue": float(frame["revenue"].sum()),
+                        "margin": float(frame["margin"].sum()) if has_margin else None,
+                        "orders": int(frame["orders"].sum())}
+    survey = data.survey
+    if survey is not None:
+        survey = survey[survey["customer_id"].isin(keep)]
+    return dataclasses.replace(
+        data, tiers=data.tiers.loc[keep], tier_history=data.tier_history.reindex(keep),
+        key_accounts=[c for c in data.key_accounts if c in set(keep)], periods=periods,
+        totals=totals, actions=data.actions[data.actions["customer_id"].isin(keep)],
+        survey=survey)
+
+
+def _scope_figures(data: ReportData) -> dict[str, Any]:
+    """The comparison's figures of ``data`` (the company's, or :func:`scope_data`'s)."""
+    t = data.tiers
+    key = t["key_account"].astype(bool)
+    acted = set(data.actions["customer_id"]) if len(data.actions) else set()
+    ytd, ytd_ly = data.totals["ytd"]["revenue"], data.totals["ytd_ly"]["revenue"]
+    out: dict[str, Any] = {
+        "revenue_month": data.totals["month"]["revenue"], "revenue_ytd": ytd,
+        "revenue_yoy": change(ytd, ytd_ly), "margin_ytd": data.totals["ytd"]["margin"],
+        "customers": len(t), "buyers": int((t["orders"] > 0).sum()),
+        "key_accounts": int(key.sum()),
+        "accounts_at_risk": sum(1 for c in data.key_accounts if c in acted),
+        "nps": None, "nps_n": 0, "csat": None, "csat_n": 0}
+    survey = data.survey
+    if survey is not None and not survey.empty:
+        recent = recent_survey(survey, data.as_of)
+        s = data.settings.survey
+        if "nps" in recent.columns:
+            block = nps_block(recent["nps"], s)
+            out.update(nps=block["score"], nps_n=block["n"])
+        if "overall" in recent.columns:
+            block = csat_block(recent["overall"], s)
+            out.update(csat=block["score"], csat_n=block["n"])
+    ytd_by = data.periods["ytd"]["revenue"].reindex(t.index).fillna(0.0)
+    out["tiers"] = {label: {"customers": int((t["pyramid_tier"] == label).sum()),
+                            "revenue_ytd": float(ytd_by[t["pyramid_tier"] == label].sum())}
+                    for label in data.settings.tiers.pyramid_labels}
+    return out
+
+
+SCOPE_ROWS: tuple[tuple[str, str], ...] = (
+    ("revenue_month", "money"), ("revenue_ytd", "money"), ("revenue_yoy", "change"),
+    ("margin_ytd", "money"), ("customers", "count"), ("buyers_head", "count"),
+    ("key_accounts", "count"), ("accounts_at_risk", "count"), ("nps", "points"),
+    ("nps_answers", "count"), ("csat", "percent"), ("csat_answers", "count"),
+    ("lost_customers", "count"), ("at_risk_customers", "count"))
+
+
+def scope_comparison(data: ReportData, ids: list[str]) -> dict[str, Any]:
+    """The executive's scope (the customers ``ids``) beside the company, row by row:
+    revenue this month and year to date (net sums of their order lines, as the company's),
+    the change against the same months last year, margin, customers and buyers (customers
+    with an order), key accounts and those with a next action, NPS and CSAT of their
+    customers' answers of the last 12 months with the number of answers, the churn loss
+    rule's lost and at-risk customers (when the churn analysis ran), and per pyramid tier
+    the customers and the revenue year to date. ``rows`` are (key, kind, scope, company)
+    with the kinds of :data:`addin.reports.i18n.QUANTITY_KINDS`; the template formats them."""
+    scope, company = _scope_figures(scope_data(data, ids)), _scope_figures(data)
+    for figures, who in ((scope, set(ids)), (company, None)):
+        figures["buyers_head"] = figures["buyers"]
+        figures["nps_answers"], figures["csat_answers"] = figures["nps_n"], figures["csat_n"]
+        for key, ids_key in (("lost_customers", "lost_ids"),
+                             ("at_risk_customers", "at_risk_ids")):
+            listed = data.churn.get(ids_key)
+            figures[key] = None if listed is None else \
+                sum(1 for c in listed if who is None or c in who)
+    rows = [{"key": key, "kind": kind, "scope": scope[key], "company": company[key]}
+            for key, kind in SCOPE_ROWS
+            if not (key.endswith("_customers") and company[key] is None)
+            and not (key == "margin_ytd" and company[key] is None)]
+    tiers = [{"tier": label, "key": label in data.settings.tiers.key_account_tiers,
+              **{f"{who}_{k}": figures["tiers"][label][k]
+                 for who, figures in (("scope", scope), ("company", company))
+                 for k in ("customers", "revenue_ytd")}}
+             for label in data.settings.tiers.pyramid_labels]
+    return {"rows": rows, "tiers": tiers, "customers": len(scope_data(data, ids).tiers)}
+
+
+def scope_summary_context(data: ReportData, ids: list[str], lang: str = "en",
+                          scope_clauses: list[dict[str, Any]] | None = None
+                          ) -> dict[str, Any]:
+    """The portfolio summary of an executive's scope (the customers ``ids``): every section
+    :func:`summary_context` cuts per customer (headline, tiers, Pareto, top accounts, tier
+    movers, accounts needing attention, survey) over their customers alone, the company's
+    sections that are not per customer (trend, scorecard, churn, forecast) as they are, and
+    ``compare``: :func:`scope_comparison`, the scope beside the company."""
+    context = summary_context(scope_data(data, ids), lang)
+    context["compare"] = {**scope_comparison(data, ids),
+                          "scope": {"everything": False, "clauses": list(scope_clauses or [])}}
+    return context
