@@ -128,8 +128,16 @@ def test_relationship_by_hand(data):
     assert b["staff_6m"] == 2 and not b["single_point"]
 
 
+def with_settings(data, **changes):
+    """The month's data with some report settings changed (the rest as read)."""
+    import dataclasses
+
+    return dataclasses.replace(data, settings=dataclasses.replace(data.settings, **changes))
+
+
 def test_account_survey_by_hand(data):
-    survey = review_context(data, "A")["survey"]
+    # the arithmetic below is on 3 answers: show scores from 1 answer on
+    survey = review_context(with_settings(data, min_survey_answers=1), "A")["survey"]
     # last 12 months (after 2025-10-31): R1 (3, 10), R2 (2, 9), R3 (4, 3); R4 is older
     assert survey["recent_responses"] == 3
     assert survey["satisfaction"] == pytest.approx((3 + 2 + 4) / 3)
@@ -141,6 +149,46 @@ def test_account_survey_by_hand(data):
     assert len(survey["quarters"]) == 6  # 2025Q3 .. 2026Q4, empty quarters kept
     assert quarters["2026Q3"]["responses"] == 1 and quarters["2026Q3"]["nps"] == 100
     assert quarters["2025Q4"]["responses"] == 0 and quarters["2025Q4"]["nps"] is None
+
+
+def test_too_few_answers_withholds_nps_but_keeps_n(data):
+    # account A has 3 answers in the last 12 months; the default minimum is 10
+    assert data.settings.min_survey_answers == 10
+    nps = review_context(data, "A")["survey"]["nps"]
+    assert nps["too_few"] and nps["n"] == 3
+    assert nps["score"] is None and nps["moe"] is None
+    # the boundary: exactly the minimum is enough (3 >= 3), one more is not (3 < 4)
+    assert review_context(with_settings(data, min_survey_answers=3), "A")[
+        "survey"]["nps"]["score"] == pytest.approx(100 / 3)
+    assert review_context(with_settings(data, min_survey_answers=4), "A")[
+        "survey"]["nps"]["too_few"]
+    # per quarter too: 2026Q3 has one answer (an NPS of 100 from one answer is withheld)
+    quarters = {q["quarter"]: q for q in review_context(data, "A")["survey"]["quarters"]}
+    assert quarters["2026Q3"]["nps_n"] == 1 and quarters["2026Q3"]["nps_too_few"]
+    assert quarters["2026Q3"]["nps"] is None
+
+
+@pytest.mark.parametrize(("n", "least", "expected"), [
+    (0, 10, False),  # no answers: no score (a dash), not "too few"
+    (1, 10, True), (9, 10, True), (10, 10, False), (250, 10, False), (1, 1, False)])
+def test_too_few_rule(n, least, expected):
+    from addin.reports.month import too_few
+
+    assert too_few(n, least) is expected
+
+
+def test_csat_block_too_few_by_hand():
+    from addin.reports.month import csat_block
+    from addin.surveys import SurveySettings
+
+    # 1-5 scale, top two boxes: answers 5, 4, 2 -> 2 of 3 satisfied = 66.7 %
+    s = SurveySettings()
+    shown = csat_block(pd.Series([5, 4, 2]), s, 3)
+    assert shown["score"] == pytest.approx(200 / 3) and shown["n"] == 3
+    assert shown["moe"] is not None and not shown["too_few"]
+    hidden = csat_block(pd.Series([5, 4, 2]), s, 4)
+    assert hidden["too_few"] and hidden["n"] == 3
+    assert hidden["score"] is None and hidden["moe"] is None and hidden["low"] is None
 
 
 def test_actions_of_the_review(data):
@@ -159,7 +207,7 @@ def test_actions_of_the_review(data):
 
 
 def test_summary_survey_by_hand(data):
-    survey = summary_context(data)["survey"]
+    survey = summary_context(with_settings(data, min_survey_answers=1))["survey"]
     # last 12 months: NPS answers 10, 9, 3, 8 (R5's "N/A" left out): (2 - 1) / 4 = 25
     assert survey["nps"]["score"] == pytest.approx(25.0)
     assert survey["nps"]["n"] == 4
