@@ -45,7 +45,8 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
     assert data["headline"]["key_accounts"] == 100
     assert set(data["headline"]) == {"revenue_month", "revenue_ytd", "revenue_yoy",
                                       "customers", "key_accounts", "accounts_at_risk", "nps",
-                                      "csat", "churn_rate", "winback_accounts",
+                                      "nps_n", "nps_moe", "csat", "csat_n", "csat_moe",
+                                      "churn_rate", "winback_accounts",
                                       "winback_value", "revenue_forecast", "forecast_vs_plan"}
     # the churn and forecast headline: a rate, the win-back list, a forecast; no plan set
     assert 0 < data["headline"]["churn_rate"] < 1

@@ -187,9 +187,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
         *descriptive, "abc_class", "pyramid_tier", "key_account", "rank", "value_share",
         "revenue", "margin", "orders", "first_purchase", "last_purchase", "recency_days",
         "tenure_days", "r_score", "f_score", "m_score", "rfm_score", "rfm_segment",
-        "rfm_segment_reconciled", "frequency", "recency", "T", "monetary_value", "prob_alive", "expected_purchases",
-        "clv", "clv_method", "lifecycle_stage", "relationship_level", "recent_revenue",
-        "prior_revenue",
+        "rfm_segment_reconciled", "frequency", "recency", "T", "monetary_value", "prob_alive",
+        "expected_purchases", "clv", "clv_method", "lifecycle_stage", "relationship_level",
+        "recent_revenue", "prior_revenue",
     ]
     return CustomerTiers(out[columns], pd.Timestamp(end_day) if end_day is not None else None,
                          **model_info)
