@@ -492,7 +492,8 @@ def _spread_labels(points: Sequence[tuple[float, float, str]], x_per_inch: float
         while moved:
             moved = False
             for a, b, other in placed:
-                if x0 < b and a < x1 and abs(ty - other) < height:
+                # a tolerance, so a label set exactly one height above another is clear of it
+                if x0 < b and a < x1 and abs(ty - other) < height * (1 - 1e-9):
                     ty = other + height
                     moved = True
         placed.append((x0, x1, ty))
