@@ -162,7 +162,7 @@ def test_review_shows_the_account_and_the_numbers_pandas_computes(demo, review_e
         assert (f"NPS {i18n.quantity(result.score, 'points')} ± "
                 f"{i18n.quantity(result.margin_of_error, 'points')} (n = {result.n})") in flat
     else:  # never a score from a handful of answers
-        assert f"NPS too few answers (n = {result.n})" in flat
+        assert f"NPS: too few answers (n = {result.n})" in flat
 
 
 def test_review_has_two_to_four_pages_numbered_in_its_language(review_en, review_zh, tmp_path):

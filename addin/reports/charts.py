@@ -317,7 +317,7 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
         # every quarter's NPS withheld (addin.reports.month.too_few): say so, not a blank
         added.append(right.text(0.5, 0.5, i18n.label("too_few_short", lang),
                                 transform=right.transAxes, ha="center", va="center",
-                                fontsize=7, color="#6b7785"))
+                                fontsize=7, color="#6b7785", family=list(FONT_FAMILY)))
     try:
         return to_data_uri(fig)
     finally:

@@ -59,7 +59,22 @@ def _actions_for(data: ReportData, customer_id: str) -> list[dict[str, Any]]:
 
 
 def review_context(data: ReportData, customer_id: str, lang: str = "en") -> dict[str, Any]:
-    """The plain context of one key-account review (see ``report_templates/review.html``)."""
+    """The plain context of one account's review (see ``report_templates/review.html``).
+
+    What keeps it from being misread (README, "Nothing a manager would misread"):
+
+    * ``account.key_account`` False (an account named with ``--accounts`` outside Settings
+      ``key_account_tiers``): the review is headed "Account review", never "Key-account
+      review", with a note naming its tier;
+    * ``value.rfm_segment`` is the segment reconciled with the life cycle
+      (:func:`addin.tiering.reconcile_segment`), ``rfm_segment_scored`` the RFM grid's,
+      ``rfm_reason`` why they differ (``termination`` or ``alive``) and ``stage_vs_alive``
+      True when a termination stage sits beside a P(alive) at or above the threshold (the
+      review says the two answer different questions);
+    * the survey's NPS, per account and per quarter, follows
+      :func:`addin.reports.month.too_few` (Settings ``min_survey_answers``);
+    * ``data_warning``: :func:`addin.reports.month.month_data_warning`.
+    """
     s = data.settings
     t = data.tiers.loc[customer_id]
     card = (data.customers.loc[customer_id] if customer_id in data.customers.index

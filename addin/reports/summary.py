@@ -31,7 +31,13 @@ TOP_ACCOUNTS = 20
 AT_RISK_ROWS = 15
 
 def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
-    """The plain context of the portfolio summary (see ``report_templates/summary.html``)."""
+    """The plain context of the portfolio summary (see ``report_templates/summary.html``).
+
+    Its top accounts are ranked by the period the table shows (:func:`top_accounts`, revenue
+    year to date, the basis in ``top_basis``); NPS and CSAT follow
+    :func:`addin.reports.month.too_few`; the RFM segments shown are reconciled with the life
+    cycle (:func:`addin.tiering.reconcile_segment`); ``data_warning`` is
+    :func:`addin.reports.month.month_data_warning`'s verdict."""
     from addin.tiering import pareto_point, pareto_table
 
     s = data.settings
