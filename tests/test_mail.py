@@ -602,3 +602,29 @@ def test_survey_scores_in_the_email_carry_n_and_margin_or_say_too_few(workbook, 
     zh = body("wang@example.com", "plain")
     assert "净推荐值：答卷过少（3份）" in zh
     assert "客户满意度：67.5% ± 2.9%（1,032份答卷）" in zh
+
+
+def test_an_account_outside_the_key_tiers_is_not_mailed_as_a_key_account(workbook, reports,
+                                                                         tmp_path):
+    # crm-addin report --accounts named C1 although it is not a key account
+    manifest = read_manifest(reports, MONTH)
+    next(a for a in manifest.accounts if a.customer_id == "C1").key_account = False
+    write_manifest(reports, manifest)
+    out = tmp_path / "eml"
+    send_monthly_mail(workbook, reports, MONTH, DryRunTransport(out))
+
+    def message(address: str):
+        return email.message_from_bytes((out / f"{MONTH}_{address}.eml").read_bytes(),
+                                        policy=policy.default)
+
+    sam = message("sam@example.com")  # C5 (a key account) and C1
+    assert sam["Subject"] == "Account reviews for October 2026"
+    text = sam.get_body(("plain",)).get_content()
+    assert "Accounts reviewed in your scope" in text and "Key accounts in your scope" not in text
+    assert "not every account reviewed is a key account" in text
+    assert "review_C1_en.pdf: Account review" in text
+    assert "review_C5_en.pdf: Key-account review" in text
+    # a recipient whose accounts are all key accounts reads as before
+    wang = message("wang@example.com")
+    assert wang["Subject"] == "2026年10月重点客户评估报告"
+    assert "您负责范围内的重点客户" in wang.get_body(("plain",)).get_content()

@@ -155,6 +155,9 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
                       "page": (pages or {}).get(a.customer_id)}
                      for a in accounts],
         "pages": bool(pages),
+        # an account named with --accounts outside the key tiers: the body says "account
+        # reviews", never calls it a key account
+        "all_key": all(a.key_account for a in accounts),
         "attention": [{"customer_id": a.customer_id, "name": a.name, "tier": a.tier,
                        "region": a.region,
                        "items": [{"rule": i.rule, "value": i.value, "threshold": i.threshold,
@@ -180,9 +183,11 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
     text = env.get_template("message.txt").render(context)
     html = env.get_template("message.html").render(context)
     lang = recipient.language
-    subject = (label("email_subject", lang, month=month(manifest.month, lang)) if parts == 1
-               else label("email_subject_part", lang, month=month(manifest.month, lang),
-                          part=part, parts=parts))
+    kind = "" if all(a.key_account for a in accounts) else "_accounts"
+    subject = (label(f"email_subject{kind}", lang, month=month(manifest.month, lang))
+               if parts == 1 else
+               label(f"email_subject_part{kind}", lang, month=month(manifest.month, lang),
+                     part=part, parts=parts))
     digest = hashlib.sha256(json.dumps(
         [manifest.month, recipient.email.casefold(), recipient.name, lang, subject, text, html,
          [a.file for a in attachments]], ensure_ascii=False).encode()).hexdigest()

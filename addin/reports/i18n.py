@@ -61,6 +61,18 @@ LABELS: dict[str, dict[str, str]] = {
                               "本邮件为第{part}封。"},
     "headline": {"en": "Portfolio at a glance", "zh": "客户组合关键数据"},
     "accounts_in_scope": {"en": "Key accounts in your scope", "zh": "您负责范围内的重点客户"},
+    # when an account named with --accounts is not a key account (README, PDF reports)
+    "email_subject_accounts": {"en": "Account reviews for {month}", "zh": "{month}客户评估报告"},
+    "email_subject_part_accounts": {
+        "en": "Account reviews for {month} (part {part} of {parts})",
+        "zh": "{month}客户评估报告（第{part}/{parts}部分）"},
+    "email_intro_accounts": {
+        "en": "Attached are the portfolio summary and the account reviews for {month} in your "
+              "scope ({scope}); not every account reviewed is a key account.",
+        "zh": "附件为{month}客户组合总览及您负责范围（{scope}）内的客户评估报告；其中并非全部为"
+              "重点客户。"},
+    "reviewed_accounts_in_scope": {"en": "Accounts reviewed in your scope",
+                                   "zh": "您负责范围内的评估客户"},
     "attention": {"en": "Accounts needing attention", "zh": "需关注的客户"},
     "no_attention": {"en": "No account in your scope needs attention this month.",
                      "zh": "本月您负责范围内没有需要关注的客户。"},

@@ -475,6 +475,7 @@ REPORT_LABELS.update({
               "month's figures are incomplete.",
         "zh": "交易记录止于{last}，距{month}结束还有{days}天：本月数字不完整。"},
     "account_review": {"en": "Account review", "zh": "客户评估"},
+
     "account_review_title": {"en": "Account review: {name}", "zh": "客户评估：{name}"},
     "account_review_subject": {"en": "Account review of {name} ({customer_id}) for {month}",
                                "zh": "{name}（{customer_id}）{month}客户评估"},
