@@ -143,6 +143,11 @@ LABELS: dict[str, dict[str, str]] = {
     "orders": {"en": "Orders", "zh": "订单数"},
     "nps": {"en": "NPS", "zh": "净推荐值"},
     "csat": {"en": "CSAT", "zh": "客户满意度"},
+    # a survey score's companions in the manifest (shown inside the score's cell)
+    "nps_n": {"en": "NPS answers", "zh": "净推荐值答卷数"},
+    "nps_moe": {"en": "NPS margin of error (95%)", "zh": "净推荐值误差范围（95%）"},
+    "csat_n": {"en": "CSAT answers", "zh": "客户满意度答卷数"},
+    "csat_moe": {"en": "CSAT margin of error (95%)", "zh": "客户满意度误差范围（95%）"},
     "reason": {"en": "Reason", "zh": "原因"},
     "portfolio_summary": {"en": "Portfolio summary", "zh": "客户组合总览"},
     "key_account_review": {"en": "Key-account review", "zh": "重点客户评估"},
