@@ -543,7 +543,9 @@ def importance_performance_map(items: Sequence[dict], importance_split: float,
             ax.text(tx, ty, text, ha=ha, va="center", fontsize=6.5, color=INK, zorder=5)
             if abs(ty - py) > 0.3 * 6.5 / 72 * y_per_inch:
                 ax.plot([px, tx], [py, ty], color=GRID, linewidth=0.6, zorder=3)
-        corner = {"fontsize": 7, "color": "#6b7785", "zorder": 1}
+        # quadrant names on a white ground, so grid lines do not run through them
+        corner = {"fontsize": 7, "color": "#6b7785", "zorder": 3,
+                  "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.6}}
         words = {q: _labels.term("quadrant", q, lang) for q in
                  ("Concentrate here", "Keep up the good work", "Low priority",
                   "Possible overkill")}

@@ -438,27 +438,21 @@ REPORT_LABELS.update({
     "rfm_scored_as": {"en": "RFM grid: {segment} (score {score})",
                       "zh": "RFM评分结果：{segment}（{score}）"},
     "rfm_reconciled_termination": {
-        "en": "RFM scores recency against other customers, so its grid reads {scored}. The "
-              "life cycle judges the silence against the account's own buying rhythm "
-              "(termination, by the churn loss rule), so the segment is read on the lowest "
-              "recency row: {shown}. An account the loss rule calls lost never carries an "
-              "active segment.",
-        "zh": "RFM的最近购买得分是与其他客户相比得出的，评分结果为{scored}；生命周期按该客户"
-              "自身的购买节奏判断其沉默（按流失规则处于终止期），因此按最低的最近购买得分归类："
-              "{shown}。被流失规则判为流失的客户不会被标为活跃细分。"},
+        "en": "RFM ranks recency against other customers ({scored}); judged against the "
+              "account's own rhythm the life cycle says termination (the churn loss rule), so "
+              "it is shown as {shown}.",
+        "zh": "RFM按与其他客户相比的最近购买排名（{scored}）；按客户自身节奏，生命周期判为终止期"
+              "（流失规则），故显示为{shown}。"},
     "rfm_reconciled_alive": {
-        "en": "RFM scores recency against other customers, so its grid reads {scored}. Its "
-              "chance of still being active is below {threshold}, so the segment is read on "
-              "the lowest recency row: {shown}.",
-        "zh": "RFM的最近购买得分是与其他客户相比得出的，评分结果为{scored}；其仍活跃概率低于"
-              "{threshold}，因此按最低的最近购买得分归类：{shown}。"},
+        "en": "RFM ranks recency against other customers ({scored}); its chance of still "
+              "being active is below {threshold}, so it is shown as {shown}.",
+        "zh": "RFM按与其他客户相比的最近购买排名（{scored}）；其仍活跃概率低于{threshold}，"
+              "故显示为{shown}。"},
     "stage_vs_alive": {
-        "en": "Life cycle and probability answer different questions: the purchase model, "
-              "weighing the whole history, gives a {p} chance that the account still buys "
-              "at all; the termination stage follows the churn loss rule, which compares "
-              "its {days} days without an order with its own usual gap between orders.",
-        "zh": "生命周期与概率回答的是不同问题：购买模型综合全部历史，给出该客户仍在购买的概率"
-              "为{p}；终止期则依据流失规则，将其{days}天未下单与其自身通常的下单间隔相比较。"},
+        "en": "The {p} chance of still buying weighs its whole history; termination compares "
+              "its {days} days without an order with its own usual gap.",
+        "zh": "{p}的仍活跃概率综合其全部历史；终止期则是将其{days}天未下单与其自身通常的下单间隔"
+              "相比较。"},
     "rfm_reconciled_rule": {
         "en": "* RFM segment reconciled with the life cycle: an account in termination or "
               "unlikely to be still active is read on the lowest recency row (its review "
