@@ -568,3 +568,63 @@ def test_the_demo_workbooks_distribution_reads_as_four_regional_executives():
             for p in people] == [("en", ["C0"]), ("zh", ["C1"]), ("zh", ["C2"]), ("en", ["C3"])]
     sender = read_sender(settings_dict(read_sheet(book, "Settings")))
     assert (sender.email, sender.name_zh) == ("crm-reports@example.com", "北风工业供应有限公司")
+
+
+def test_survey_scores_in_the_email_carry_n_and_margin_or_say_too_few(workbook, reports,
+                                                                      tmp_path):
+    # the report step leaves a score None when it came from fewer than min_survey_answers
+    # answers (addin.reports.month.too_few) and keeps its n; the body formats the rest with
+    # the PDF's quantity kinds: NPS in points, CSAT in percent, one decimal each
+    manifest = read_manifest(reports, MONTH)
+    manifest.headline.update({"nps": None, "nps_n": 3, "nps_moe": None,
+                              "csat": 67.54, "csat_n": 1032, "csat_moe": 2.86})
+    c5 = next(a for a in manifest.accounts if a.customer_id == "C5")
+    c5.headline.update({"nps": 19.417, "nps_n": 1030, "nps_moe": 4.71})
+    c1 = next(a for a in manifest.accounts if a.customer_id == "C1")
+    c1.headline.update({"nps": None, "nps_n": 1, "nps_moe": None})
+    write_manifest(reports, manifest)
+    out = tmp_path / "eml"
+    send_monthly_mail(workbook, reports, MONTH, DryRunTransport(out))
+
+    def body(address: str, kind: str) -> str:
+        msg = email.message_from_bytes((out / f"{MONTH}_{address}.eml").read_bytes(),
+                                       policy=policy.default)
+        return msg.get_body((kind,)).get_content()
+
+    text = body("sam@example.com", "plain")  # C5 and C1
+    assert "NPS: too few answers (n = 3)" in text
+    assert "CSAT: 67.5% ± 2.9% (n = 1,032)" in text
+    assert "NPS 19.4 ± 4.7 (n = 1,030)" in text  # C5's line
+    assert "NPS too few answers (n = 1)" in text  # C1's line: never "NPS 100"
+    assert "nps_n" not in text and "NPS n" not in text  # companions are not columns
+    html = body("sam@example.com", "html")
+    assert "too few answers (n = 3)" in html and "67.5% ± 2.9% (n = 1,032)" in html
+    zh = body("wang@example.com", "plain")
+    assert "净推荐值：答卷过少（3份）" in zh
+    assert "客户满意度：67.5% ± 2.9%（1,032份答卷）" in zh
+
+
+def test_an_account_outside_the_key_tiers_is_not_mailed_as_a_key_account(workbook, reports,
+                                                                         tmp_path):
+    # crm-addin report --accounts named C1 although it is not a key account
+    manifest = read_manifest(reports, MONTH)
+    next(a for a in manifest.accounts if a.customer_id == "C1").key_account = False
+    write_manifest(reports, manifest)
+    out = tmp_path / "eml"
+    send_monthly_mail(workbook, reports, MONTH, DryRunTransport(out))
+
+    def message(address: str):
+        return email.message_from_bytes((out / f"{MONTH}_{address}.eml").read_bytes(),
+                                        policy=policy.default)
+
+    sam = message("sam@example.com")  # C5 (a key account) and C1
+    assert sam["Subject"] == "Account reviews for October 2026"
+    text = sam.get_body(("plain",)).get_content()
+    assert "Accounts reviewed in your scope" in text and "Key accounts in your scope" not in text
+    assert "not every account reviewed is a key account" in text
+    assert "review_C1_en.pdf: Account review" in text
+    assert "review_C5_en.pdf: Key-account review" in text
+    # a recipient whose accounts are all key accounts reads as before
+    wang = message("wang@example.com")
+    assert wang["Subject"] == "2026年10月重点客户评估报告"
+    assert "您负责范围内的重点客户" in wang.get_body(("plain",)).get_content()

@@ -128,8 +128,16 @@ def test_relationship_by_hand(data):
     assert b["staff_6m"] == 2 and not b["single_point"]
 
 
+def with_settings(data, **changes):
+    """The month's data with some report settings changed (the rest as read)."""
+    import dataclasses
+
+    return dataclasses.replace(data, settings=dataclasses.replace(data.settings, **changes))
+
+
 def test_account_survey_by_hand(data):
-    survey = review_context(data, "A")["survey"]
+    # the arithmetic below is on 3 answers: show scores from 1 answer on
+    survey = review_context(with_settings(data, min_survey_answers=1), "A")["survey"]
     # last 12 months (after 2025-10-31): R1 (3, 10), R2 (2, 9), R3 (4, 3); R4 is older
     assert survey["recent_responses"] == 3
     assert survey["satisfaction"] == pytest.approx((3 + 2 + 4) / 3)
@@ -141,6 +149,46 @@ def test_account_survey_by_hand(data):
     assert len(survey["quarters"]) == 6  # 2025Q3 .. 2026Q4, empty quarters kept
     assert quarters["2026Q3"]["responses"] == 1 and quarters["2026Q3"]["nps"] == 100
     assert quarters["2025Q4"]["responses"] == 0 and quarters["2025Q4"]["nps"] is None
+
+
+def test_too_few_answers_withholds_nps_but_keeps_n(data):
+    # account A has 3 answers in the last 12 months; the default minimum is 10
+    assert data.settings.min_survey_answers == 10
+    nps = review_context(data, "A")["survey"]["nps"]
+    assert nps["too_few"] and nps["n"] == 3
+    assert nps["score"] is None and nps["moe"] is None
+    # the boundary: exactly the minimum is enough (3 >= 3), one more is not (3 < 4)
+    assert review_context(with_settings(data, min_survey_answers=3), "A")[
+        "survey"]["nps"]["score"] == pytest.approx(100 / 3)
+    assert review_context(with_settings(data, min_survey_answers=4), "A")[
+        "survey"]["nps"]["too_few"]
+    # per quarter too: 2026Q3 has one answer (an NPS of 100 from one answer is withheld)
+    quarters = {q["quarter"]: q for q in review_context(data, "A")["survey"]["quarters"]}
+    assert quarters["2026Q3"]["nps_n"] == 1 and quarters["2026Q3"]["nps_too_few"]
+    assert quarters["2026Q3"]["nps"] is None
+
+
+@pytest.mark.parametrize(("n", "least", "expected"), [
+    (0, 10, False),  # no answers: no score (a dash), not "too few"
+    (1, 10, True), (9, 10, True), (10, 10, False), (250, 10, False), (1, 1, False)])
+def test_too_few_rule(n, least, expected):
+    from addin.reports.month import too_few
+
+    assert too_few(n, least) is expected
+
+
+def test_csat_block_too_few_by_hand():
+    from addin.reports.month import csat_block
+    from addin.surveys import SurveySettings
+
+    # 1-5 scale, top two boxes: answers 5, 4, 2 -> 2 of 3 satisfied = 66.7 %
+    s = SurveySettings()
+    shown = csat_block(pd.Series([5, 4, 2]), s, 3)
+    assert shown["score"] == pytest.approx(200 / 3) and shown["n"] == 3
+    assert shown["moe"] is not None and not shown["too_few"]
+    hidden = csat_block(pd.Series([5, 4, 2]), s, 4)
+    assert hidden["too_few"] and hidden["n"] == 3
+    assert hidden["score"] is None and hidden["moe"] is None and hidden["low"] is None
 
 
 def test_actions_of_the_review(data):
@@ -159,7 +207,7 @@ def test_actions_of_the_review(data):
 
 
 def test_summary_survey_by_hand(data):
-    survey = summary_context(data)["survey"]
+    survey = summary_context(with_settings(data, min_survey_answers=1))["survey"]
     # last 12 months: NPS answers 10, 9, 3, 8 (R5's "N/A" left out): (2 - 1) / 4 = 25
     assert survey["nps"]["score"] == pytest.approx(25.0)
     assert survey["nps"]["n"] == 4
@@ -415,3 +463,132 @@ def test_every_report_label_is_used():
     used |= {f"term_{domain}_{key}" for domain, words in VALUE_TERMS.items() for key in words}
     unused = sorted(k for k in REPORT_LABELS if k not in used and not k.startswith(prefixed))
     assert unused == []
+
+
+# --------------------------------------------------------------------------------------------
+# nothing a manager would misread (issue 14, item 4)
+
+def test_top_accounts_rank_by_the_year_shown_not_by_all_time():
+    from addin.reports.summary import top_accounts
+
+    # X leads the tiering (all orders to date) but sold nothing this year: it is left out;
+    # Y and Z tie on this year's revenue, so the tiering's rank breaks the tie
+    tiers = pd.DataFrame({"rank": [1, 2, 3, 4], "revenue": [9000.0, 500.0, 400.0, 300.0]},
+                         index=["X", "W", "Y", "Z"])
+    ytd = pd.Series({"X": 0.0, "W": 100.0, "Y": 250.0, "Z": 250.0})
+    assert list(top_accounts(tiers, ytd).index) == ["Y", "Z", "W"]
+    assert list(top_accounts(tiers, ytd, count=1).index) == ["Y"]
+    assert top_accounts(tiers, ytd * 0).empty  # nobody bought this year: no top list
+
+
+def test_summary_top_rows_say_their_position_and_basis(data):
+    ctx = summary_context(data)
+    # year to date 2026: A 400 + 100 + 600 + 2000 = 3100, B 1500, C 700
+    assert [(r["customer_id"], r["rank"], r["ytd"]) for r in ctx["top"]] == [
+        ("A", 1, 3100.0), ("B", 2, 1500.0), ("C", 3, 700.0)]
+    assert str(ctx["top_basis"]["start"]) == "2026-01-01"
+    assert str(ctx["top_basis"]["end"]) == "2026-10-31"
+
+
+@pytest.mark.parametrize(("last", "kind", "days"), [
+    ("2026-10-31", None, None), ("2026-10-24", None, None),  # 7 days short: a quiet week
+    ("2026-10-23", "partial", 8), ("2026-10-01", "partial", 30),
+    ("2026-09-30", "no_data", 31), (None, "no_data", None)])
+def test_month_data_warning_by_hand(last, kind, days):
+    from addin.reports.month import month_data_message, month_data_warning
+
+    start, end = pd.Timestamp("2026-10-01"), pd.Timestamp("2026-10-31")
+    got = month_data_warning(pd.Timestamp(last) if last else None, start, end)
+    if kind is None:
+        assert got is None and month_data_message(got, "2026-10") is None
+    else:
+        assert got["kind"] == kind and got["days"] == days
+        assert "2026-10" in month_data_message(got, "2026-10")
+
+
+def test_a_month_without_transactions_warns_in_every_report(small):
+    # the small workbook's log ends on 2026-10-25: November has no line
+    nov = prepare_reports(small.sheets, "2026-11", accounts=["A"])
+    assert nov.data_warning["kind"] == "no_data"
+    assert str(nov.data_warning["last"]) == "2026-10-25"
+    assert summary_context(nov)["data_warning"] == nov.data_warning
+    assert review_context(nov, "A")["data_warning"] == nov.data_warning
+    # October reaches its last week (25 -> 31: 6 days): no warning
+    assert prepare_reports(small.sheets, "2026-10", accounts=["A"]).data_warning is None
+
+
+def test_a_named_account_outside_the_key_tiers_is_not_called_a_key_account(data):
+    key = [cid for cid in ("A", "B", "C") if data.tiers.at[cid, "key_account"]]
+    other = [cid for cid in ("A", "B", "C") if not data.tiers.at[cid, "key_account"]]
+    assert key and other
+    assert review_context(data, key[0])["account"]["key_account"] is True
+    assert review_context(data, other[0])["account"]["key_account"] is False
+
+
+def test_review_reconciles_the_rfm_segment_and_says_why(data):
+    import dataclasses
+
+    # make A's tiering say termination with a Loyal grid segment (R 3, F 5, M 5)
+    tiers = data.tiers.copy()
+    tiers.loc["A", ["rfm_segment", "rfm_segment_reconciled", "lifecycle_stage",
+                    "prob_alive", "rfm_score"]] = ["Loyal", "Cannot lose them",
+                                                   "termination", 0.97, "355"]
+    v = review_context(dataclasses.replace(data, tiers=tiers), "A")["value"]
+    assert v["rfm_segment"] == "Cannot lose them" and v["rfm_segment_scored"] == "Loyal"
+    assert v["rfm_reconciled"] and v["rfm_reason"] == "termination"
+    assert v["stage_vs_alive"]  # termination beside P(alive) 97 %: the note explains
+    # an untouched account shows the grid's segment with no note
+    b = review_context(data, "B")["value"]
+    assert b["rfm_segment"] == b["rfm_segment_scored"] and not b["rfm_reconciled"]
+
+
+def test_importance_performance_block_by_hand():
+    from addin.reports.summary import _summary_ipa
+    from addin.surveys import SurveySettings
+
+    # 1-7 items; means: speed importance (6 + 7) / 2 = 6.5, performance (3 + 4) / 2 = 3.5;
+    # price importance (2 + 4) / 2 = 3, performance (6 + 6) / 2 = 6. The split at the mean of
+    # the item means: importance (6.5 + 3) / 2 = 4.75, performance (3.5 + 6) / 2 = 4.75
+    answers = pd.DataFrame({"imp_speed": [6, 7], "perf_speed": [3, 4],
+                            "imp_price": [2, 4], "perf_price": [6, 6]})
+    ipa = _summary_ipa(answers, SurveySettings(), 1)
+    assert ipa["split"] == "mean" and ipa["scale"] == 7 and ipa["too_few"] == 0
+    assert ipa["importance_split"] == pytest.approx(4.75)
+    assert ipa["performance_split"] == pytest.approx(4.75)
+    got = {i["item"]: (i["importance"], i["performance"], i["quadrant"]) for i in ipa["items"]}
+    assert got == {"speed": (6.5, 3.5, "Concentrate here"),
+                   "price": (3.0, 6.0, "Possible overkill")}
+    # the midpoint split of Settings ipa_split: (1 + 7) / 2 = 4
+    mid = _summary_ipa(answers, SurveySettings(ipa_split="midpoint"), 1)
+    assert (mid["importance_split"], mid["performance_split"]) == (4.0, 4.0)
+    # two answers are fewer than 3: both items are left off, so no map at all
+    assert _summary_ipa(answers, SurveySettings(), 3) is None
+    assert _summary_ipa(answers[["imp_speed"]], SurveySettings(), 1) is None  # no pair
+
+
+@pytest.mark.parametrize(("item", "dimension", "lang", "expected"), [
+    ("reliability_1", "reliability", "en", "Reliability 1"),
+    ("reliability_1", "reliability", "zh", "可靠性1"),
+    ("empathy", "empathy", "zh", "移情性"),
+    ("delivery_speed", None, "zh", "delivery_speed"),  # the user's own item: as typed
+])
+def test_item_labels(item, dimension, lang, expected):
+    from addin.reports.labels import item_label
+
+    assert item_label(item, dimension, lang) == expected
+
+
+def test_chart_labels_of_close_points_do_not_overlap():
+    from addin.reports.charts import _spread_labels
+
+    # three points almost on top of each other, 1 data unit per inch on both axes
+    points = [(1.0, 1.0, "Reliability 1"), (1.02, 1.01, "Reliability 2"),
+              (1.01, 0.99, "Tangibles 1")]
+    spots = _spread_labels(points, 1.0, 1.0, 6.5, 10.0)
+    height = 6.5 * 1.3 / 72
+    ys = sorted(y for _, y, _, _ in spots)
+    assert all(b - a >= height - 1e-9 for a, b in zip(ys, ys[1:], strict=False))
+    assert [text for _, _, text, _ in spots] == [p[2] for p in points]  # in the points' order
+    # a label that would pass the right edge goes to the left of its point
+    (x, _, _, ha), = _spread_labels([(9.95, 1.0, "Assurance 2")], 1.0, 1.0, 6.5, 10.0)
+    assert ha == "right" and x < 9.95

@@ -45,7 +45,8 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
     assert data["headline"]["key_accounts"] == 100
     assert set(data["headline"]) == {"revenue_month", "revenue_ytd", "revenue_yoy",
                                       "customers", "key_accounts", "accounts_at_risk", "nps",
-                                      "csat", "churn_rate", "winback_accounts",
+                                      "nps_n", "nps_moe", "csat", "csat_n", "csat_moe",
+                                      "churn_rate", "winback_accounts",
                                       "winback_value", "revenue_forecast", "forecast_vs_plan"}
     # the churn and forecast headline: a rate, the win-back list, a forecast; no plan set
     assert 0 < data["headline"]["churn_rate"] < 1
@@ -71,3 +72,21 @@ def test_report_help_names_every_option():
     result = CliRunner().invoke(cli, ["report", "--help"])
     for option in ("--out", "--month", "--lang", "--accounts", "--jobs", "--pdf-variant"):
         assert option in result.output
+
+
+def test_report_prints_a_month_without_data_and_a_non_key_account(make_xlsx, tmp_path):
+    from report_helpers import crm_rows
+
+    # the small workbook's log ends on 2026-10-25; its customer C is not a key account
+    path = make_xlsx(crm_rows())
+    result = CliRunner().invoke(cli, [
+        "report", str(path), "--out", str(tmp_path / "out"), "--month", "2026-11",
+        "--accounts", "A,B,C", "--lang", "en", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: the Transactions sheet has no line in 2026-11 (its last date is "
+            "2026-10-25)") in result.output
+    manifest = read_manifest(tmp_path / "out", "2026-11")
+    others = [a.customer_id for a in manifest.accounts if not a.key_account]
+    assert others  # and each is named on the command's output
+    for cid in others:
+        assert f"warning: --accounts {cid} is not a key account" in result.output

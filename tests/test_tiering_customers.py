@@ -232,6 +232,38 @@ def test_tier_customers_fits_the_models_on_the_cdnow_log():
     assert t["prob_alive"].between(0, 1).all() and (t["clv"] >= 0).all()
     assert np.isnan(t["margin"]).all()  # no margin column: CLV on revenue
     assert t.loc["0001", "orders"] == 3  # customer 1: 2 repeat purchases in the calibration
+    # the reconciled segment: no account in termination or below P(alive) 0.1 carries an
+    # active segment, and the grid's segment is kept for everyone else
+    gone = (t["lifecycle_stage"] == "termination") | (t["prob_alive"] < 0.1)
+    active = {"Champions", "Loyal", "Potential loyalist", "New", "Promising",
+              "Need attention", "About to sleep", "Hibernating"}
+    assert not t.loc[gone, "rfm_segment_reconciled"].isin(active).any()
+    assert (t.loc[~gone, "rfm_segment_reconciled"] == t.loc[~gone, "rfm_segment"]).all()
+    assert gone.sum() > 0 and (t["rfm_segment_reconciled"] != t["rfm_segment"]).sum() > 0
+
+
+def test_reconcile_segment_by_hand():
+    from addin.tiering import reconcile_segment
+
+    nan = float("nan")
+    scores = pd.DataFrame({
+        "rfm_segment": ["Loyal", "Champions", "Loyal", "Potential loyalist", "Hibernating",
+                        "No purchase", "Loyal"],
+        "f_score": [5, 4, 4, 3, 2, nan, 5], "m_score": [5, 4, 3, 2, 1, nan, 5]},
+        index=list("ABCDEFG"))
+    stage = pd.Series(["termination", "stability", "stability", "termination", "termination",
+                       "termination", "stability"], index=scores.index)
+    alive = pd.Series([0.0, 0.05, 0.5, 0.9, 0.8, nan, nan], index=scores.index)
+    got = reconcile_segment(scores, stage, alive, 0.1)
+    # A: termination, FM = (5 + 5 + 1) // 2 = 5 -> the R = 1 row at FM 5: Cannot lose them
+    # B: P(alive) 0.05 < 0.1, FM = (4 + 4 + 1) // 2 = 4 -> At risk
+    # C: stability and P(alive) 0.5: the grid's Loyal stays
+    # D: termination though P(alive) 0.9, FM = (3 + 2 + 1) // 2 = 3 -> At risk
+    # E: termination, FM = (2 + 1 + 1) // 2 = 2 -> Lost (Hibernating is R = 2)
+    # F: no purchase, no scores: stays; G: no P(alive), stability: Loyal stays
+    assert list(got) == ["Cannot lose them", "At risk", "Loyal", "At risk", "Lost",
+                         "No purchase", "Loyal"]
+    assert got.name == "rfm_segment_reconciled"
 
 
 def test_bgnbd_predicts_the_poisson_rate_of_customers_who_never_leave():

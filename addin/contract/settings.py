@@ -207,6 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
        "a revenue drop of this share makes a next action", above=True, **_SHARE),
     _s("single_contact_staff", "whole", 1, "report", "单一联系人数",
        "at most this many staff in 6 months is a single point of contact", minimum=0),
+    _s("min_survey_answers", "whole", 10, "report mail", "最少答卷数",
+       "an NPS or CSAT from fewer answers is shown as too few answers (with its n), not "
+       "as a score, in the PDFs and the email", minimum=1),
     _s("review_time_limit", "number", REVIEW_SECONDS, "report", "报告渲染时限",
        "seconds one review (or summary) may take to render before it is stopped and reported "
        "as skipped", minimum=0.0, above=True),

@@ -30,7 +30,12 @@ from addin.reports.manifest import (
     check_month,
     write_manifest,
 )
-from addin.reports.month import ReportData, default_month, prepare_reports
+from addin.reports.month import (
+    ReportData,
+    default_month,
+    month_data_message,
+    prepare_reports,
+)
 from addin.reports.review import review_context
 from addin.reports.summary import summary_context
 from addin.workbook import CRMWorkbook
@@ -107,15 +112,16 @@ def _manifest_account(ctx: dict[str, Any], files: dict[str, str],
     numbers do not depend on the language), ``names`` its name in each language rendered."""
     account, value = ctx["account"], ctx["value"]
     survey = ctx.get("survey") or {}
-    nps = (survey.get("nps") or {}).get("score")
+    nps = survey.get("nps") or {}
     return AccountReport(
         customer_id=str(account["customer_id"]), name=str(account["name"]),
         region=account.get("region"), segment=account.get("segment"), tier=account["tier"],
         files=files,
         headline={"revenue_month": value["month"]["revenue"],
                   "revenue_ytd": value["ytd"]["revenue"], "revenue_yoy": value["ytd_change"],
-                  "nps": nps},
-        attention=[_attention(a) for a in ctx["actions"]], names=dict(names or {}))
+                  "nps": nps.get("score"), "nps_n": nps.get("n"), "nps_moe": nps.get("moe")},
+        attention=[_attention(a) for a in ctx["actions"]], names=dict(names or {}),
+        key_account=bool(account["key_account"]))
 
 
 FUTURE_DAYS = 31
@@ -185,6 +191,14 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
     scorecard, by_period = scorecard_for_month(wb, month)
     data = prepare_reports(wb.sheets, month, accounts=list(accounts) if accounts else None,
                            scorecard=scorecard, scorecard_by_period=by_period)
+    if (message := month_data_message(data.data_warning, month)) is not None:
+        warnings.append(message)
+    key_tiers = ", ".join(data.settings.tiers.key_account_tiers)
+    for cid in data.accounts:
+        if not bool(data.tiers.at[cid, "key_account"]):
+            warnings.append(f"--accounts {cid} is not a key account (tier "
+                            f"{data.tiers.at[cid, 'pyramid_tier']}; key tiers: {key_tiers}): "
+                            f"its review is headed 'Account review', not 'Key-account review'")
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     plans = []
     if planned:
@@ -305,7 +319,9 @@ def report_workbook(wb: CRMWorkbook, out: str | Path, month: str | None = None,
         headline={"revenue_month": h["revenue_month"], "revenue_ytd": h["revenue_ytd"],
                   "revenue_yoy": h["ytd_change"], "customers": h["customers"],
                   "key_accounts": h["key_accounts"], "accounts_at_risk": h["at_risk"],
-                  "nps": h["nps"], "csat": h["csat"], **headline_line(data.churn)})
+                  "nps": h["nps"], "nps_n": h["nps_n"], "nps_moe": h["nps_moe"],
+                  "csat": h["csat"], "csat_n": h["csat_n"], "csat_moe": h["csat_moe"],
+                  **headline_line(data.churn)})
     if done:
         write_manifest(out, manifest)
     outcome = ReportOutcome(folder=Path(out), manifest=manifest, failed=result.failed,

@@ -35,7 +35,8 @@ READS = ("Customers", "Transactions", "Settings")
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "region", "segment", "account_manager", "abc_class", "pyramid_tier",
     "key_account", "rank", "revenue", "value_share", "margin", "orders", "last_purchase",
-    "recency_days", "rfm_score", "rfm_segment", "lifecycle_stage", "prob_alive", "clv",
+    "recency_days", "rfm_score", "rfm_segment", "rfm_segment_reconciled", "lifecycle_stage",
+    "prob_alive", "clv",
     "relationship_level", "first_purchase", "tenure_days", "frequency", "recency", "T",
     "monetary_value", "expected_purchases", "clv_method",
 )

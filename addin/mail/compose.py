@@ -29,6 +29,7 @@ from addin.mail.recipients import (
 from addin.reports.manifest import (
     ACCOUNT_HEADLINES,
     PORTFOLIO_HEADLINES,
+    SURVEY_COMPANIONS,
     AccountReport,
     Manifest,
 )
@@ -124,24 +125,40 @@ class Outgoing:
 def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountReport],
              attachments: list[Attachment], part: int, parts: int,
              pages: dict[str, int | None] | None = None) -> dict:
+    companions = {c for pair in SURVEY_COMPANIONS.values() for c in pair}
     columns = [{"key": k, "kind": kind} for k, kind in ACCOUNT_HEADLINES.items()
-               if any(k in a.headline for a in accounts)]
+               if k not in companions and any(k in a.headline for a in accounts)]
+
+    def figure(key: str, kind: str, values: dict) -> dict:
+        """A headline value with, for a survey score, its n and margin (the template writes
+        "too few answers (n = 3)" when the score is None and n is not 0)."""
+        n_key, moe_key = SURVEY_COMPANIONS.get(key, (None, None))
+        return {"key": key, "kind": kind, "value": values.get(key),
+                "n": values.get(n_key) if n_key else None,
+                "moe": values.get(moe_key) if moe_key else None,
+                "survey": n_key is not None}
+
     scope = recipient.scope
     return {
         "lang": recipient.language, "currency": manifest.currency, "month": manifest.month,
         "name": recipient.name, "part": part, "parts": parts,
         "scope": {"everything": scope.everything,
                   "clauses": [{"kind": c.kind, "values": list(c.values)} for c in scope.clauses]},
-        "headline": [{"key": k, "kind": kind, "value": manifest.headline[k]}
-                     for k, kind in PORTFOLIO_HEADLINES.items() if k in manifest.headline],
+        "headline": [figure(k, kind, manifest.headline)
+                     for k, kind in PORTFOLIO_HEADLINES.items()
+                     if k in manifest.headline and k not in companions],
         "columns": columns,
         "accounts": [{"customer_id": a.customer_id, "name": a.name_in(recipient.language),
                       "tier": a.tier,
                       "region": a.region, "segment": a.segment,
-                      "headline": {c["key"]: a.headline.get(c["key"]) for c in columns},
+                      "headline": {c["key"]: figure(c["key"], c["kind"], a.headline)
+                                   for c in columns},
                       "page": (pages or {}).get(a.customer_id)}
                      for a in accounts],
         "pages": bool(pages),
+        # an account named with --accounts outside the key tiers: the body says "account
+        # reviews", never calls it a key account
+        "all_key": all(a.key_account for a in accounts),
         "attention": [{"customer_id": a.customer_id, "name": a.name_in(recipient.language),
                        "tier": a.tier,
                        "region": a.region,
@@ -152,6 +169,7 @@ def _context(recipient: Recipient, manifest: Manifest, accounts: list[AccountRep
         "attachments": [{"file": f.file,
                          "name": f.account.name_in(recipient.language) if f.account else None,
                          "customer_id": f.account.customer_id if f.account else None,
+                         "key_account": f.account.key_account if f.account else None,
                          "pack": f.pack}
                         for f in attachments],
     }
@@ -168,9 +186,11 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
     text = env.get_template("message.txt").render(context)
     html = env.get_template("message.html").render(context)
     lang = recipient.language
-    subject = (label("email_subject", lang, month=month(manifest.month, lang)) if parts == 1
-               else label("email_subject_part", lang, month=month(manifest.month, lang),
-                          part=part, parts=parts))
+    kind = "" if all(a.key_account for a in accounts) else "_accounts"
+    subject = (label(f"email_subject{kind}", lang, month=month(manifest.month, lang))
+               if parts == 1 else
+               label(f"email_subject_part{kind}", lang, month=month(manifest.month, lang),
+                     part=part, parts=parts))
     digest = hashlib.sha256(json.dumps(
         [manifest.month, recipient.email.casefold(), recipient.name, lang, subject, text, html,
          [a.file for a in attachments]], ensure_ascii=False).encode()).hexdigest()

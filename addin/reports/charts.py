@@ -333,7 +333,12 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
             svg.line(nps_panel.x(i), nps_panel.y(min(100.0, score + moe)), nps_panel.x(i),
                      nps_panel.y(max(-100.0, score - moe)), INK, 0.8)
         svg.text(nps_panel.x(i + 0.34), nps_panel.y(score) + 2.3,
-                 format_decimal(score, "0", locale=loc), anchor="start", size=6.5)
+                 format_decimal(score, "0.0", locale=loc), anchor="start", size=6.5)
+    if all(q.get("nps") is None for q in quarters) \
+            and any(q.get("nps_too_few") for q in quarters):
+        # every quarter's NPS withheld (addin.reports.month.too_few): say so, not a blank
+        svg.text((nps_panel.left + nps_panel.right) / 2, (nps_panel.top + nps_panel.bottom) / 2,
+                 i18n.label("too_few_short", lang), size=7, fill="#6b7785")
     nps_panel.svg.line(nps_panel.left, nps_panel.y(0.0), nps_panel.right, nps_panel.y(0.0),
                        INK, 0.6)
     if threshold is not None and _svg.finite(threshold):
@@ -481,6 +486,115 @@ def revenue_forecast(months: Sequence[str], model: Sequence[float | None],
     return to_data_uri(fig)
 
 
+def _text_width(text: str, size: float) -> float:
+    """Rough width of ``text`` in inches at ``size`` points: CJK characters are a full em,
+    others about 0.55 em (DejaVu Sans' average); enough to keep labels apart."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return ems * size / 72
+
+
+def _spread_labels(points: Sequence[tuple[float, float, str]], x_per_inch: float,
+                   y_per_inch: float, size: float, x_max: float) -> list[tuple[float, float,
+                                                                             str, str]]:
+    """Label positions that do not overlap: each label starts level with its point, to its
+    right (to its left when it would pass ``x_max``); working up from the lowest point, a
+    label that would cover a label already placed, or another point, moves up just past it.
+    Returns (x, y, text, horizontal alignment) per point, in the points' order."""
+    height = size * 1.3 / 72 * y_per_inch
+    gap = 0.06 * x_per_inch
+    dot = 0.04 * x_per_inch
+    # the points are obstacles too (a label must not hide a neighbour's dot)
+    placed: list[tuple[float, float, float]] = [(x - dot, x + dot, y) for x, y, _ in points]
+    out: list[tuple[float, float, str, str] | None] = [None] * len(points)
+    for i in sorted(range(len(points)), key=lambda k: (points[k][1], points[k][0])):
+        x, y, text = points[i]
+        width = _text_width(text, size) * x_per_inch
+        if x + gap + width <= x_max:
+            x0, x1, ha, tx = x + gap, x + gap + width, "left", x + gap
+        else:
+            x0, x1, ha, tx = x - gap - width, x - gap, "right", x - gap
+        ty = y
+        moved = True
+        while moved:
+            moved = False
+            for a, b, other in placed:
+                # a tolerance, so a label set exactly one height above another is clear of it
+                if x0 < b and a < x1 and abs(ty - other) < height * (1 - 1e-9):
+                    ty = other + height
+                    moved = True
+        placed.append((x0, x1, ty))
+        out[i] = (tx, ty, text, ha)
+    return [o for o in out if o is not None]
+
+
+def importance_performance_map(items: Sequence[dict], importance_split: float,
+                               performance_split: float, split: str, lang: str = "en"
+                               ) -> str:
+    """The importance-performance map (Martilla & James 1977): each item at (mean
+    performance, mean importance), labelled with its name (labels moved apart where they
+    would overlap, with a thin leader line back to the point), the cross-hairs dashed at the
+    split :func:`addin.surveys.importance_performance` used (the grand means, or the scale
+    midpoint: Settings ``ipa_split``) and the four quadrants named in their corners."""
+    loc = i18n.locale(lang)
+    width, height = WIDTH, 3.3
+    left, right, top, bottom = 0.55, 0.4, 0.2, 0.5
+    fig = _figure(width, height, left=left, right=right, top=top, bottom=bottom)
+    perf = [float(i["performance"]) for i in items]
+    imp = [float(i["importance"]) for i in items]
+    names = [_labels.item_label(i["item"], i.get("dimension"), lang) for i in items]
+    xs, ys = perf + [performance_split], imp + [importance_split]
+    x_lo, x_hi = min(xs), max(xs)
+    y_lo, y_hi = min(ys), max(ys)
+    x_pad, y_pad = max((x_hi - x_lo) * 0.12, 0.05), max((y_hi - y_lo) * 0.15, 0.05)
+    label_room = max(_text_width(n, 6.5) for n in names) / (width - left - right) \
+        * (x_hi - x_lo + 2 * x_pad)
+    x_lim = (x_lo - x_pad, x_hi + x_pad + 0.35 * label_room)
+    y_lim = (y_lo - y_pad, y_hi + y_pad * 2.2)
+    concentrate = _labels.term("quadrant", "Concentrate here", "en")
+    with matplotlib.rc_context(RC):
+        ax = fig.add_subplot()
+        colours = [THRESHOLD if i.get("quadrant") == concentrate else REVENUE for i in items]
+        ax.scatter(perf, imp, s=16, color=colours, zorder=4)
+        ax.axvline(performance_split, color=INK, linewidth=0.8, linestyle="--", zorder=2)
+        ax.axhline(importance_split, color=INK, linewidth=0.8, linestyle="--", zorder=2)
+        ax.set_xlim(*x_lim)
+        ax.set_ylim(*y_lim)
+        ax.grid(axis="both")
+        x_per_inch = (x_lim[1] - x_lim[0]) / (width - left - right)
+        y_per_inch = (y_lim[1] - y_lim[0]) / (height - top - bottom)
+        spots = _spread_labels(list(zip(perf, imp, names, strict=True)), x_per_inch,
+                               y_per_inch, 6.5, x_lim[1])
+        for (px, py), (tx, ty, text, ha) in zip(zip(perf, imp, strict=True), spots,
+                                                strict=True):
+            ax.text(tx, ty, text, ha=ha, va="center", fontsize=6.5, color=INK, zorder=5)
+            if abs(ty - py) > 0.3 * 6.5 / 72 * y_per_inch:
+                ax.plot([px, tx], [py, ty], color=GRID, linewidth=0.6, zorder=3)
+        # quadrant names on a white ground, so grid lines do not run through them
+        corner = {"fontsize": 7, "color": "#6b7785", "zorder": 3,
+                  "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.6}}
+        words = {q: _labels.term("quadrant", q, lang) for q in
+                 ("Concentrate here", "Keep up the good work", "Low priority",
+                  "Possible overkill")}
+        ax.text(x_lim[0], y_lim[1], " " + words["Concentrate here"], ha="left", va="top",
+                **corner)
+        ax.text(x_lim[1], y_lim[1], words["Keep up the good work"] + " ", ha="right",
+                va="top", **corner)
+        ax.text(x_lim[0], y_lim[0], " " + words["Low priority"], ha="left", va="bottom",
+                **corner)
+        ax.text(x_lim[1], y_lim[0], words["Possible overkill"] + " ", ha="right",
+                va="bottom", **corner)
+        # the split values by the lines' ends, as the note under the chart names them
+        ax.text(performance_split, y_lim[1], format_decimal(performance_split, "0.00",
+                                                           locale=loc),
+                ha="center", va="bottom", fontsize=6.5, color=INK, clip_on=False)
+        ax.text(x_lim[1], importance_split, " " + format_decimal(importance_split, "0.00",
+                                                                locale=loc),
+                ha="left", va="center", fontsize=6.5, color=INK, clip_on=False)
+        ax.set_xlabel(i18n.label("axis_performance", lang, split=split))
+        ax.set_ylabel(i18n.label("axis_importance", lang, split=split))
+    return to_data_uri(fig)
+
+
 def review_charts(context: dict) -> dict[str, str | None]:
     """The charts of one key-account review, from its context."""
     lang, currency = context["lang"], context["currency"]
@@ -518,6 +632,10 @@ def summary_charts(context: dict) -> dict[str, str | None]:
     if survey and survey.get("quarters") and any(q.get("nps") is not None
                                                  for q in survey["quarters"]):
         out["nps_trend"] = nps_trend(survey["quarters"], lang)
+    ipa = survey.get("ipa") if survey else None
+    out["ipa"] = (importance_performance_map(ipa["items"], ipa["importance_split"],
+                                             ipa["performance_split"], ipa["split"], lang)
+                  if ipa else None)
     f = context.get("forecast")
     out["forecast"] = (revenue_forecast(f["months"], f["model"], f["low"], f["high"],
                                         f["baseline"], lang, context["currency"])
@@ -531,4 +649,5 @@ def summary_charts(context: dict) -> dict[str, str | None]:
 
 __all__ = ["FONT_FAMILY", "ensure_cjk_font", "to_data_uri", "revenue_trend",
            "satisfaction_trend", "tier_history", "pareto_curve", "nps_trend",
-           "scorecard_trend", "revenue_forecast", "review_charts", "summary_charts"]
+           "scorecard_trend", "revenue_forecast", "importance_performance_map",
+           "review_charts", "summary_charts"]

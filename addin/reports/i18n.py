@@ -61,6 +61,18 @@ LABELS: dict[str, dict[str, str]] = {
                               "本邮件为第{part}封。"},
     "headline": {"en": "Portfolio at a glance", "zh": "客户组合关键数据"},
     "accounts_in_scope": {"en": "Key accounts in your scope", "zh": "您负责范围内的重点客户"},
+    # when an account named with --accounts is not a key account (README, PDF reports)
+    "email_subject_accounts": {"en": "Account reviews for {month}", "zh": "{month}客户评估报告"},
+    "email_subject_part_accounts": {
+        "en": "Account reviews for {month} (part {part} of {parts})",
+        "zh": "{month}客户评估报告（第{part}/{parts}部分）"},
+    "email_intro_accounts": {
+        "en": "Attached are the portfolio summary and the account reviews for {month} in your "
+              "scope ({scope}); not every account reviewed is a key account.",
+        "zh": "附件为{month}客户组合总览及您负责范围（{scope}）内的客户评估报告；其中并非全部为"
+              "重点客户。"},
+    "reviewed_accounts_in_scope": {"en": "Accounts reviewed in your scope",
+                                   "zh": "您负责范围内的评估客户"},
     "attention": {"en": "Accounts needing attention", "zh": "需关注的客户"},
     "no_attention": {"en": "No account in your scope needs attention this month.",
                      "zh": "本月您负责范围内没有需要关注的客户。"},
@@ -146,6 +158,11 @@ LABELS: dict[str, dict[str, str]] = {
     "orders": {"en": "Orders", "zh": "订单数"},
     "nps": {"en": "NPS", "zh": "净推荐值"},
     "csat": {"en": "CSAT", "zh": "客户满意度"},
+    # a survey score's companions in the manifest (shown inside the score's cell)
+    "nps_n": {"en": "NPS answers", "zh": "净推荐值答卷数"},
+    "nps_moe": {"en": "NPS margin of error (95%)", "zh": "净推荐值误差范围（95%）"},
+    "csat_n": {"en": "CSAT answers", "zh": "客户满意度答卷数"},
+    "csat_moe": {"en": "CSAT margin of error (95%)", "zh": "客户满意度误差范围（95%）"},
     "reason": {"en": "Reason", "zh": "原因"},
     "portfolio_summary": {"en": "Portfolio summary", "zh": "客户组合总览"},
     "key_account_review": {"en": "Key-account review", "zh": "重点客户评估"},

@@ -194,7 +194,6 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                      "zh": "另有{count}家重点客户需关注，详见各自的评估报告。"},
     "at_risk_note": {"en": "Key accounts that trigger a next-action rule, most reasons first.",
                      "zh": "触发下一步行动规则的重点客户，按原因数量排序。"},
-    "answers_count": {"en": "answers: {count}", "zh": "{count}份答卷"},
     "chart_company_trend": {"en": "Company revenue and margin, last 18 months",
                             "zh": "近18个月公司销售额与毛利"},
     "action_heading_win_back": {"en": "Win back a lost account", "zh": "挽回流失客户"},
@@ -220,9 +219,13 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                     "zh": "前20%的客户贡献了{share}。"},
     "measure_revenue": {"en": "revenue", "zh": "销售额"},
     "measure_margin": {"en": "margin", "zh": "毛利"},
-    "top_accounts": {"en": "Top {count} accounts", "zh": "前{count}大客户"},
-    "top_note": {"en": "Ranked as on the Tiers sheet: by {measure} of all orders to {date}.",
-                 "zh": "排名与客户分层表一致：按截至{date}全部订单的{measure}。"},
+    "top_accounts": {"en": "Top {count} accounts by revenue, year to date",
+                     "zh": "本年累计销售额前{count}大客户"},
+    "top_note": {"en": "Ranked by revenue from {start} to {end} (year to date); accounts "
+                       "without revenue this year are left out. The tier ranks all orders "
+                       "to {end}, as on the Tiers sheet.",
+                 "zh": "按{start}至{end}的销售额（本年累计）排名，本年无销售额的客户不列入。"
+                       "客户等级按截至{end}的全部订单排名，与客户分层表一致。"},
     "rank": {"en": "Rank", "zh": "排名"},
     "ytd_change": {"en": "YTD vs last year", "zh": "本年累计同比"},
     "tier_movers": {"en": "Tier movers since {month}", "zh": "自{month}以来等级变动"},
@@ -244,7 +247,6 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "survey_period": {"en": "Answers from {start} to {end} (last 12 months): {count}.",
                       "zh": "{start}至{end}共{count}份答卷（近12个月）。"},
     "score": {"en": "Score", "zh": "得分"},
-    "margin_of_error": {"en": "Margin of error (95%)", "zh": "误差范围（95%）"},
     "interval": {"en": "95% interval", "zh": "95%置信区间"},
     "csat_definition": {"en": "CSAT: share answering {top} to {scale} on 1-{scale}, with its "
                               "95% Wilson interval",
@@ -397,6 +399,13 @@ VALUE_TERMS: dict[str, dict[str, tuple[str, str]]] = {
     "loss_rule": {"gap": ("gap", "间隔规则"), "alive": ("alive", "存活概率规则"),
                   "either": ("either", "任一规则")},
     "left_out": {"churn": ("churn", "流失分析"), "forecast": ("forecast", "销售预测")},
+    "dimension": {"tangibles": ("Tangibles", "有形性"), "reliability": ("Reliability", "可靠性"),
+                  "responsiveness": ("Responsiveness", "响应性"),
+                  "assurance": ("Assurance", "保证性"), "empathy": ("Empathy", "移情性")},
+    "quadrant": {"concentrate_here": ("Concentrate here", "重点改进"),
+                 "keep_up_the_good_work": ("Keep up the good work", "继续保持"),
+                 "low_priority": ("Low priority", "低优先级"),
+                 "possible_overkill": ("Possible overkill", "可能过度投入")},
     "clv_method": {"bg_nbd_gamma_gamma": ("BG/NBD + Gamma-Gamma",
                                           "BG/NBD与Gamma-Gamma模型"),
                    "margin_formula": ("margin formula", "毛利公式")},
@@ -413,6 +422,78 @@ REPORT_LABELS["sentence_end"] = {"en": ".", "zh": "。"}
 REPORT_LABELS["answers_head"] = {"en": "n", "zh": "样本数"}
 REPORT_LABELS["sample_n"] = {"en": "n={n}", "zh": "{n}份"}
 REPORT_LABELS["sample_n_spaced"] = {"en": "n = {n}", "zh": "{n}份答卷"}
+
+# Item 4 of issue 14, "nothing a manager would misread": the rules' words
+REPORT_LABELS.update({
+    "too_few_answers": {"en": "too few answers (n = {n})", "zh": "答卷过少（{n}份）"},
+    "too_few_short": {"en": "too few answers", "zh": "答卷过少"},
+    "too_few_rule": {
+        "en": "An NPS or CSAT from fewer than {min} answers is shown as \u201ctoo few "
+              "answers\u201d with its n, not as a score: so few answers can move it by tens "
+              "of points.",
+        "zh": "答卷少于{min}份时，净推荐值和客户满意度不显示分值，只标注\u201c答卷过少\u201d及"
+              "答卷数：答卷过少时分值可能相差数十分。"},
+    "survey_tile_note": {"en": "n = {n}; \u00b1 95% margin of error",
+                         "zh": "{n}份答卷；\u00b1为95%误差范围"},
+    "rfm_scored_as": {"en": "RFM grid: {segment} (score {score})",
+                      "zh": "RFM评分结果：{segment}（{score}）"},
+    "rfm_reconciled_termination": {
+        "en": "RFM ranks recency against other customers ({scored}); judged against the "
+              "account's own rhythm the life cycle says termination (the churn loss rule), so "
+              "it is shown as {shown}.",
+        "zh": "RFM按与其他客户相比的最近购买排名（{scored}）；按客户自身节奏，生命周期判为终止期"
+              "（流失规则），故显示为{shown}。"},
+    "rfm_reconciled_alive": {
+        "en": "RFM ranks recency against other customers ({scored}); its chance of still "
+              "being active is below {threshold}, so it is shown as {shown}.",
+        "zh": "RFM按与其他客户相比的最近购买排名（{scored}）；其仍活跃概率低于{threshold}，"
+              "故显示为{shown}。"},
+    "stage_vs_alive": {
+        "en": "The {p} chance of still buying weighs its whole history; termination compares "
+              "its {days} days without an order with its own usual gap.",
+        "zh": "{p}的仍活跃概率综合其全部历史；终止期则是将其{days}天未下单与其自身通常的下单间隔"
+              "相比较。"},
+    "rfm_reconciled_rule": {
+        "en": "* RFM segment reconciled with the life cycle: an account in termination or "
+              "unlikely to be still active is read on the lowest recency row (its review "
+              "explains).",
+        "zh": "* RFM细分已与生命周期核对：处于终止期或不太可能仍活跃的客户，按最低的最近购买"
+              "得分归类（详见其评估报告）。"},
+    "no_data_warning": {
+        "en": "No transactions in {month} yet: the log ends on {last}. This month's figures "
+              "read zero because the data is missing, not because nothing was sold.",
+        "zh": "{month}尚无交易数据：交易记录止于{last}。本月数字为零是因为数据缺失，"
+              "并非没有销售。"},
+    "partial_data_warning": {
+        "en": "The transactions stop on {last}, {days} days before {month} ends: this "
+              "month's figures are incomplete.",
+        "zh": "交易记录止于{last}，距{month}结束还有{days}天：本月数字不完整。"},
+    "account_review": {"en": "Account review", "zh": "客户评估"},
+
+    "account_review_title": {"en": "Account review: {name}", "zh": "客户评估：{name}"},
+    "account_review_subject": {"en": "Account review of {name} ({customer_id}) for {month}",
+                               "zh": "{name}（{customer_id}）{month}客户评估"},
+    "chart_ipa": {"en": "Importance and performance of the service items, last 12 months",
+                  "zh": "服务题项的重要性与表现（近12个月）"},
+    "axis_performance": {"en": "Performance (mean answer)", "zh": "表现（平均得分）"},
+    "axis_importance": {"en": "Importance (mean answer)", "zh": "重要性（平均得分）"},
+    "ipa_note_mean": {
+        "en": "Each point is an item's mean answers (1-{scale}); the dashed lines split the map "
+              "at the mean of the item means (importance {importance}, performance "
+              "{performance}), as on the Survey Results sheet.",
+        "zh": "每个点为一个题项的平均得分（1-{scale}）；虚线按各题项均值的平均数划分象限"
+              "（重要性{importance}，表现{performance}），与调查结果表一致。"},
+    "ipa_note_midpoint": {
+        "en": "Each point is an item's mean answers (1-{scale}); the dashed lines split the map "
+              "at the scale's midpoint ({importance}), as on the Survey Results sheet.",
+        "zh": "每个点为一个题项的平均得分（1-{scale}）；虚线按量表中点（{importance}）划分象限，"
+              "与调查结果表一致。"},
+    "ipa_too_few": {"en": "Items with fewer than {min} answers are left off the map: {count}.",
+                    "zh": "答卷少于{min}份的题项未列入：{count}项。"},
+    "not_key_account_note": {
+        "en": "Not a key account (tier: {tier}): this review was asked for by name.",
+        "zh": "该客户并非重点客户（等级：{tier}），本评估系按指定客户生成。"},
+})
 
 add_labels(REPORT_LABELS)
 
@@ -436,4 +517,19 @@ def term(domain: str, value: object, lang: str) -> str:
     return label(key, lang)
 
 
-__all__ = ["REPORT_LABELS", "VALUE_TERMS", "term"]
+def item_label(item: str, dimension: object, lang: str) -> str:
+    """A survey item's name for a chart: an item of a SERVQUAL dimension (``reliability_1``)
+    as the dimension's word and the rest of its name (``Reliability 1``, ``可靠性1``);
+    any other item as its :func:`term` (as typed unless the vocabulary knows it)."""
+    text = str(item)
+    dim = str(dimension) if isinstance(dimension, str) and dimension else None
+    if dim and text.casefold().startswith(dim.casefold()):
+        rest = text[len(dim):].strip(" _-").replace("_", " ")
+        word = term("dimension", dim, lang)
+        if not rest:
+            return word
+        return f"{word}{rest}" if lang == "zh" and rest.isdigit() else f"{word} {rest}"
+    return term("item", text, lang)
+
+
+__all__ = ["REPORT_LABELS", "VALUE_TERMS", "item_label", "term"]

@@ -56,8 +56,12 @@ PORTFOLIO_HEADLINES: dict[str, str] = {
     "customers": "count",
     "key_accounts": "count",
     "accounts_at_risk": "count",  # key accounts with at least one attention rule triggered
-    "nps": "points",
+    "nps": "points",  # None when from too few answers (addin.reports.month.too_few)
+    "nps_n": "count",  # the answers behind it
+    "nps_moe": "points",  # its 95 % margin of error
     "csat": "percent",  # top-two-box share in percent, as addin.surveys.csat gives it
+    "csat_n": "count",
+    "csat_moe": "percent",  # half the width of its Wilson 95 % interval
     "churn_rate": "share",  # the latest period's churn rate (addin.churn.loss)
     "winback_accounts": "count",  # lost or at-risk key accounts (addin.churn.winback)
     "winback_value": "money",  # their value at stake
@@ -69,7 +73,13 @@ ACCOUNT_HEADLINES: dict[str, str] = {
     "revenue_ytd": "money",
     "revenue_yoy": "change",
     "nps": "points",
+    "nps_n": "count",
+    "nps_moe": "points",
 }
+# A survey score's companions: the email shows them inside the score's cell ("12.5 ± 8.1,
+# n = 40", or "too few answers (n = 3)" when the score is None but n is not), not as columns.
+SURVEY_COMPANIONS: dict[str, tuple[str, str]] = {"nps": ("nps_n", "nps_moe"),
+                                                  "csat": ("csat_n", "csat_moe")}
 # rule -> (kind of the triggering value, kind of the threshold). The rules of the issue's
 # "next actions"; label key "attention_<rule>" with {value} and {threshold}.
 ATTENTION_RULES: dict[str, tuple[str, str]] = {
@@ -97,7 +107,7 @@ class Attention:
 
 @dataclass
 class AccountReport:
-    """One key account's reviews and what the email says about it."""
+    """One reviewed account's PDFs and what the email says about it."""
 
     customer_id: str
     name: str
@@ -108,6 +118,9 @@ class AccountReport:
     headline: dict[str, float | None] = field(default_factory=dict)  # ACCOUNT_HEADLINES keys
     attention: list[Attention] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # language -> name in that language
+    # False for an account named with --accounts outside the key-account tiers: its review
+    # and the email call it an "account review", not a "key-account review"
+    key_account: bool = True
 
     def name_in(self, lang: str) -> str:
         """The account's name as the reports of ``lang`` print it (``name`` when that
@@ -257,6 +270,9 @@ def manifest_problems(manifest: Manifest, folder: Path) -> list[str]:
                 isinstance(v, str) and v for v in account.names.values()):
             out.append(f"{owner}: names {account.names!r}, expected a name per language of "
                        f"{sorted(langs)}")
+        if not isinstance(account.key_account, bool):
+            out.append(f"{owner}: key_account is {account.key_account!r}, expected true or "
+                       f"false")
         check_headline(owner, account.headline, ACCOUNT_HEADLINES)
         for item in account.attention:
             if item.rule not in ATTENTION_RULES:
@@ -330,6 +346,7 @@ def read_manifest(folder: str | Path, month: str | None = None) -> Manifest:
 
 __all__ = [
     "MANIFEST_NAME", "FORMAT_VERSION", "PORTFOLIO_HEADLINES", "ACCOUNT_HEADLINES",
+    "SURVEY_COMPANIONS",
     "ATTENTION_RULES", "Attention", "AccountReport", "Manifest", "PackEntry", "PackReport",
     "manifest_problems",
     "read_manifest", "write_manifest", "check_month",

@@ -187,6 +187,9 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     # the summary's retention, churn and forecast sections (addin.reports.churn)
     churn: dict[str, Any] = field(default_factory=dict)
+    # the last transaction date up to the month's end, and month_data_warning's verdict
+    data_end: pd.Timestamp | None = None
+    data_warning: dict[str, Any] | None = None
 
 
 def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -203,6 +206,43 @@ def _complaints_open(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     c["age_days"] = (as_of - c["opened"]).dt.days
     c["resolution_days"] = (c["closed_on"] - c["opened"]).dt.days
     return c
+
+
+DATA_GAP_DAYS = 7
+
+
+def month_data_warning(data_end: pd.Timestamp | None, month_start: pd.Timestamp,
+                       as_of: pd.Timestamp) -> dict[str, Any] | None:
+    """Whether the report month's figures are incomplete, for the warning every report, the
+    email's PDFs and the CLI show (one rule, here):
+
+    * ``no_data``: the transaction log has no line in the month (``data_end``, its last date
+      up to the month's end, is before the month's first day): the month reads zero because
+      its data is not there yet, not because nothing was sold;
+    * ``partial``: the log stops more than :data:`DATA_GAP_DAYS` (7) days before the month's
+      last day (a week covers weekends and holidays without orders): the month is cut short.
+
+    None when the log reaches into the last week of the month. The verdict holds ``kind``,
+    ``last`` (the last transaction date, or None), ``days`` (days from it to the month's
+    end) and ``month_start``/``month_end``."""
+    if data_end is not None and data_end >= month_start \
+            and (as_of - data_end).days <= DATA_GAP_DAYS:
+        return None
+    kind = "no_data" if data_end is None or data_end < month_start else "partial"
+    return {"kind": kind, "last": data_end.date() if data_end is not None else None,
+            "days": int((as_of - data_end).days) if data_end is not None else None,
+            "month_start": month_start.date(), "month_end": as_of.date()}
+
+
+def month_data_message(warning: dict[str, Any] | None, month: str) -> str | None:
+    """:func:`month_data_warning`'s verdict as one English line for the command's output."""
+    if warning is None:
+        return None
+    if warning["kind"] == "no_data":
+        return (f"the Transactions sheet has no line in {month} (its last date is "
+                f"{warning['last']}): the reports show this month as zero, with a warning")
+    return (f"the Transactions sheet stops on {warning['last']}, {warning['days']} days before "
+            f"{month} ends: this month's figures are incomplete (the reports say so)")
 
 
 def first_order(tx: pd.DataFrame, month: str) -> pd.Timestamp:
@@ -344,6 +384,9 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
         data.churn["lost_ids"] = [str(c) for c in flags.index[flags["lost"].astype(bool)]]
         data.churn["at_risk_ids"] = [str(c) for c in
                                      flags.index[flags["at_risk"].astype(bool)]]
+    upto = tx["date"][tx["date"] <= as_of]
+    data.data_end = pd.Timestamp(upto.max()).normalize() if len(upto) else None
+    data.data_warning = month_data_warning(data.data_end, month_start, as_of)
     return data
 
 
@@ -437,10 +480,12 @@ def window_quarters(month: str) -> list[pd.Period]:
     return [last - i for i in range(TREND_QUARTERS - 1, -1, -1)]
 
 
-def quarter_scores(answers: pd.DataFrame, quarters: list[pd.Period], s: SurveySettings
-                    ) -> list[dict[str, Any]]:
+def quarter_scores(answers: pd.DataFrame, quarters: list[pd.Period], s: SurveySettings,
+                   min_answers: int = 1) -> list[dict[str, Any]]:
     """Satisfaction (mean overall) and NPS for each of ``quarters`` (a quarter without
-    answers is listed with 0 responses and no scores, so a trend keeps its time axis)."""
+    answers is listed with 0 responses and no scores, so a trend keeps its time axis). A
+    quarter's NPS from fewer than ``min_answers`` answers is withheld (:func:`too_few`):
+    ``nps`` and ``nps_moe`` None, ``nps_too_few`` True, ``nps_n`` kept."""
     out = []
     dated = answers[answers["quarter"].notna()] if "quarter" in answers.columns \
         else answers.iloc[0:0]
@@ -448,7 +493,8 @@ def quarter_scores(answers: pd.DataFrame, quarters: list[pd.Period], s: SurveySe
     for quarter in quarters:
         part = groups.get(quarter)
         row: dict[str, Any] = {"quarter": str(quarter), "responses": 0, "satisfaction": None,
-                               "satisfaction_n": 0, "nps": None, "nps_moe": None, "nps_n": 0}
+                               "satisfaction_n": 0, "nps": None, "nps_moe": None, "nps_n": 0,
+                               "nps_too_few": False}
         if part is not None and len(part):
             row["responses"] = int(len(part))
             if "overall" in part.columns:
@@ -456,27 +502,53 @@ def quarter_scores(answers: pd.DataFrame, quarters: list[pd.Period], s: SurveySe
                     part["overall"], s.overall_scale)
             if "nps" in part.columns:
                 result = nps(part["nps"], s.nps_promoter_min, s.nps_detractor_max)
-                row["nps"] = plain(result.score)
-                row["nps_moe"] = plain(result.margin_of_error)
                 row["nps_n"] = result.n
+                row["nps_too_few"] = too_few(result.n, min_answers)
+                if not row["nps_too_few"]:
+                    row["nps"] = plain(result.score)
+                    row["nps_moe"] = plain(result.margin_of_error)
         out.append(row)
     return out
 
 
-def nps_block(values: pd.Series, s: SurveySettings) -> dict[str, Any]:
+def too_few(n: int | None, min_answers: int) -> bool:
+    """The survey rule of the reports and the email (Settings ``min_survey_answers``,
+    default 10): an NPS or CSAT from at least one but fewer than ``min_answers`` valid
+    answers is not shown as a score but as "too few answers" with its n. With 3 answers
+    an NPS can only be -100, -67, -33, 0, 33, 67 or 100, and its 95 % margin of error is
+    about +-100 points; below ten answers a score misleads more than it informs. No answers
+    at all is not "too few": it is no score (a dash)."""
+    return n is not None and 0 < int(n) < int(min_answers)
+
+
+def nps_block(values: pd.Series, s: SurveySettings, min_answers: int = 1) -> dict[str, Any]:
+    """NPS of ``values`` with its 95 % margin of error (:func:`addin.surveys.nps`); from
+    fewer than ``min_answers`` answers (:func:`too_few`) the score, margin and interval are
+    None and ``too_few`` is True (``n`` and the counts stay)."""
     r = nps(values, s.nps_promoter_min, s.nps_detractor_max)
-    return {"score": plain(r.score), "moe": plain(r.margin_of_error), "n": r.n,
-            "low": plain(r.ci_low), "high": plain(r.ci_high), "promoters": r.promoters,
-            "passives": r.passives, "detractors": r.detractors}
+    out = {"score": plain(r.score), "moe": plain(r.margin_of_error), "n": r.n,
+           "low": plain(r.ci_low), "high": plain(r.ci_high), "promoters": r.promoters,
+           "passives": r.passives, "detractors": r.detractors,
+           "too_few": too_few(r.n, min_answers), "min_answers": min_answers}
+    if out["too_few"]:
+        out.update(score=None, moe=None, low=None, high=None)
+    return out
 
 
-def csat_block(values: pd.Series, s: SurveySettings) -> dict[str, Any]:
+def csat_block(values: pd.Series, s: SurveySettings, min_answers: int = 1) -> dict[str, Any]:
+    """CSAT (top-box share in percent, :func:`addin.surveys.csat`) with the Wilson 95 %
+    interval of that share and half its width as the margin; from fewer than
+    ``min_answers`` answers (:func:`too_few`) score, interval and margin are None and
+    ``too_few`` is True."""
     from scipy.stats import binomtest
 
     score = csat(values, s.overall_scale, s.csat_top_box)
     out = {"score": plain(float(score)), "n": score.n, "low": None, "high": None,
-           "moe": None, "top_box": s.csat_top_box, "scale": s.overall_scale}
-    if score.n >= 1:
+           "moe": None, "top_box": s.csat_top_box, "scale": s.overall_scale,
+           "too_few": too_few(score.n, min_answers), "min_answers": min_answers}
+    if out["too_few"]:
+        out["score"] = None
+    elif score.n >= 1:
         k = int(round(float(score) * score.n / 100))
         ci = binomtest(k, score.n).proportion_ci(confidence_level=0.95, method="wilson")
         out.update(low=100 * float(ci.low), high=100 * float(ci.high),

@@ -59,7 +59,22 @@ def _actions_for(data: ReportData, customer_id: str) -> list[dict[str, Any]]:
 
 
 def review_context(data: ReportData, customer_id: str, lang: str = "en") -> dict[str, Any]:
-    """The plain context of one key-account review (see ``report_templates/review.html``)."""
+    """The plain context of one account's review (see ``report_templates/review.html``).
+
+    What keeps it from being misread (README, "Nothing a manager would misread"):
+
+    * ``account.key_account`` False (an account named with ``--accounts`` outside Settings
+      ``key_account_tiers``): the review is headed "Account review", never "Key-account
+      review", with a note naming its tier;
+    * ``value.rfm_segment`` is the segment reconciled with the life cycle
+      (:func:`addin.tiering.reconcile_segment`), ``rfm_segment_scored`` the RFM grid's,
+      ``rfm_reason`` why they differ (``termination`` or ``alive``) and ``stage_vs_alive``
+      True when a termination stage sits beside a P(alive) at or above the threshold (the
+      review says the two answer different questions);
+    * the survey's NPS, per account and per quarter, follows
+      :func:`addin.reports.month.too_few` (Settings ``min_survey_answers``);
+    * ``data_warning``: :func:`addin.reports.month.month_data_warning`.
+    """
     s = data.settings
     t = data.tiers.loc[customer_id]
     card = (data.customers.loc[customer_id] if customer_id in data.customers.index
@@ -88,6 +103,20 @@ def review_context(data: ReportData, customer_id: str, lang: str = "en") -> dict
                                      "last_purchase", "value_share", "expected_purchases")},
     }
     value["clv_months"] = s.tiers.clv_months
+    # the segment shown is reconciled with the life cycle (addin.tiering.reconcile_segment)
+    value["rfm_segment_scored"] = value["rfm_segment"]
+    value["rfm_segment"] = plain(t.get("rfm_segment_reconciled", t["rfm_segment"]))
+    value["rfm_reconciled"] = value["rfm_segment"] != value["rfm_segment_scored"]
+    value["alive_threshold"] = s.tiers.lifecycle.alive_threshold
+    # why the three measures may disagree, for the notes under them: termination (the churn
+    # loss rule) or a low P(alive) moved the segment; a termination next to a high P(alive)
+    # is two questions (the model: a customer at all; the loss rule: silent past its rhythm)
+    terminated = value["lifecycle_stage"] == "termination"
+    alive = value["prob_alive"]
+    value["rfm_reason"] = ("termination" if terminated else "alive") \
+        if value["rfm_reconciled"] else None
+    value["stage_vs_alive"] = bool(terminated and alive is not None
+                                   and alive >= value["alive_threshold"])
 
     # 18-month trend
     if customer_id in data.monthly.index.get_level_values(0):
@@ -120,6 +149,7 @@ def review_context(data: ReportData, customer_id: str, lang: str = "en") -> dict
         "service": _review_service(data, customer_id, m),
         "relationship": _review_relationship(data, customer_id, m),
         "actions": _actions_for(data, customer_id),
+        "data_warning": data.data_warning,
         "thresholds": {"complaint_target_days": s.actions.complaint_target_days,
                        "satisfaction_threshold": s.actions.satisfaction_threshold,
                        "overall_scale": s.survey.overall_scale},
@@ -134,14 +164,15 @@ def _review_survey(data: ReportData, customer_id: str) -> dict[str, Any] | None:
     if answers.empty:
         return None
     s = data.settings.survey
+    least = data.settings.min_survey_answers
     recent = recent_survey(answers, data.as_of)
     out: dict[str, Any] = {"responses": int(len(answers)), "recent_responses": int(len(recent)),
                            "quarters": quarter_scores(answers, window_quarters(data.month),
-                                                       s),
+                                                      s, least),
                            "scale": s.overall_scale, "nps": None, "satisfaction": None,
-                           "satisfaction_n": 0}
+                           "satisfaction_n": 0, "min_answers": least}
     if "nps" in recent.columns:
-        out["nps"] = nps_block(recent["nps"], s)
+        out["nps"] = nps_block(recent["nps"], s, least)
     if "overall" in recent.columns:
         out["satisfaction"], out["satisfaction_n"] = mean_satisfaction(recent["overall"],
                                                                          s.overall_scale)

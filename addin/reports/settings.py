@@ -27,7 +27,8 @@ class ReportSettings:
     ranges in :mod:`addin.contract.settings`): ``company_name``, ``company_name_zh``,
     ``currency``, ``fiscal_year_start``, ``complaint_target_days``, ``spend_decline_share``,
     ``single_contact_staff``, ``review_time_limit`` (seconds one review may take to render
-    before it is stopped and reported as skipped), plus the tiering keys
+    before it is stopped and reported as skipped), ``min_survey_answers`` (an NPS or CSAT
+    from fewer answers reads "too few answers", not a score), plus the tiering keys
     (:func:`addin.tiering.tier_settings`) and the survey keys
     (:class:`addin.surveys.SurveySettings`).
     """
@@ -40,6 +41,7 @@ class ReportSettings:
     tiers: TierSettings = field(default_factory=TierSettings)
     survey: SurveySettings = field(default_factory=SurveySettings)
     review_time_limit: float = REVIEW_SECONDS
+    min_survey_answers: int = 10
 
     def company_for(self, lang: str) -> str:
         return (self.company_zh or self.company) if lang == "zh" else self.company
@@ -71,4 +73,5 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
     return ReportSettings(company=company, company_zh=v["company_name_zh"] or company,
                           currency=currency, fiscal_year_start=v["fiscal_year_start"],
                           actions=actions, tiers=tiers, survey=survey,
-                          review_time_limit=v["review_time_limit"])
+                          review_time_limit=v["review_time_limit"],
+                          min_survey_answers=v["min_survey_answers"])

@@ -31,7 +31,13 @@ TOP_ACCOUNTS = 20
 AT_RISK_ROWS = 15
 
 def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
-    """The plain context of the portfolio summary (see ``report_templates/summary.html``)."""
+    """The plain context of the portfolio summary (see ``report_templates/summary.html``).
+
+    Its top accounts are ranked by the period the table shows (:func:`top_accounts`, revenue
+    year to date, the basis in ``top_basis``); NPS and CSAT follow
+    :func:`addin.reports.month.too_few`; the RFM segments shown are reconciled with the life
+    cycle (:func:`addin.tiering.reconcile_segment`); ``data_warning`` is
+    :func:`addin.reports.month.month_data_warning`'s verdict."""
     from addin.tiering import pareto_point, pareto_table
 
     s = data.settings
@@ -73,20 +79,23 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
               "top20_share": plain(top20.value_share) if top20 else None,
               "value": value_col, "curve": curve}
 
-    # top accounts, by the tiering's rank
-    top = t.sort_values("rank", kind="stable").head(TOP_ACCOUNTS)
+    # top accounts, by the period the table shows (top_accounts)
+    top = top_accounts(t, ytd)
     ytd_ly = data.periods["ytd_ly"]["revenue"]
     top_rows = []
-    for cid, row in top.iterrows():
+    for position, (cid, row) in enumerate(top.iterrows(), start=1):
         y = float(ytd.get(cid, 0.0))
         top_rows.append({
             "customer_id": cid, "name": account_name(data, cid, lang),
             "region": plain(row.get("region")), "tier": row["pyramid_tier"],
-            "rank": int(row["rank"]), "revenue": float(row["revenue"]),
+            "rank": position, "tier_rank": int(row["rank"]),
+            "revenue": float(row["revenue"]),
             "value_share": plain(row["value_share"]), "ytd": y,
             "ytd_share": ratio(y, ytd_total),
             "ytd_change": change(y, float(ytd_ly.get(cid, 0.0))),
-            "rfm_segment": plain(row["rfm_segment"]),
+            "rfm_segment": plain(row.get("rfm_segment_reconciled", row["rfm_segment"])),
+            "rfm_reconciled": plain(row.get("rfm_segment_reconciled", row["rfm_segment"]))
+            != plain(row["rfm_segment"]),
             "lifecycle_stage": plain(row["lifecycle_stage"])})
 
     movers = _movers(data, lang)
@@ -112,7 +121,10 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
         "at_risk": len(at_risk_all),
         "nps": survey["nps"]["score"] if survey and survey.get("nps") else None,
         "nps_moe": survey["nps"]["moe"] if survey and survey.get("nps") else None,
+        "nps_n": survey["nps"]["n"] if survey and survey.get("nps") else None,
         "csat": survey["csat"]["score"] if survey and survey.get("csat") else None,
+        "csat_moe": survey["csat"]["moe"] if survey and survey.get("csat") else None,
+        "csat_n": survey["csat"]["n"] if survey and survey.get("csat") else None,
         "scorecard": scorecard["overall"] if scorecard else None,
     }
     return {
@@ -121,9 +133,12 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
         "month_start": data.month_start.date(), "as_of": data.as_of.date(),
         "data_start": data.data_start.date() if data.data_start is not None else None,
         "last_year_partial": data.last_year_partial, "headline": headline,
-        "tiers": tiers_rows, "pareto": pareto, "top": top_rows, "movers": movers,
+        "tiers": tiers_rows, "pareto": pareto, "top": top_rows,
+        "top_basis": {"start": data.period_spans["ytd"][0].date(), "end": data.as_of.date()},
+        "movers": movers,
         "at_risk": at_risk, "at_risk_more": len(at_risk_all) - len(at_risk),
         "survey": survey, "scorecard": scorecard, "linked": [],
+        "data_warning": data.data_warning,
         "retention": data.churn.get("retention"), "churn": data.churn.get("churn"),
         "forecast": data.churn.get("forecast"), "churn_notes": data.churn.get("notes", []),
         "monthly_total": {"months": list(data.trend_months),
@@ -132,6 +147,20 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
                           "margin": ([plain(v) for v in data.monthly_total["margin"]]
                                      if data.totals["month"]["margin"] is not None else None)},
     }
+
+
+def top_accounts(tiers: pd.DataFrame, ytd: pd.Series, count: int = TOP_ACCOUNTS
+                 ) -> pd.DataFrame:
+    """The summary's top accounts: ranked by the period the table shows, revenue year to
+    date (``ytd``, per customer), largest first; ties by the tiering's rank (all orders to
+    date). Accounts without positive revenue this year are left out, so the list's #1 has
+    the year's largest revenue, never an account that has not bought since last year (the
+    tiering's rank, on all orders to date, can put such an account first)."""
+    y = ytd.reindex(tiers.index).fillna(0.0).astype(float)
+    frame = tiers.assign(_ytd=y)
+    frame = frame[frame["_ytd"] > 0]
+    return frame.sort_values(["_ytd", "rank"], ascending=[False, True],
+                             kind="stable").head(count).drop(columns="_ytd")
 
 
 def _movers(data: ReportData, lang: str = "en") -> dict[str, Any]:
@@ -192,27 +221,60 @@ def _summary_survey(data: ReportData) -> dict[str, Any] | None:
     if data.survey is None or data.survey.empty:
         return None
     s = data.settings.survey
+    least = data.settings.min_survey_answers
     recent = recent_survey(data.survey, data.as_of)
     dates = pd.to_datetime(recent["date"])
     out: dict[str, Any] = {"responses": int(len(recent)),
                            "start": plain(dates.min()), "end": plain(dates.max()),
-                           "months": SURVEY_MONTHS, "nps": None, "csat": None}
+                           "months": SURVEY_MONTHS, "nps": None, "csat": None,
+                           "min_answers": least}
     if "nps" in recent.columns:
-        out["nps"] = nps_block(recent["nps"], s)
+        out["nps"] = nps_block(recent["nps"], s, least)
     if "overall" in recent.columns:
-        out["csat"] = csat_block(recent["overall"], s)
+        out["csat"] = csat_block(recent["overall"], s, least)
     by_tier = []
     for label in data.settings.tiers.pyramid_labels:
         part = recent[recent["tier"] == label]
         row = {"tier": label, "responses": int(len(part)), "nps": None, "csat": None}
         if "nps" in part.columns:
-            row["nps"] = nps_block(part["nps"], s)
+            row["nps"] = nps_block(part["nps"], s, least)
         if "overall" in part.columns:
-            row["csat"] = csat_block(part["overall"], s)
+            row["csat"] = csat_block(part["overall"], s, least)
         by_tier.append(row)
     out["by_tier"] = by_tier
-    out["quarters"] = quarter_scores(data.survey, window_quarters(data.month), s)
+    out["quarters"] = quarter_scores(data.survey, window_quarters(data.month), s, least)
+    out["ipa"] = _summary_ipa(recent, s, least)
     return out
+
+
+def _summary_ipa(recent: pd.DataFrame, s: Any, least: int) -> dict[str, Any] | None:
+    """The importance-performance map of the last 12 months' answers: the survey routine
+    :func:`addin.surveys.importance_performance` (Martilla & James 1977) with the Settings
+    ``ipa_split`` (the cross-hairs at the grand means, or at the scale midpoint),
+    ``item_scale`` and ``servqual_dimensions``, exactly as the Survey Results sheet computes
+    it. An item with fewer than ``min_survey_answers`` valid importance or performance
+    answers is left off the map and counted in ``too_few``. None without imp_/perf_ pairs."""
+    from addin.surveys import importance_performance
+    from addin.surveys.gaps import item_name
+
+    perf = {item_name(c): c for c in recent.columns if str(c).casefold().startswith("perf_")}
+    pairs = [(c, perf[item_name(c)]) for c in recent.columns
+             if str(c).casefold().startswith("imp_") and item_name(c) in perf]
+    if not pairs or recent.empty:
+        return None
+    result = importance_performance(recent[[i for i, _ in pairs]],
+                                    recent[[p for _, p in pairs]], s.ipa_split,
+                                    (1, s.item_scale), s.servqual_dimensions or None)
+    table = result.table
+    enough = (table["n_importance"] >= least) & (table["n_performance"] >= least) \
+        & table["quadrant"].notna()
+    if not enough.any():
+        return None
+    return {"items": records(table[enough][["item", "dimension", "importance", "performance",
+                                            "quadrant"]]),
+            "importance_split": float(result.importance_split),
+            "performance_split": float(result.performance_split), "split": result.split,
+            "scale": s.item_scale, "too_few": int((~enough).sum())}
 
 
 def _summary_scorecard(data: ReportData) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ Pure routines over pandas objects (no Excel, no files); every door (Excel functi
 
 * ``abc_classes``, ``pareto_table``, ``pareto_point``, ``key_account_pyramid``
   (:mod:`.ranking`);
-* ``rfm_summary``, ``rfm_scores``, ``rfm_segment`` with the one rule table ``RFM_SEGMENTS``
+* ``rfm_summary``, ``rfm_scores``, ``rfm_segment`` with the one rule table ``RFM_SEGMENTS``,
+  ``reconcile_segment`` (the segment reconciled with the life cycle and P(alive))
   (:mod:`.rfm`);
 * ``fit_bgnbd``, ``fit_gamma_gamma``, ``fit_nbd`` (the no-drop-out fallback),
   ``customer_lifetime_value``, ``simple_clv`` (:mod:`.clv`), and ``simulate_customers``
@@ -61,6 +62,7 @@ from addin.tiering.rfm import (
     NO_PURCHASE,
     RFM_SEGMENTS,
     RFMSegment,
+    reconcile_segment,
     rfm_customer_scores,
     rfm_scores,
     rfm_segment,
@@ -99,6 +101,7 @@ __all__ = [
     "pareto_point",
     "pareto_table",
     "pyramid_as_of",
+    "reconcile_segment",
     "relationship_level",
     "rfm_customer_scores",
     "rfm_scores",

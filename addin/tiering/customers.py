@@ -22,7 +22,7 @@ from addin.tiering.clv import (
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
 from addin.tiering.ranking import abc_classes, key_account_pyramid, pareto_table
-from addin.tiering.rfm import as_day, rfm_customer_scores, rfm_summary
+from addin.tiering.rfm import as_day, reconcile_segment, rfm_customer_scores, rfm_summary
 from addin.tiering.settings import TierSettings, tier_settings
 
 _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use the margin formula
@@ -116,7 +116,11 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     * ``abc_class``, ``pyramid_tier``, ``key_account`` (tier in ``key_account_tiers``),
       ``rank`` and ``value_share``: by :func:`abc_classes` and :func:`key_account_pyramid` on
       the ``tier_by`` value (net revenue by default);
-    * the :func:`rfm_summary` columns (daily periods) and :func:`rfm_scores`, ``rfm_segment``;
+    * the :func:`rfm_summary` columns (daily periods) and :func:`rfm_scores`, ``rfm_segment``
+      (the grid's segment: recency against other customers) and ``rfm_segment_reconciled``
+      (:func:`reconcile_segment`: an account in termination or with ``prob_alive`` below
+      ``alive_threshold`` is read on the grid's R = 1 row, so it never shows an active
+      segment such as Loyal; the segment the reports show);
     * ``prob_alive`` and ``expected_purchases`` (purchase days in the next ``clv_months``)
       from a BG/NBD fit on the customers who bought, and ``clv``: with the BG/NBD and a
       Gamma-Gamma fit, the discounted gross margin of the next ``clv_months`` months
@@ -165,6 +169,8 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
         prospect = (frame["orders"] == 0) & (days_listed <= cfg.lifecycle.exploration_days)
         stage = stage.mask(prospect, "exploration")
     frame["lifecycle_stage"] = stage
+    frame["rfm_segment_reconciled"] = reconcile_segment(
+        frame, stage, frame["prob_alive"], cfg.lifecycle.alive_threshold)
 
     last = cfg.pyramid_labels[-1]
     count_class = np.where(frame["key_account"], "few",
@@ -181,9 +187,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
         *descriptive, "abc_class", "pyramid_tier", "key_account", "rank", "value_share",
         "revenue", "margin", "orders", "first_purchase", "last_purchase", "recency_days",
         "tenure_days", "r_score", "f_score", "m_score", "rfm_score", "rfm_segment",
-        "frequency", "recency", "T", "monetary_value", "prob_alive", "expected_purchases",
-        "clv", "clv_method", "lifecycle_stage", "relationship_level", "recent_revenue",
-        "prior_revenue",
+        "rfm_segment_reconciled", "frequency", "recency", "T", "monetary_value", "prob_alive",
+        "expected_purchases", "clv", "clv_method", "lifecycle_stage", "relationship_level",
+        "recent_revenue", "prior_revenue",
     ]
     return CustomerTiers(out[columns], pd.Timestamp(end_day) if end_day is not None else None,
                          **model_info)

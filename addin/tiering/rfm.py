@@ -436,6 +436,46 @@ def rfm_segment(scores: pd.DataFrame) -> pd.Series:
 
 
 NO_PURCHASE = "No purchase"
+GONE_RECENCY_ROW = 1  # the grid row a gone account is read on: R = 1, "long ago"
+
+
+def reconcile_segment(scores: pd.DataFrame, lifecycle_stage: pd.Series,
+                      prob_alive: pd.Series, alive_threshold: float) -> pd.Series:
+    """The RFM segment reconciled with the account's own rhythm: the segment the reports,
+    the email and the ``Tiers`` sheet's ``rfm_segment_reconciled`` column show.
+
+    The R score ranks recency against *other* customers: an account that used to order
+    every month and has been silent for half a year can still sit in the top recency
+    quintiles of a slow-buying book and read "Loyal" or "Champions". The life cycle
+    (:func:`addin.tiering.lifecycle_stage`, termination by the churn loss rule) and the
+    BG/NBD probability of being active judge the same silence against the account's own
+    purchase rhythm. Rule: when the stage is ``termination`` or ``prob_alive`` is below
+    ``alive_threshold`` (Settings ``alive_threshold``, the same threshold the life cycle and
+    the loss rule use), the account's segment is read on the grid's R = 1 row ("long ago",
+    :data:`RFM_SEGMENTS`) at its own FM = (F + M + 1) // 2: FM 1-2 **Lost**, FM 3-4
+    **At risk**, FM 5 **Cannot lose them**. So no account carries an active segment
+    (Champions, Loyal, Potential loyalist, New, Promising, Need attention, About to sleep)
+    next to a termination stage or a near-zero chance of being active. Every other
+    customer keeps its grid segment; customers without scores (no purchase) keep theirs. A
+    missing ``prob_alive`` does not trigger the rule.
+
+    ``scores`` holds ``rfm_segment``, ``f_score`` and ``m_score`` (:func:`rfm_segment`'s
+    input and output); ``lifecycle_stage`` and ``prob_alive`` are aligned on its index.
+    """
+    segment = scores["rfm_segment"].astype(object).copy()
+    stage = lifecycle_stage.reindex(scores.index).astype(object)
+    alive = pd.to_numeric(prob_alive.reindex(scores.index), errors="coerce")
+    gone = (stage == "termination").to_numpy(dtype=bool) | (
+        alive < alive_threshold).fillna(False).to_numpy(dtype=bool)
+    f = pd.to_numeric(scores["f_score"], errors="coerce")
+    m = pd.to_numeric(scores["m_score"], errors="coerce")
+    scored = (f.notna() & m.notna()).to_numpy(dtype=bool)
+    change = gone & scored
+    if change.any():
+        fm = ((f[change] + m[change] + 1) // 2).to_numpy(dtype=np.int64)
+        names = np.asarray([seg.name for seg in RFM_SEGMENTS], dtype=object)
+        segment[change] = names[_SEGMENT_GRID[GONE_RECENCY_ROW, fm]]
+    return segment.rename("rfm_segment_reconciled")
 
 
 def rfm_customer_scores(summary: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
