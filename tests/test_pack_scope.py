@@ -45,7 +45,10 @@ MONTH = "2026-10"
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    rows = crm_rows(settings={"key_account_tiers": "VIP,Key,Standard,Small"})
+    # min_survey_answers 3: the scope's three answers give a score (the default of 10 would
+    # withhold it; test_a_scope_s_score_from_too_few_answers_is_withheld)
+    rows = crm_rows(settings={"key_account_tiers": "VIP,Key,Standard,Small",
+                              "min_survey_answers": 3})
     book = write_xlsx(tmp_path_factory.mktemp("scope") / "crm.xlsx", rows)
     wb = load_crm_workbook(book)
     card, by_period = scorecard_for_month(wb, MONTH)
@@ -86,6 +89,19 @@ def test_two_regions_beside_the_company_worked_by_hand(data):
     assert rows["nps_answers"] == (3, 4)
     assert rows["csat"][0] == pytest.approx(100 / 3) and rows["csat"][1] == pytest.approx(60.0)
     assert rows["csat_answers"] == (3, 5)
+
+
+def test_a_scope_s_score_from_too_few_answers_is_withheld(data):
+    """The comparison follows min_survey_answers as the summary and the reviews do: with 4
+    answers required, the scope's 3 NPS answers read "too few", the company's 4 a score."""
+    strict = dataclasses.replace(data, settings=dataclasses.replace(data.settings,
+                                                                    min_survey_answers=4))
+    rows = {r["key"]: r for r in scope_comparison(strict, ["A", "C"])["rows"]}
+    scope, company = rows["nps"]["blocks"]
+    assert rows["nps"]["scope"] is None and scope["too_few"] and scope["n"] == 3
+    assert not company["too_few"] and company["score"] == pytest.approx(25.0)
+    assert rows["nps_answers"]["scope"] == 3
+    assert rows["csat"]["scope"] is None and rows["csat"]["company"] == pytest.approx(60.0)
 
 
 def test_tiers_of_the_scope_add_up_to_its_customers_and_revenue(data):

@@ -345,17 +345,22 @@ def _scope_figures(data: ReportData) -> dict[str, Any]:
         "customers": len(t), "buyers": int((t["orders"] > 0).sum()),
         "key_accounts": int(key.sum()),
         "accounts_at_risk": sum(1 for c in data.key_accounts if c in acted),
-        "nps": None, "nps_n": 0, "csat": None, "csat_n": 0}
+        "nps": None, "nps_n": 0, "csat": None, "csat_n": 0,
+        "blocks": {"nps": None, "csat": None}}
     survey = data.survey
     if survey is not None and not survey.empty:
         recent = recent_survey(survey, data.as_of)
-        s = data.settings.survey
+        s, least = data.settings.survey, data.settings.min_survey_answers
+        # the same blocks and the same min_survey_answers rule as the summary and the reviews:
+        # a scope's NPS from three answers reads "too few answers (n = 3)", not a score
         if "nps" in recent.columns:
-            block = nps_block(recent["nps"], s)
+            block = nps_block(recent["nps"], s, least)
             out.update(nps=block["score"], nps_n=block["n"])
+            out["blocks"]["nps"] = block
         if "overall" in recent.columns:
-            block = csat_block(recent["overall"], s)
+            block = csat_block(recent["overall"], s, least)
             out.update(csat=block["score"], csat_n=block["n"])
+            out["blocks"]["csat"] = block
     ytd_by = data.periods["ytd"]["revenue"].reindex(t.index).fillna(0.0)
     out["tiers"] = {label: {"customers": int((t["pyramid_tier"] == label).sum()),
                             "revenue_ytd": float(ytd_by[t["pyramid_tier"] == label].sum())}
@@ -389,7 +394,10 @@ def scope_comparison(data: ReportData, ids: list[str]) -> dict[str, Any]:
             listed = data.churn.get(ids_key)
             figures[key] = None if listed is None else \
                 sum(1 for c in listed if who is None or c in who)
-    rows = [{"key": key, "kind": kind, "scope": scope[key], "company": company[key]}
+    rows = [{"key": key, "kind": kind, "scope": scope[key], "company": company[key],
+             # NPS and CSAT rows carry their blocks (score, margin, n, too_few) to print
+             "blocks": (scope["blocks"][key], company["blocks"][key])
+             if key in scope["blocks"] else None}
             for key, kind in SCOPE_ROWS
             if not (key.endswith("_customers") and company[key] is None)
             and not (key == "margin_ytd" and company[key] is None)]
