@@ -22,7 +22,7 @@ from addin.tiering.clv import (
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
 from addin.tiering.ranking import abc_classes, key_account_pyramid, pareto_table
-from addin.tiering.rfm import as_day, rfm_customer_scores, rfm_summary
+from addin.tiering.rfm import as_day, customer_days, rfm_customer_scores, rfm_summary
 from addin.tiering.settings import TierSettings, tier_settings
 
 _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use the margin formula
@@ -145,6 +145,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
     """
     cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    # every measure nets lines per customer and day first: reduce the log to those once, so
+    # the lines and a dataset already reduced (addin.workbook.dataset) give the same numbers
+    transactions = customer_days(transactions)
     frame, extra, value, end_day = _valued(customers, transactions, cfg, as_of)
     index = frame.index
     has_margin = "margin" in transactions.columns
