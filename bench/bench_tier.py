@@ -174,10 +174,12 @@ def part_sheets(customers: str, folder: str) -> dict:
 
 
 def part_write(which: str, folder: str) -> dict:
-    """One writer on the same loaded tables. Both children import both writers' modules and
-    load the same pickled tables before the baseline is taken (the resident memory then), so
-    "above the baseline" is the writer's own working memory, measured the same way for both;
-    the raw peaks are reported too."""
+    """One writer on the same loaded tables. Both children load the same pickled tables and
+    import the same modules: every module either writer imports (:func:`part_modules`),
+    before the baseline is taken (the resident memory then, where the peak is reset). "Above
+    the baseline" is the writer's own working memory, measured the same way for both; the raw
+    peaks are reported too."""
+    import importlib
     import pickle
 
     import numpy as np
@@ -189,6 +191,11 @@ def part_write(which: str, folder: str) -> dict:
     with open(Path(folder) / "sheets.pkl", "rb") as fh:
         sheets, table = pickle.load(fh)
     src = Path(folder) / "book.xlsx"
+    for name in json.loads((Path(folder) / "modules.json").read_text()):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that only imports inside its package's own order
+            pass
     hiwater = _reset_hiwater()  # the peak from here on is the write's
     base = _rss_mb()
     t0 = time.perf_counter()
@@ -208,8 +215,38 @@ def part_write(which: str, folder: str) -> dict:
             "before_mb": base, "rows": len(table), "columns": table.shape[1]}
 
 
-PARTS = {"make": part_make, "cli": part_cli, "fit": part_fit, "sheets": part_sheets,
-         "write": part_write}
+def part_modules(folder: str) -> dict:
+    """The modules the two writers import (each writes a small sheet in this throwaway child:
+    2,500 customer rows with ours, so its streamed path runs, and 10 with write_only), saved
+    for :func:`part_write` to import in both measured children alike."""
+    import pickle
+
+    import numpy as np
+    import pandas as pd
+
+    with open(Path(folder) / "sheets.pkl", "rb") as fh:
+        _, table = pickle.load(fh)
+    before = set(sys.modules)
+    from openpyxl import Workbook
+
+    from addin.workbook import ResultTable, write_result_sheets
+
+    write_result_sheets(Path(folder) / "warm.xlsx",
+                        {"Tiers": [ResultTable(table.iloc[:2_500], "Warm")]},
+                        source=Path(folder) / "book.xlsx")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Tiers")
+    for row in table.iloc[:10].itertuples(index=False):
+        ws.append([None if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
+                   else v for v in row])
+    wb.save(Path(folder) / "warm_write_only.xlsx")
+    names = sorted(set(sys.modules) - before)
+    (Path(folder) / "modules.json").write_text(json.dumps(names))
+    return {"modules": len(names)}
+
+
+PARTS = {"make": part_make, "modules": part_modules, "cli": part_cli, "fit": part_fit,
+         "sheets": part_sheets, "write": part_write}
 
 
 def main() -> None:
@@ -290,6 +327,7 @@ def main() -> None:
                    "; ".join(f"{label}: {o:.2f} s vs {t:.2f} s, {w:.1e}"
                              for label, o, t, w in fits))
         _child("sheets", "100000", tmp)
+        _child("modules", tmp)
         ours = _child("write", "ours", tmp)
         theirs = _child("write", "openpyxl", tmp)
         ours_mb = ours["write_peak_mb"] - ours["before_mb"]
