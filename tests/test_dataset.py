@@ -191,6 +191,18 @@ def test_the_cli_tiers_a_folder_and_reports_a_bad_one_without_a_traceback(tmp_pa
     assert "Traceback" not in out.output
 
 
+def test_a_file_whose_name_looks_like_a_glob_is_read_as_one_file(tmp_path):
+    log = a_log()
+    book = a_book(tmp_path)
+    log.to_parquet(tmp_path / "log[2026].parquet")
+    log.to_parquet(tmp_path / "log.parquet")
+    pd.testing.assert_frame_equal(tiers(book, tmp_path / "log[2026].parquet"),
+                                  tiers(book, tmp_path / "log.parquet"), check_exact=True)
+    wb = load_crm_workbook(book, transactions=tmp_path / "log[2026].parquet",
+                           sheets=("Transactions",))
+    assert "product" in wb["Transactions"].columns  # the lines, not netted days
+
+
 def test_without_duckdb_the_message_says_what_to_install(tmp_path, monkeypatch):
     folder = split(a_log(), tmp_path / "log", 2)
     monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now fails

@@ -50,9 +50,10 @@ _GLOB = set("*?[")
 
 
 def is_dataset(spec: str | Path) -> bool:
-    """A folder, or a name with glob characters (``*``, ``?``, ``[``): a Parquet dataset."""
-    text = str(spec)
-    return Path(text).is_dir() or any(ch in _GLOB for ch in text)
+    """A folder, or a name with glob characters (``*``, ``?``, ``[``) that is not itself a
+    file (``log[2026].csv`` is one file): a Parquet dataset."""
+    path = Path(str(spec))
+    return path.is_dir() or (not path.is_file() and any(ch in _GLOB for ch in str(spec)))
 
 
 def dataset_files(spec: str | Path) -> list[tuple[Path, str]]:
