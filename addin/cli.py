@@ -378,8 +378,11 @@ def survey(workbook: Path, out: Path | None, in_place: bool, by: str | None) -> 
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Tier as of this date (YYYY-MM-DD), ignoring later orders; default: the "
                    "as_of setting, else the last order date.")
-@click.option("--transactions", type=click.Path(dir_okay=False, path_type=Path),
-              help="A .csv or .parquet transaction log that replaces the Transactions sheet.")
+@click.option("--transactions", type=click.Path(path_type=Path),
+              help="A .csv or .parquet transaction log that replaces the Transactions sheet, "
+                   "or a Parquet dataset beyond memory: a folder of .parquet files or a glob "
+                   "such as 'logs/*.parquet' (quoted), read with DuckDB "
+                   "(pip install 'crm-addin[scale]').")
 @reports_bad_input
 def tier(workbook: Path, out: Path | None, in_place: bool, as_of,
          transactions: Path | None) -> None:

@@ -21,10 +21,10 @@ $uv venv --quiet --allow-existing --python "$base" .venv-lowest || exit 1
 $uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct \
   -e ".[all,test]" || exit 1
 $uv pip list --python .venv-lowest/bin/python 2>/dev/null \
-  | grep -Ei '^(pandas|numpy|scipy|pyarrow|openpyxl|python-calamine|lxml|babel|jinja2|weasyprint|matplotlib|click) '
+  | grep -Ei '^(pandas|numpy|scipy|pyarrow|openpyxl|python-calamine|lxml|babel|jinja2|weasyprint|matplotlib|click|duckdb) '
 .venv-lowest/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not libreoffice" \
   tests/test_coerce.py tests/test_workbook_read.py tests/test_writer.py tests/test_package.py \
-  tests/test_duplicates.py tests/test_bad_input.py tests/test_tiering.py \
+  tests/test_duplicates.py tests/test_bad_input.py tests/test_dataset.py tests/test_tiering.py \
   tests/test_tiering_customers.py tests/test_tiering_models.py tests/test_tiering_functions.py \
   tests/test_surveys_analysis.py tests/test_surveys_drivers.py tests/test_surveys_functions.py \
   tests/test_surveys_gaps.py tests/test_surveys_indicators.py tests/test_surveys_kano.py \

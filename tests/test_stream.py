@@ -166,26 +166,6 @@ def test_a_table_longer_than_a_sheet_spills_to_parquet_beside_the_workbook(tmp_p
     assert rows[-1][0] == frame["customer_id"][2_993]
 
 
-def test_an_error_while_making_rows_reaches_the_writer_and_no_thread_is_left():
-    import threading
-
-    def rows():
-        yield b"<row/>"
-        raise ValueError("bad cell")
-
-    got = []
-    with pytest.raises(ValueError, match="bad cell"):
-        for chunk in stream._ahead(rows()):
-            got.append(chunk)
-    assert got == [b"<row/>"]
-    # a consumer that stops early does not leave the maker blocked on a full queue
-    endless = (b"x" for _ in iter(int, 1))
-    for i, _ in enumerate(stream._ahead(endless)):
-        if i == 5:
-            break
-    assert not [t for t in threading.enumerate() if t.name == "stream-rows"]
-
-
 def _tiers_log(customers: int) -> pd.DataFrame:
     """A log of about 4 orders a customer over two years (seeded); customers buy at rates
     spread by a gamma mix, as in the tiering bench, so the BG/NBD has a heterogeneity to fit."""

@@ -16,6 +16,7 @@ from addin.tiering import (
     TierSettings,
     lifecycle_stage,
     pyramid_as_of,
+    pyramid_history,
     relationship_level,
     tier_customers,
     tier_settings,
@@ -332,3 +333,38 @@ def test_pyramid_as_of_is_tier_customers_pyramid_at_each_month_end(tier_by):
         full = tier_customers(customers, tx, settings, as_of=end).table["pyramid_tier"]
         alone = pyramid_as_of(customers, tx, settings, as_of=end)
         pd.testing.assert_series_equal(alone, full, check_names=False)
+
+
+@pytest.mark.parametrize("tier_by", ["revenue", "margin"])
+def test_pyramid_history_is_pyramid_as_of_at_each_month_end(tier_by):
+    # one pass over the log for twelve month-ends: each column must be the per-month
+    # computation's, to the last bit: several lines on one day (whose sum depends on the
+    # order of addition), returns, a blank margin, a customer first seen in month 7, a
+    # Customers id that never buys, and month-ends before the first line
+    rng = np.random.default_rng(21)
+    n = 500
+    tx = pd.DataFrame({
+        "customer_id": [f"c{i:03d}" for i in rng.integers(0, 50, n)],
+        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        "amount": np.round(rng.lognormal(5, 1, n), 2) * np.where(rng.random(n) < 0.05, -1, 1),
+    })
+    tx["margin"] = np.round(tx["amount"] * rng.uniform(0.1, 0.5, n), 2)
+    tx.loc[3, "margin"] = np.nan
+    same_day = pd.DataFrame({"customer_id": "c007", "date": pd.Timestamp("2025-05-05"),
+                             "amount": [0.1, 0.2, 0.3], "margin": [0.3, 0.2, 0.1]})
+    late = pd.DataFrame({"customer_id": ["new"] * 2, "date": pd.to_datetime(
+        ["2025-07-04", "2025-11-11"]), "amount": [5000.0, 10.0], "margin": [900.0, 1.0]})
+    tx = pd.concat([tx, same_day, late], ignore_index=True)
+    customers = pd.DataFrame({"customer_id": ["c005", "zz-prospect", "c001"],
+                              "name": ["E", "P", "A"]})
+    ends = [p.to_timestamp(how="end").normalize()
+            for p in pd.period_range("2024-11", "2025-12", freq="M")]
+    settings = {"tier_by": tier_by}
+    history = pyramid_history(customers, tx, settings, ends=ends)
+    assert list(history) == ends
+    for end in ends:
+        pd.testing.assert_series_equal(history[end],
+                                       pyramid_as_of(customers, tx, settings, as_of=end))
+    # before the first line only the Customers sheet is tiered; "new" appears in July
+    assert list(history[ends[0]].index) == ["c005", "zz-prospect", "c001"]
+    assert "new" not in history[ends[7]].index and "new" in history[ends[8]].index

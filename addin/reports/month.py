@@ -11,7 +11,7 @@ Every figure comes from a routine of the add-in or a plain pandas sum stated her
 
 * tiers, pyramid level, RFM, CLV, probability alive, life-cycle stage, relationship level:
   :func:`addin.tiering.tier_customers` as of the month's last day; the tier history and the
-  tier movers take the pyramid alone (:func:`addin.tiering.pyramid_as_of`, the same column
+  tier movers take the pyramid alone (:func:`addin.tiering.pyramid_history`, the same column
   without the lifetime-value fits) as of each earlier month's last day (lines after that day
   are ignored, so last month's tiers are the tiers last month's report showed);
 * revenue and margin: net sums of ``amount`` and ``margin`` (returns included), as the
@@ -49,7 +49,7 @@ from addin.reports.actions import next_actions
 from addin.reports.settings import ReportSettings, report_settings
 from addin.scorecard import ScorecardResult
 from addin.surveys import SurveySettings, clean_answers, csat, nps
-from addin.tiering import pyramid_as_of, rfm_summary, tier_customers, tier_settings
+from addin.tiering import pyramid_history, rfm_summary, tier_customers, tier_settings
 
 TREND_MONTHS = 18
 HISTORY_MONTHS = 12
@@ -291,13 +291,15 @@ def prepare_reports(sheets: Mapping[str, pd.DataFrame], month: str | None = None
     tiers = tier_customers(customers_sheet, tx, cfg.tiers, as_of=as_of, loss=loss).table
     history_ends = [p.to_timestamp(how="end").normalize() for p in
                     pd.period_range(end=month, periods=HISTORY_MONTHS, freq="M")]
+    earlier = pyramid_history(customers_sheet, tx, cfg.tiers,
+                              ends=[e for e in history_ends if e != as_of and e >= data_start])
     history = {}
     for end in history_ends:
         label = end.strftime("%Y-%m")
         if end == as_of:
             history[label] = tiers["pyramid_tier"]
-        elif end >= data_start:
-            history[label] = pyramid_as_of(customers_sheet, tx, cfg.tiers, as_of=end)
+        elif end in earlier:
+            history[label] = earlier[end]
     tier_history = pd.DataFrame(history).reindex(tiers.index)
 
     key_ids = list(tiers[tiers["key_account"]].sort_values("rank", kind="stable").index)

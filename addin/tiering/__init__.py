@@ -13,8 +13,9 @@ Pure routines over pandas objects (no Excel, no files); every door (Excel functi
   (:mod:`.simulate`: customers drawn from known models, for tests and benchmarks);
 * ``lifecycle_stage`` with ``LifecycleRules``, ``relationship_level`` with Kotler's
   ``RELATIONSHIP_LEVELS`` (:mod:`.lifecycle`);
-* ``tier_customers``: one row per customer with all of the above, and ``pyramid_as_of``, its
-  pyramid tiers alone (:mod:`.customers`), its
+* ``tier_customers``: one row per customer with all of the above, ``pyramid_as_of``, its
+  pyramid tiers alone, and ``pyramid_history``, those at several days from one pass over the
+  log (:mod:`.customers`); ``customer_days``, the log netted per customer and day; its
   Settings keys read by ``tier_settings`` (:mod:`.settings`).
 
 "Recency" means two things and keeps two names: ``recency_days`` is RFM's days since the last
@@ -39,6 +40,7 @@ from addin.tiering.customers import (
     SIMPLE_CLV,
     CustomerTiers,
     pyramid_as_of,
+    pyramid_history,
     tier_customers,
 )
 from addin.tiering.lifecycle import (
@@ -62,6 +64,7 @@ from addin.tiering.rfm import (
     NO_PURCHASE,
     RFM_SEGMENTS,
     RFMSegment,
+    customer_days,
     reconcile_segment,
     rfm_customer_scores,
     rfm_scores,
@@ -102,10 +105,12 @@ __all__ = [
     "pareto_table",
     "pyramid_as_of",
     "reconcile_segment",
+    "pyramid_history",
     "relationship_level",
     "rfm_customer_scores",
     "rfm_scores",
     "rfm_segment",
+    "customer_days",
     "rfm_summary",
     "simple_clv",
     "simulate_customers",

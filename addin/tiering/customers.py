@@ -22,7 +22,13 @@ from addin.tiering.clv import (
 )
 from addin.tiering.lifecycle import lifecycle_stage, relationship_level
 from addin.tiering.ranking import abc_classes, key_account_pyramid, pareto_table
-from addin.tiering.rfm import as_day, reconcile_segment, rfm_customer_scores, rfm_summary
+from addin.tiering.rfm import (
+    as_day,
+    customer_days,
+    reconcile_segment,
+    rfm_customer_scores,
+    rfm_summary,
+)
 from addin.tiering.settings import TierSettings, tier_settings
 
 _MIN_FIT_CUSTOMERS = 20  # fewer buyers (or fewer than 10 repeat buyers): use the margin formula
@@ -149,6 +155,9 @@ def tier_customers(customers: pd.DataFrame | None, transactions: pd.DataFrame,
     Bad settings raise :class:`~addin.errors.InputError` naming the Settings row.
     """
     cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    # every measure nets lines per customer and day first: reduce the log to those once, so
+    # the lines and a dataset already reduced (addin.workbook.dataset) give the same numbers
+    transactions = customer_days(transactions)
     frame, extra, value, end_day = _valued(customers, transactions, cfg, as_of)
     index = frame.index
     has_margin = "margin" in transactions.columns
@@ -239,19 +248,8 @@ def _valued(customers: pd.DataFrame | None, transactions: pd.DataFrame, cfg: Tie
         transactions)
     end_day = as_day(end) if end is not None else None
 
-    ids: list = []
-    extra = pd.DataFrame()
-    if customers is not None:
-        if "customer_id" not in customers.columns:
-            raise InputError("customers need a customer_id column")
-        listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
-        ids = list(listed["customer_id"])
-        keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
-        extra = listed.set_index("customer_id")[keep]
-    known = set(ids)
-    ids += [c for c in summary.index if c not in known]
-    index = pd.Index(ids, name="customer_id", dtype=object)
-    frame = summary.reindex(index)
+    ids, extra = _listed(customers)
+    frame = summary.reindex(_population(ids, summary.index))
     zero = ["frequency", "recency", "monetary_value", "revenue", "recent_revenue",
             "prior_revenue"]
     frame[zero] = frame[zero].fillna(0.0)
@@ -262,6 +260,25 @@ def _valued(customers: pd.DataFrame | None, transactions: pd.DataFrame, cfg: Tie
 
     value = frame["margin"] if cfg.tier_by == "margin" and has_margin else frame["revenue"]
     return frame, extra, value, end_day
+
+
+def _listed(customers: pd.DataFrame | None) -> tuple[list, pd.DataFrame]:
+    """The Customers sheet's ids (the first row of an id listed twice) and its descriptive
+    columns by id."""
+    if customers is None:
+        return [], pd.DataFrame()
+    if "customer_id" not in customers.columns:
+        raise InputError("customers need a customer_id column")
+    listed = customers[customers["customer_id"].notna()].drop_duplicates("customer_id")
+    keep = [c for c in (*_DESCRIPTIVE, "since") if c in listed.columns]
+    return list(listed["customer_id"]), listed.set_index("customer_id")[keep]
+
+
+def _population(listed: list, bought: pd.Index | np.ndarray) -> pd.Index:
+    """The tiered customers: the Customers sheet's, then the log's others (sorted)."""
+    known = set(listed)
+    return pd.Index(listed + [c for c in bought if c not in known], name="customer_id",
+                    dtype=object)
 
 
 def pyramid_as_of(customers: pd.DataFrame | None, transactions: pd.DataFrame,
@@ -328,3 +345,37 @@ def _lifetime_value(frame: pd.DataFrame, transactions: pd.DataFrame, cfg: TierSe
     frame.loc[buyers, "clv"] = simple_clv(yearly_margin, retention, yearly_discount)
     frame.loc[buyers, "clv_method"] = SIMPLE_CLV
     return info
+
+
+def pyramid_history(customers: pd.DataFrame | None, transactions: pd.DataFrame,
+                    settings: object = None, *, ends: list) -> dict:
+    """:func:`pyramid_as_of` at each day of ``ends`` (``{end: pyramid_tier column}``), from
+    one pass over the log: the lines are netted per customer and day once (one factorisation
+    of the ids, one stable sort); the ``tier_by`` value as of each end is then the sum of the
+    days up to it, added in the same order as :func:`rfm_summary` adds them, so each column
+    equals :func:`pyramid_as_of`'s to the last bit. A tier history of twelve month-ends costs
+    one sort of the log and twelve ``bincount`` sums, not twelve summaries."""
+    cfg = settings if isinstance(settings, TierSettings) else tier_settings(settings)
+    from addin.tiering.rfm import _daily  # the summary's own netting, shared on purpose
+
+    listed, _ = _listed(customers)
+    daily = _daily(transactions)
+    by_margin = cfg.tier_by == "margin" and "margin" in transactions.columns
+    out = {}
+    for end in ends:
+        end_day = int(as_day(end).astype(np.int64))
+        if daily is None:
+            ids, sums = np.array([], dtype=object), np.array([])
+        else:
+            uniques, d_code, d_day, day_net, day_margin = daily
+            keep = d_day <= end_day
+            codes = d_code[keep]
+            weights = (day_margin if by_margin else day_net)[keep]
+            present = np.bincount(codes, minlength=len(uniques)) > 0
+            ids = np.asarray(uniques)[present]
+            sums = np.bincount(codes, weights=weights, minlength=len(uniques))[present]
+        value = pd.Series(sums, index=pd.Index(ids, dtype=object)).reindex(
+            _population(listed, ids)).fillna(0.0)
+        out[end] = key_account_pyramid(value, cfg.pyramid_shares, cfg.pyramid_labels).rename(
+            "pyramid_tier")
+    return out

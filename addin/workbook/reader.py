@@ -336,6 +336,14 @@ def _validate(raw: RawSheet, spec: SheetSpec) -> tuple[pd.DataFrame, list[Proble
     return frame, errors, warnings
 
 
+def validate_raw(raw: RawSheet, spec: SheetSpec) -> tuple[pd.DataFrame, list[Problem],
+                                                         list[Problem]]:
+    """A sheet's raw cells checked against ``spec``: the typed frame (indexed by row), the
+    errors and the warnings. The one set of rules for every source, a batch of a Parquet
+    dataset included (:mod:`addin.workbook.dataset`)."""
+    return _validate(raw, spec)
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -395,10 +403,13 @@ def load_crm_workbook(
     """Every contract sheet present in the workbook, validated, in one :class:`CRMWorkbook`.
 
     ``transactions`` names a .csv or .parquet log that replaces the Transactions sheet (for logs
-    beyond Excel's row limit). Problems of all sheets are collected and raised together as one
-    :class:`~addin.errors.InputError`. ``progress`` is called with each sheet's name as it is
-    read (for a progress bar). ``sheets`` (contract names) limits the reading to the sheets a
-    command uses, so a bad cell in a sheet it never reads does not stop it.
+    beyond Excel's row limit), or a Parquet dataset (a folder or a glob such as
+    ``logs/*.parquet``), which is checked and reduced to one line per customer and day out of
+    core (:mod:`addin.workbook.dataset`; for tiering, which needs no more). Problems of all
+    sheets are collected and raised together as one :class:`~addin.errors.InputError`.
+    ``progress`` is called with each sheet's name as it is read (for a progress bar).
+    ``sheets`` (contract names) limits the reading to the sheets a command uses, so a bad
+    cell in a sheet it never reads does not stop it.
     """
     path = Path(path)
     book = open_workbook(path)
@@ -482,6 +493,16 @@ def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], Raw
         if canon not in wanted:
             continue
         if canon == "Transactions" and transactions is not None:
+            from addin.workbook.dataset import is_dataset, read_transactions_dataset
+
+            if is_dataset(transactions):  # a folder or glob of Parquet files, out of core
+                try:
+                    sheets[canon], dataset_warnings = read_transactions_dataset(transactions)
+                except InputError as exc:
+                    errors.extend(exc.problems)
+                else:
+                    warnings.extend(dataset_warnings)
+                continue
             raw = raw_from_transactions_file(Path(transactions))
         elif canon in found:
             raw = raw_sheet(found[canon])
@@ -497,7 +518,10 @@ def _load(path: Path, sheet_names: Sequence[str], raw_sheet: Callable[[str], Raw
         raise InputError.from_problems(errors)
     names = {canon: found.get(canon, canon) for canon in sheets}
     if transactions is not None:
-        names["Transactions"] = Path(transactions).name
+        from addin.workbook.dataset import is_dataset
+
+        names["Transactions"] = (str(transactions) if is_dataset(transactions)
+                                 else Path(transactions).name)
     if "Settings" in sheets:  # unknown keys, with the closest known one (the one reader's)
         warnings.extend(settings_warnings(sheets["Settings"], names["Settings"]))
     return CRMWorkbook(path=path, sheets=sheets, names=names, warnings=warnings)
