@@ -244,7 +244,6 @@ def part_modules(folder: str) -> dict:
     for :func:`part_write` to import in both measured children alike."""
     import pickle
 
-
     with open(Path(folder) / "sheets.pkl", "rb") as fh:
         _, table = pickle.load(fh)
     before = set(sys.modules)
