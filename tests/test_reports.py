@@ -427,9 +427,12 @@ def test_win_back_follows_the_churn_loss_rule_by_hand():
     assert win["customer_id"].tolist() == ["L"]
     assert win[["value", "limit", "detail"]].iloc[0].tolist() == [200, 90, 12000]
     assert out[out["customer_id"] == "L"]["action"].iloc[0] == "win_back"  # most urgent
-    assert describe_action(win.iloc[0].to_dict(), "en") == (
+    # the value at stake is money in the report's currency, whole units as the money columns
+    assert describe_action(win.iloc[0].to_dict(), "en", currency="EUR") == (
         "Lost by the churn rule: no order for 200 days, more than 90 days (its usual gap "
-        "times the loss factor); 12,000 at stake.")
+        "times the loss factor); €12,000 at stake.")
+    assert describe_action(win.iloc[0].to_dict(), "zh", currency="CNY").endswith(
+        "潜在损失¥12,000。")
 
 
 def test_every_action_has_sentences_tags_and_advice_in_both_languages():

@@ -188,15 +188,18 @@ def next_actions(measures: pd.DataFrame, thresholds: ActionThresholds | None = N
     return out[ACTION_COLUMNS].reset_index(drop=True)
 
 
-def describe_action(action: dict, lang: str = "en", short: bool = False) -> str:
+def describe_action(action: dict, lang: str = "en", short: bool = False,
+                    currency: str = i18n.DEFAULT_CURRENCY) -> str:
     """The sentence that states an action with its numbers, in ``lang`` (the PDF and the
     email both use it, so they say the same thing); ``short`` gives the few words of the
-    portfolio summary's list. ``action`` is a row of :func:`next_actions` as a mapping."""
+    portfolio summary's list. ``action`` is a row of :func:`next_actions` as a mapping; an
+    amount (win-back's value at stake) is money in ``currency``, whole units as the reports'
+    money columns show it."""
     key = action["action"]
     value, limit, detail = action["value"], action["limit"], action["detail"]
     if key == "win_back":
         fields = {"days": i18n.number(value, lang), "limit": i18n.number(limit, lang),
-                  "value": i18n.number(detail, lang)}
+                  "value": i18n.money(detail, lang, currency, 0)}
     elif key == "complaint_overdue":
         fields = {"count": i18n.number(detail, lang), "days": _in(value, "age", lang),
                   "target": _in(limit, "age", lang)}

@@ -157,11 +157,13 @@ def make_environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
     @jinja2.pass_context
     def action_text(ctx, action):
-        return describe_action(action, ctx.get("lang", i18n.DEFAULT_LANGUAGE))
+        return describe_action(action, ctx.get("lang", i18n.DEFAULT_LANGUAGE),
+                               currency=ctx.get("currency") or i18n.DEFAULT_CURRENCY)
 
     @jinja2.pass_context
     def action_tag(ctx, action):
-        return describe_action(action, ctx.get("lang", i18n.DEFAULT_LANGUAGE), short=True)
+        return describe_action(action, ctx.get("lang", i18n.DEFAULT_LANGUAGE), short=True,
+                               currency=ctx.get("currency") or i18n.DEFAULT_CURRENCY)
 
     @jinja2.pass_context
     def advice_text(ctx, key):
