@@ -257,3 +257,15 @@ def test_manifest_account_problems_are_all_listed(folder):
     text = "\n".join(caught.value.lines())
     assert "account C1 is listed twice" in text
     assert "attention rule 'bad_weather' is not one of" in text
+
+
+def test_chinese_sentences_close_up_after_full_width_punctuation():
+    html = "<p>20.0%的客户贡献了80.3%的销售额。\n  前20%的客户贡献了80.5%。</p>\n<p>A. B</p>"
+    assert i18n.close_cjk_gaps(html, "zh") == \
+        "<p>20.0%的客户贡献了80.3%的销售额。前20%的客户贡献了80.5%。</p>\n<p>A. B</p>"
+    # plain text keeps its line breaks (they are the layout), spaces after 。 go
+    assert i18n.close_cjk_gaps("第一句。 第二句。\n第三句", "zh", markup=False) == \
+        "第一句。第二句。\n第三句"
+    # English, and ASCII punctuation in Chinese text, are left alone
+    assert i18n.close_cjk_gaps("One.  Two。 three", "en") == "One.  Two。 three"
+    assert i18n.close_cjk_gaps("Gamma-Gamma) 月", "zh") == "Gamma-Gamma) 月"

@@ -216,6 +216,11 @@ def test_the_chinese_pack_has_no_english_word(sent):
     (_, pdf), = _attachments(inbox.messages("wang@example.com")[0]).items()
     allowed = workbook_names(read_workbook(book).sheets)
     assert english_words(_text(pdf), allowed) == {}
+    # Chinese sentences follow each other without a space (pdftotext without -layout keeps
+    # the spaces the PDF has and adds none for alignment)
+    plain = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                           check=True).stdout.decode()
+    assert "。 " not in plain and "； " not in plain
     # the scan catches what it should: the English pack is full of English words
     emily = next(iter(_attachments(inbox.messages("emily@example.com")[0]).values()))
     found = english_words(_text(emily), allowed)

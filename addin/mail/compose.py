@@ -179,13 +179,13 @@ def _message(recipient: Recipient, manifest: Manifest, sender: Sender,
              accounts: list[AccountReport], attachments: list[Attachment], part: int,
              parts: int, with_files: bool = True,
              pages: dict[str, int | None] | None = None) -> tuple[EmailMessage, str]:
-    from addin.reports.i18n import label, month
+    from addin.reports.i18n import close_cjk_gaps, label, month
 
     env = _environment()
     context = _context(recipient, manifest, accounts, attachments, part, parts, pages)
-    text = env.get_template("message.txt").render(context)
-    html = env.get_template("message.html").render(context)
     lang = recipient.language
+    text = close_cjk_gaps(env.get_template("message.txt").render(context), lang, markup=False)
+    html = close_cjk_gaps(env.get_template("message.html").render(context), lang)
     kind = "" if all(a.key_account for a in accounts) else "_accounts"
     subject = (label(f"email_subject{kind}", lang, month=month(manifest.month, lang))
                if parts == 1 else

@@ -207,7 +207,8 @@ class Renderer:
         created = context.get("created") or dt.datetime.now(dt.UTC).replace(
             microsecond=0).isoformat().replace("+00:00", "Z")
         template = self.env.get_template(f"{context['kind']}.html")
-        return template.render({**context, "created": created})
+        return i18n.close_cjk_gaps(template.render({**context, "created": created}),
+                                   context.get("lang", i18n.DEFAULT_LANGUAGE))
 
     def pdf(self, html: str, pdf_variant: str | None = None) -> bytes:
         """HTML to PDF bytes with the report stylesheet and the locked-down fetcher."""
