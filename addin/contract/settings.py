@@ -220,6 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("loss_gap_factor", "number", 3.0, "churn report tier", "流失间隔倍数",
        "k: lost when the last order is older than k times the account's usual gap",
        minimum=0.0, above=True),
+    _s("churn_min_silence_days", "whole", 90, "churn report tier", "流失最短沉默天数",
+       "the gap test never marks an account lost before this many days without an order "
+       "(a floor for near-daily buyers; 0: no floor)", minimum=0),
     _s("at_risk_gap_factor", "number", 2.0, "churn report", "风险间隔倍数",
        "at risk when the last order is older than this many usual gaps (at most k)",
        minimum=0.0, above=True, default_text="2, or loss_gap_factor when smaller"),
