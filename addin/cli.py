@@ -449,8 +449,8 @@ def forecast(workbook: Path, out: Path | None, in_place: bool, as_of, months: in
              transactions: Path | None) -> None:
     """Forecast the revenue of WORKBOOK's customers: BG/NBD x Gamma-Gamma per customer summed
     by month with a 95 % interval, beside an exponential-smoothing baseline on monthly totals;
-    both backtested on the last holdout_months (MAPE, bias); forecast vs the revenue_plan
-    setting.
+    both backtested on the last holdout_months (MAPE, bias); forecast vs the plan (the
+    revenue_plan setting, else the Scorecard's revenue target).
 
     Writes the Forecast sheet into a copy of the workbook.
     """

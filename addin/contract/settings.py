@@ -235,8 +235,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("holdout_months", "whole", 6, "churn report", "回测月数",
        "months held out to backtest the forecasts", minimum=1),
     _s("revenue_plan", "number", None, "churn report", "收入计划",
-       "planned revenue of the forecast horizon (forecast vs plan)", minimum=0.0, above=True,
-       default_text="none"),
+       "planned revenue of the forecast horizon (forecast vs plan); wins over a Scorecard "
+       "revenue target", minimum=0.0, above=True,
+       default_text="the Scorecard's revenue target, else none"),
     _s("reason_window_days", "whole", 365, "churn report", "流失原因观察天数",
        "days before the loss (or as_of) that the churn reasons look at", minimum=1),
     # --- the mail (addin.mail)
