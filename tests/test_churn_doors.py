@@ -210,6 +210,21 @@ def test_ribbon_macros_write_the_same_sheets(book, tmp_path):
     assert "accounts as of 2025-12-31" in fb.messages[0][0]
 
 
+def test_the_churn_and_forecast_buttons_name_a_misspelt_setting_with_the_closest_key(
+        tmp_path):
+    from addin.excel import macros
+    from addin.excel.book import FileBook
+
+    path, _ = _book(tmp_path / "typo.xlsx", settings=[("loss_gap_facter", 2)])
+    for macro in (macros.churn, macros.forecast):
+        fb = FileBook(path)
+        assert macro(fb) is not None
+        [(text, error)] = fb.messages
+        assert not error and ("- sheet 'Settings', row 3, column 'key': unknown setting "
+                              "`loss_gap_facter` on row 3: did you mean `loss_gap_factor`?"
+                              ) in text.splitlines()
+
+
 def test_the_live_book_writes_the_churn_sheets_with_their_heat_maps(book, tmp_path):
     """The ribbon in Excel: the churn macro through the xlwings book (the fake that records
     xlwings' own chart and conditional-format calls) writes the same conditional-format
