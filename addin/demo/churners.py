@@ -73,7 +73,8 @@ def _complaint_rows(rng: np.random.Generator, c: int, opened: int, duration: int
 def plant_churn(seed: int, cust: dict, tx: dict, contacts: dict, comp: dict,
                 survey: dict) -> list[tuple[int, int]]:
     """Plant the lost accounts and the churners' complaints (module docstring) into the
-    generated tables, in place; return :func:`planted_rows`."""
+    generated tables, in place; return the planted accounts as (customer row, day index of
+    the last order the Transactions sheet shows)."""
     rng = np.random.default_rng([seed, PLANT_STREAM])
     planted = planted_rows(cust, tx)
     stop = np.full(cust["n"], _N_DAYS, dtype=np.int64)  # first day with nothing left
@@ -90,6 +91,14 @@ def plant_churn(seed: int, cust: dict, tx: dict, contacts: dict, comp: dict,
     factor = np.where(fading, FADE_TO + (1 - FADE_TO) * ahead / FADE_DAYS, 1.0)
     tx["amount"] = np.round(tx["amount"] * factor, 2)
     tx["margin"] = np.round(tx["margin"] * factor, 2)
+    # from here on, the last order as the sheet shows it (the cut-off day may have none)
+    for k, (row, _) in enumerate(planted):
+        last = int(tx["day"][(tx["cust"] == row) & (tx["amount"] > 0)].max())
+        planted[k] = (row, last)
+        stop[row] = last + 1
+    keep = tx["day"] < stop[tx["cust"]]  # and no return after it
+    for name in ("cust", "day", "amount", "margin", "product", "channel", "payment"):
+        tx[name] = tx[name][keep]
 
     # contacts: the account manager alone in the last year, none from 30 days before the end
     c_stop = np.where(stop < _N_DAYS, stop - 1 - CONTACTS_STOP, _N_DAYS)
