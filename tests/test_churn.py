@@ -216,6 +216,26 @@ def test_termination_agrees_with_the_loss_rule_under_the_floor():
     assert sorted(accounts.index[accounts["lost"]]) == ["L", "M"]
 
 
+def test_the_tier_job_uses_the_settings_floor_as_churn_does(tmp_path):
+    from conftest import write_xlsx
+
+    from addin.jobs.churn import churn_workbook
+    from addin.jobs.tier import tier_workbook
+    from addin.workbook import load_crm_workbook
+
+    tx = [("customer_id", "date", "amount")] + [
+        (c, pd.Timestamp(d).to_pydatetime(), a) for c, d, a in FLOOR_LOG]
+    path = write_xlsx(tmp_path / "floor.xlsx", {
+        "Transactions": tx, "Settings": [("key", "value"), ("as_of", AS_OF),
+                                         ("churn_min_silence_days", 60)]})
+    wb = load_crm_workbook(path)
+    stage = tier_workbook(wb).tiers["lifecycle_stage"]
+    # a 60-day floor: O (72 silent days) is lost too, in the life cycle as in churn
+    assert sorted(stage.index[stage == "termination"]) == ["L", "M", "O"]
+    lost = churn_workbook(wb).accounts["lost"]
+    assert sorted(lost.index[lost]) == ["L", "M", "O"]
+
+
 def test_a_negative_floor_is_refused_naming_the_setting():
     sheet = pd.DataFrame({"key": ["churn_min_silence_days"], "value": [-5]}, index=[4])
     with pytest.raises(InputError) as err:

@@ -188,6 +188,8 @@ def test_functions_are_registered_and_bad_input_is_one_line():
     dates = [["date"], [dt.datetime(2025, 1, 1)], [dt.datetime(2025, 3, 1)]]
     amounts = [["amount"], [10], [20]]
     assert CRM_CHURN(ids, dates, amounts, 0).startswith("#CRM! loss_gap_factor")
+    assert CRM_CHURN(ids, dates, amounts, None, None, None, -1).startswith(
+        "#CRM! min_silence_days")
     assert CRM_FORECAST(ids, dates, amounts, 48).startswith("#CRM! months")
     assert CRM_RETENTION(ids, dates, [["amount"], [10], ["x"]]).startswith("#CRM! amounts")
     assert not math.isnan(len(CRM_RETENTION(ids, dates, amounts)))
