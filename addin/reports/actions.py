@@ -68,7 +68,8 @@ class ActionRule:
 ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule("win_back", "the churn loss rule: days since the last order against the usual "
                "gap between orders (or P(alive))", "the account is lost: more days than the "
-               "factor times the usual gap, or P(alive) under its threshold",
+               "factor times the usual gap (and than churn_min_silence_days), or P(alive) "
+               "under its threshold",
                "loss_gap_factor"),
     ActionRule("complaint_overdue", "age in days of each open complaint",
                "an open complaint is older than the target", "complaint_target_days"),
