@@ -432,8 +432,8 @@ def churn(workbook: Path, out: Path | None, in_place: bool, as_of, by: str | Non
 
     Writes the Retention and Churn sheets into a copy of the workbook.
     """
-    from addin.jobs.churn import churn_workbook
-    wb = read_workbook(workbook, transactions=transactions)
+    from addin.jobs.churn import READS, churn_workbook
+    wb = read_workbook(workbook, transactions=transactions, sheets=READS)
     write_report(workbook, churn_workbook(wb, as_of=as_of, by=by), out, in_place)
 
 
@@ -452,13 +452,13 @@ def forecast(workbook: Path, out: Path | None, in_place: bool, as_of, months: in
              transactions: Path | None) -> None:
     """Forecast the revenue of WORKBOOK's customers: BG/NBD x Gamma-Gamma per customer summed
     by month with a 95 % interval, beside an exponential-smoothing baseline on monthly totals;
-    both backtested on the last holdout_months (MAPE, bias); forecast vs the revenue_plan
-    setting.
+    both backtested on the last holdout_months (MAPE, bias); forecast vs the plan (the
+    revenue_plan setting, else the Scorecard's revenue target).
 
     Writes the Forecast sheet into a copy of the workbook.
     """
-    from addin.jobs.forecast import forecast_workbook
-    wb = read_workbook(workbook, transactions=transactions)
+    from addin.jobs.forecast import READS, forecast_workbook
+    wb = read_workbook(workbook, transactions=transactions, sheets=READS)
     write_report(workbook, forecast_workbook(wb, as_of=as_of, months=months), out, in_place)
 
 

@@ -119,19 +119,27 @@ def test_the_loss_rule_worked_by_hand():
     assert sorted(a.index[a["lost"]]) == ["P", "R", "U", "V"]
     # W: 76 days > 2 x 30 (at risk) but not > 3 x 30
     assert a.index[a["at_risk"]].tolist() == ["W"]
-    # loss dates: last purchase + floor(k x gap) + 1: P Jan 31 + 46 = Mar 18; R Jul 1 + 91 =
+    # loss dates: last purchase + floor(max(k x gap, 90-day floor)) + 1: P Jan 31 +
+    # max(45, 90) + 1 = May 2 (Feb 28 days, Mar 31, Apr 30: 89 to Apr 30); R Jul 1 + 91 =
     # Sep 30; U Aug 1 + 91 = Oct 31; V (alive test) the as-of day
     assert a.loc[["P", "R", "U", "V"], "loss_date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2026-03-18", "2026-09-30", "2026-10-31", "2026-12-31"]
+        "2026-05-02", "2026-09-30", "2026-10-31", "2026-12-31"]
+    # without the floor P's own 3 x 15 days decide: Jan 31 + 46 = Mar 18
+    bare = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("either", min_silence_days=0), alive)
+    assert bare.loc["P", "loss_date"] == pd.Timestamp("2026-03-18")
     assert a["loss_date"].isna().sum() == 3
     # the other rules
     gap_only = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("gap"), alive)
     assert sorted(gap_only.index[gap_only["lost"]]) == ["P", "R", "U"]
     alive_only = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("alive"), alive)
     assert alive_only.index[alive_only["lost"]].tolist() == ["V"]
-    # k = 2: W (76 > 60) is lost too
-    k2 = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("gap", gap_factor=2), alive)
+    # k = 2: W (76 > 2 x 30 = 60) is lost too when the floor is off; with the 90-day floor
+    # 76 <= max(60, 90) keeps it
+    k2 = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("gap", gap_factor=2,
+                                                        min_silence_days=0), alive)
     assert sorted(k2.index[k2["lost"]]) == ["P", "R", "U", "W"]
+    k2_floor = lost_accounts(_log(LOSS_LOG), AS_OF, LossRule("gap", gap_factor=2), alive)
+    assert sorted(k2_floor.index[k2_floor["lost"]]) == ["P", "R", "U"]
 
 
 def test_termination_in_the_life_cycle_agrees_with_the_loss_rule():
@@ -141,15 +149,105 @@ def test_termination_in_the_life_cycle_agrees_with_the_loss_rule():
     accounts = lost_accounts(clean_log(tx), AS_OF, LossRule(), tiers["prob_alive"])
     terminated = tiers.index[tiers["lifecycle_stage"] == "termination"]
     assert sorted(terminated) == sorted(accounts.index[accounts["lost"]]) == ["P", "R", "U"]
-    # k from the Settings sheet reaches the life cycle too
-    tiers2 = tier_customers(None, tx, {"as_of": AS_OF}, loss=LossRule(gap_factor=2)).table
+    # k from the Settings sheet reaches the life cycle too (floor off: W 76 > 2 x 30)
+    tiers2 = tier_customers(None, tx, {"as_of": AS_OF},
+                            loss=LossRule(gap_factor=2, min_silence_days=0)).table
     assert sorted(tiers2.index[tiers2["lifecycle_stage"] == "termination"]) == [
         "P", "R", "U", "W"]
+    # and so does the floor: 160 days keeps U (152 silent days) but not R (183) or P (334)
+    floor = LossRule(min_silence_days=160)
+    tiers3 = tier_customers(None, tx, {"as_of": AS_OF}, loss=floor).table
+    accounts3 = lost_accounts(clean_log(tx), AS_OF, floor, tiers3["prob_alive"])
+    assert sorted(tiers3.index[tiers3["lifecycle_stage"] == "termination"]) == sorted(
+        accounts3.index[accounts3["lost"]]) == ["P", "R"]
+
+
+# near-daily buyers (usual gap 3 days) against the 90-day floor, as of 2026-12-31
+def _every(cid, first, last, step):
+    return [(cid, d.strftime("%Y-%m-%d"), 100) for d in pd.date_range(first, last,
+                                                                     freq=f"{step}D")]
+
+
+FLOOR_LOG = (_every("N", "2026-09-01", "2026-11-30", 3)    # silent 31 days
+             + _every("O", "2026-07-01", "2026-10-20", 3)  # silent 72 days
+             + _every("M", "2026-06-01", "2026-09-15", 3)  # silent 107 days
+             + [("L", d, 100) for d in ("2026-01-01", "2026-02-10", "2026-03-22",
+                                          "2026-05-01", "2026-06-10", "2026-07-20")])  # gap 40
+
+
+def test_the_floor_keeps_near_daily_buyers_from_being_lost_after_short_silences():
+    log = _log(FLOOR_LOG)
+    a = lost_accounts(log, AS_OF, LossRule("gap"))
+    # last purchase days: N Sep 1 + 3 x 30 = Nov 30; O Jul 1 + 3 x 37 = Oct 20; M Jun 1 +
+    # 3 x 35 = Sep 14 (Sep 15 is not on the 3-day grid); L every 40 days up to Jul 20
+    last = a["last_purchase"].dt.strftime("%Y-%m-%d").to_dict()
+    assert last == {"L": "2026-07-20", "M": "2026-09-14", "N": "2026-11-30", "O": "2026-10-20"}
+    assert a["usual_gap_days"].to_dict() == {"L": 40, "M": 3, "N": 3, "O": 3}
+    # silence to Dec 31: N 31, O 11 + 30 + 31 = 72, M 16 + 31 + 30 + 31 = 108, L 11 + 31 +
+    # 30 + 31 + 30 + 31 = 164
+    assert a["recency_days"].to_dict() == {"L": 164, "M": 108, "N": 31, "O": 72}
+    # lost when silent > max(3 x gap, 90): N 31 and O 72 are not (3 x 3 = 9 alone would
+    # say both were), M 108 > 90 is; L 164 > max(120, 90) is, the floor changes nothing
+    assert sorted(a.index[a["lost"]]) == ["L", "M"]
+    # at risk when silent > max(2 x gap, 90 x 2 / 3 = 60): O (72), not N (31)
+    assert a.index[a["at_risk"]].tolist() == ["O"]
+    # loss dates: M Sep 14 + 90 + 1 = Dec 14; L Jul 20 + 120 + 1 = Nov 18
+    assert a.loc[["L", "M"], "loss_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-11-18", "2026-12-14"]
+    # without the floor all three near-daily buyers are lost (31, 72, 108 > 9)
+    bare = lost_accounts(log, AS_OF, LossRule("gap", min_silence_days=0))
+    assert sorted(bare.index[bare["lost"]]) == ["L", "M", "N", "O"]
+    # the Settings key reaches the rule: a floor of 60 days loses O (72 > 60) too
+    cfg = churn_settings({"churn min silence days": "60"})
+    assert cfg.churn_min_silence_days == 60
+    sixty = lost_accounts(log, AS_OF, LossRule.from_settings(cfg))
+    assert sorted(sixty.index[sixty["lost"]]) == ["L", "M", "O"]
+
+
+def test_termination_agrees_with_the_loss_rule_under_the_floor():
+    tx = pd.DataFrame(FLOOR_LOG, columns=["customer_id", "date", "amount"]).assign(
+        date=lambda f: pd.to_datetime(f["date"]))
+    for rule in (LossRule(), LossRule(min_silence_days=0), LossRule(min_silence_days=100)):
+        tiers = tier_customers(None, tx, {"as_of": AS_OF}, loss=rule).table
+        accounts = lost_accounts(clean_log(tx), AS_OF, rule, tiers["prob_alive"])
+        assert sorted(tiers.index[tiers["lifecycle_stage"] == "termination"]) == sorted(
+            accounts.index[accounts["lost"]]), rule
+    # a floor of 100 days: M (108) and L (156) lost, as by hand above
+    assert sorted(accounts.index[accounts["lost"]]) == ["L", "M"]
+
+
+def test_the_tier_job_uses_the_settings_floor_as_churn_does(tmp_path):
+    from conftest import write_xlsx
+
+    from addin.jobs.churn import churn_workbook
+    from addin.jobs.tier import tier_workbook
+    from addin.workbook import load_crm_workbook
+
+    tx = [("customer_id", "date", "amount")] + [
+        (c, pd.Timestamp(d).to_pydatetime(), a) for c, d, a in FLOOR_LOG]
+    path = write_xlsx(tmp_path / "floor.xlsx", {
+        "Transactions": tx, "Settings": [("key", "value"), ("as_of", AS_OF),
+                                         ("churn_min_silence_days", 60)]})
+    wb = load_crm_workbook(path)
+    stage = tier_workbook(wb).tiers["lifecycle_stage"]
+    # a 60-day floor: O (72 silent days) is lost too, in the life cycle as in churn
+    assert sorted(stage.index[stage == "termination"]) == ["L", "M", "O"]
+    lost = churn_workbook(wb).accounts["lost"]
+    assert sorted(lost.index[lost]) == ["L", "M", "O"]
+
+
+def test_a_negative_floor_is_refused_naming_the_setting():
+    sheet = pd.DataFrame({"key": ["churn_min_silence_days"], "value": [-5]}, index=[4])
+    with pytest.raises(InputError) as err:
+        churn_settings(sheet)
+    assert "row 4" in str(err.value) and "churn_min_silence_days" in str(err.value)
+    with pytest.raises(InputError, match="churn_min_silence_days"):
+        LossRule(min_silence_days=-1)
 
 
 def test_churn_rate_per_quarter_worked_by_hand():
     log = _log(LOSS_LOG)
-    a = lost_accounts(log, AS_OF, LossRule("gap"))
+    a = lost_accounts(log, AS_OF, LossRule("gap", min_silence_days=0))  # k x gap alone
     rates = churn_rates(log, a, AS_OF, "quarter", 4).set_index("period")
     # Q1 and Q2: no one bought before they began (P, the only January buyer, was lost on
     # Mar 18, before Q2): left out. Q3: R (first order Jun 1) at risk and lost on Sep 30.

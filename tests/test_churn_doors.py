@@ -188,6 +188,8 @@ def test_functions_are_registered_and_bad_input_is_one_line():
     dates = [["date"], [dt.datetime(2025, 1, 1)], [dt.datetime(2025, 3, 1)]]
     amounts = [["amount"], [10], [20]]
     assert CRM_CHURN(ids, dates, amounts, 0).startswith("#CRM! loss_gap_factor")
+    assert CRM_CHURN(ids, dates, amounts, None, None, None, -1).startswith(
+        "#CRM! min_silence_days")
     assert CRM_FORECAST(ids, dates, amounts, 48).startswith("#CRM! months")
     assert CRM_RETENTION(ids, dates, [["amount"], [10], ["x"]]).startswith("#CRM! amounts")
     assert not math.isnan(len(CRM_RETENTION(ids, dates, amounts)))
@@ -208,6 +210,21 @@ def test_ribbon_macros_write_the_same_sheets(book, tmp_path):
     assert {"Retention", "Churn", "Forecast"} <= set(written.sheetnames)
     assert [error for _, error in fb.messages] == [False, False]
     assert "accounts as of 2025-12-31" in fb.messages[0][0]
+
+
+def test_the_churn_and_forecast_buttons_name_a_misspelt_setting_with_the_closest_key(
+        tmp_path):
+    from addin.excel import macros
+    from addin.excel.book import FileBook
+
+    path, _ = _book(tmp_path / "typo.xlsx", settings=[("loss_gap_facter", 2)])
+    for macro in (macros.churn, macros.forecast):
+        fb = FileBook(path)
+        assert macro(fb) is not None
+        [(text, error)] = fb.messages
+        assert not error and ("- sheet 'Settings', row 3, column 'key': unknown setting "
+                              "`loss_gap_facter` on row 3: did you mean `loss_gap_factor`?"
+                              ) in text.splitlines()
 
 
 def test_the_live_book_writes_the_churn_sheets_with_their_heat_maps(book, tmp_path):

@@ -430,9 +430,17 @@ def test_win_back_follows_the_churn_loss_rule_by_hand():
     # the value at stake is money in the report's currency, whole units as the money columns
     assert describe_action(win.iloc[0].to_dict(), "en", currency="EUR") == (
         "Lost by the churn rule: no order for 200 days, more than 90 days (its usual gap "
-        "times the loss factor); €12,000 at stake.")
+        "times the loss factor, at least the rule's floor); €12,000 at stake.")
     assert describe_action(win.iloc[0].to_dict(), "zh", currency="CNY").endswith(
         "潜在损失¥12,000。")
+    # a near-daily buyer (usual gap 4 days) lost after 131 silent days: the limit is the
+    # 90-day floor, not 3 x 4 = 12 days
+    near = pd.DataFrame({"orders": [70.0], "recency_days": [131.0], "tenure_days": [500.0],
+                         "lost": [1.0], "usual_gap_days": [4.0], "value_at_stake": [5000.0]},
+                        index=pd.Index(["N"], name="customer_id"))
+    win = next_actions(near)
+    win = win[win["action"] == "win_back"]
+    assert win[["value", "limit"]].iloc[0].tolist() == [131, 90]
 
 
 def test_every_action_has_sentences_tags_and_advice_in_both_languages():

@@ -30,10 +30,11 @@ def test_report_renders_the_chosen_accounts_and_the_summary_with_a_manifest(tmp_
     assert kingfisher.files == {"en": "2026-10_C01231_Kingfisher-Distribution-Limited_en.pdf",
                                 "zh": "2026-10_C01231_Kingfisher-Distribution-Limited_zh.pdf"}
     assert kingfisher.region == "West" and kingfisher.tier == "VIP"
-    # lost by the churn loss rule (it orders every 3 days, the median gap, and has not for
-    # 11 days: more than 3 x 3), so winning it back comes first; then the complaint open since
-    # 2025-06-14: 504 days on 2026-10-31, target 14 days
-    assert kingfisher.attention[0] == Attention("win_back", 11, 9)
+    # lost by the churn loss rule (a planted lost account: its last order on the sheet is
+    # 2026-06-02, 28 + 31 + 31 + 30 + 31 = 151 days before 2026-10-31; it ordered every 3
+    # days, the median gap, so the limit is max(3 x 3, the 90-day floor) = 90), so winning it
+    # back comes first; then the complaint open since 2025-06-14: 504 days, target 14 days
+    assert kingfisher.attention[0] == Attention("win_back", 151, 90)
     assert kingfisher.attention[1] == Attention("complaint_overdue", 504, 14)
     assert {a.rule for a in kingfisher.attention} <= set(ATTENTION_RULES)
     for account in manifest.accounts:  # a review is 2-4 A4 pages

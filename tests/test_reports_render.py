@@ -39,7 +39,7 @@ from addin.workbook import load_crm_workbook
 
 pytestmark = pytest.mark.slow
 MONTH = "2026-10"
-VIP_WITH_COMPLAINT = "C01231"  # Kingfisher Distribution Limited: an open complaint, a survey
+VIP_WITH_COMPLAINT = "C01231"  # Kingfisher Distribution Limited: open complaints, a survey
 CHINESE_NAMED = "C01141"  # 深圳卓越新能源有限公司
 
 
@@ -183,9 +183,10 @@ def test_every_section_is_there(review_en, tmp_path):
                     "Tier at each month's end", "Service", "Relationship",
                     "Last interactions"):
         assert heading in text, heading
-    # the complaint open since 2025-06-14 is past its 14-day target and becomes an action
+    # the complaints open since 2025-06-14 (504 days to Oct 31) and, since it is a planted
+    # lost account, 2026-04-30 (184 days; the Complaints sheet) are past the 14-day target
     assert "Complaint past its target" in text
-    assert "Open complaints past the 14-day target: 1; the oldest is 504 days old." in text
+    assert "Open complaints past the 14-day target: 2; the oldest is 504 days old." in text
 
 
 def _bytes_io(pdf: bytes):

@@ -2,15 +2,23 @@
 
 **The loss rule.** An account with at least one purchase is *lost* as of a date when
 
-* ``gap``: its last purchase is more than ``k`` times its usual gap ago::
+* ``gap``: its last purchase is more than ``k`` times its usual gap ago, and more than the
+  floor ``min_silence`` days ago::
 
-      recency_days > k * usual_gap
+      recency_days > max(k * usual_gap, min_silence)
 
   where ``usual_gap`` is the median of the days between its consecutive purchase days, or,
   for a customer with a single purchase day, the portfolio's median gap (the median over the
   customers with two or more purchase days of their own median gaps); ``k`` is the Settings
   key ``loss_gap_factor`` (3 by default: with purchases at random (Poisson) times a steady
   customer stays silent for more than 3 mean gaps only e^-3 = 5 % of the time);
+  ``min_silence`` is the Settings key ``churn_min_silence_days`` (90 by default). The floor
+  is there for near-daily buyers: an account with a 3-day usual gap would otherwise be lost
+  after 10 silent days, a plant closed for the Spring Festival or a stock-taking fortnight.
+  90 days is a full quarter, the default ``churn_period``: a business account is not called
+  lost before it has let a whole quarter's purchasing pass, and an account lost in a period
+  was silent for at least one period. It changes nothing for accounts whose k usual gaps
+  exceed 90 days (a usual gap over 30 days with k = 3); 0 turns it off;
 * ``alive``: its BG/NBD probability of being alive (Fader, Hardie and Lee 2005, equation 11)
   is below ``alive_threshold`` (0.1 by default);
 * ``either`` (the default): whichever of the two holds.
@@ -20,7 +28,8 @@ rule (it receives :func:`lost_accounts`' ``lost`` column), so an account is lost
 its stage is termination (or it never bought).
 
 An account lost by the gap test is lost *since* the first day the test held, its
-``loss_date`` = last purchase + floor(k x usual gap) + 1 day: nothing changed in its history
+``loss_date`` = last purchase + floor(max(k x usual gap, min_silence)) + 1 day: nothing
+changed in its history
 after the last purchase, so the test would have turned on that day. An account lost only by
 the alive test is dated at the as-of day (P(alive) is evaluated only then). An account that
 lapsed and came back is not lost (it was won back).
@@ -38,7 +47,7 @@ effective sample size n_eff = (sum w)^2 / sum w^2 in place of n.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -58,12 +67,13 @@ ACCOUNT_COLUMNS = (
 @dataclass(frozen=True)
 class LossRule:
     """The loss rule's parameters (Settings keys ``loss_rule``, ``loss_gap_factor``,
-    ``alive_threshold``, ``at_risk_gap_factor``)."""
+    ``alive_threshold``, ``at_risk_gap_factor``, ``churn_min_silence_days``)."""
 
     rule: str = "either"
     gap_factor: float = 3.0
     alive_threshold: float = 0.1
     at_risk_factor: float = 2.0
+    min_silence_days: float = 90.0
 
     def __post_init__(self) -> None:
         if self.rule not in LOSS_RULES:
@@ -72,11 +82,26 @@ class LossRule:
             raise InputError("loss_gap_factor: expected a number of usual gaps > 0 (a k of 0 "
                              "would mark every account lost the day after its last order)",
                              sheet="Settings", column="loss_gap_factor")
+        if not (np.isfinite(self.min_silence_days) and self.min_silence_days >= 0):
+            raise InputError("churn_min_silence_days: expected a whole number of days >= 0",
+                             sheet="Settings", column="churn_min_silence_days")
 
     @classmethod
     def from_settings(cls, cfg: ChurnSettings) -> LossRule:
         return cls(cfg.loss_rule, cfg.loss_gap_factor, cfg.alive_threshold,
-                   cfg.at_risk_gap_factor)
+                   cfg.at_risk_gap_factor, cfg.churn_min_silence_days)
+
+    def silence_limit(self, usual_gap: object) -> np.ndarray:
+        """Days of silence after which the gap test holds: max(k x usual gap, the floor)."""
+        return np.fmax(self.gap_factor * np.asarray(usual_gap, dtype=float),
+                       self.min_silence_days)
+
+    def risk_limit(self, usual_gap: object) -> np.ndarray:
+        """Days of silence after which a not-lost account is at risk: max(``at_risk_factor``
+        x usual gap, the floor scaled by ``at_risk_factor`` / k), so the at-risk test keeps
+        its place before the loss test for near-daily buyers too."""
+        return np.fmax(self.at_risk_factor * np.asarray(usual_gap, dtype=float),
+                       self.min_silence_days * self.at_risk_factor / self.gap_factor)
 
 
 def wilson_interval(successes: object, trials: object, z: float = 1.959963984540054):
@@ -142,13 +167,14 @@ def _usual_gaps(days: pd.DataFrame, codes: np.ndarray, ids: pd.Index
 
 def is_lost(recency_days: object, usual_gap: object, prob_alive: object,
             rule: LossRule) -> np.ndarray:
-    """The loss rule on arrays: ``recency_days > k * usual_gap`` (gap), ``prob_alive <
-    alive_threshold`` (alive), or either. A missing P(alive) never makes an account lost."""
+    """The loss rule on arrays: ``recency_days > max(k * usual_gap, min_silence_days)``
+    (gap), ``prob_alive < alive_threshold`` (alive), or either. A missing P(alive) never
+    makes an account lost; nor does a missing usual gap."""
     recency = np.asarray(recency_days, dtype=float)
     gap = np.asarray(usual_gap, dtype=float)
     alive = np.asarray(prob_alive, dtype=float)
     with np.errstate(invalid="ignore"):
-        by_gap = recency > rule.gap_factor * gap
+        by_gap = (recency > rule.silence_limit(gap)) & ~np.isnan(gap)
         by_alive = alive < rule.alive_threshold
     if rule.rule == "gap":
         return by_gap
@@ -167,12 +193,13 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     ``log`` is :func:`addin.churn.history.clean_log`'s frame; ``prob_alive`` (by customer id,
     from a BG/NBD fit) is needed for the ``alive`` and ``either`` rules' alive test (without
     it only the gap test applies). ``at_risk``: not lost but silent for more than
-    ``at_risk_factor`` usual gaps, or P(alive) below 0.5. ``revenue_12m`` is the net revenue of
-    the 365 days up to the last purchase (what a year of the account was worth before it went
-    quiet). ``days`` and ``revenue``: :func:`~addin.churn.history.purchase_days` of the same
-    log and as-of day (``with_revenue=True`` gives both), when the caller has them already.
-    Raises InputError when nobody bought or no one bought twice (the rule needs at least one
-    gap between orders).
+    ``at_risk_factor`` usual gaps (and more than the floor x ``at_risk_factor`` / k days: 60
+    by default, :meth:`LossRule.risk_limit`), or P(alive) below 0.5. ``revenue_12m`` is the
+    net revenue of the 365 days up to the last purchase (what a year of the account was worth
+    before it went quiet). ``days`` and ``revenue``: :func:`~addin.churn.history.purchase_days`
+    of the same log and as-of day (``with_revenue=True`` gives both), when the caller has them
+    already. Raises InputError when nobody bought or no one bought twice (the rule needs at
+    least one gap between orders).
     """
     rule = rule or LossRule()
     end = as_day(as_of) if as_of is not None else log["day"].max()
@@ -212,18 +239,16 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     recency = out["recency_days"].to_numpy(dtype=float)
     usual = out["usual_gap_days"].to_numpy(dtype=float)
     alive_p = alive.to_numpy(dtype=float)
-    by_gap = is_lost(recency, usual, np.nan,
-                     LossRule("gap", rule.gap_factor, rule.alive_threshold))
-    by_alive = is_lost(np.nan, np.nan, alive_p,
-                       LossRule("alive", rule.gap_factor, rule.alive_threshold))
+    by_gap = is_lost(recency, usual, np.nan, replace(rule, rule="gap"))
+    by_alive = is_lost(np.nan, np.nan, alive_p, replace(rule, rule="alive"))
     out["lost_by_gap"] = by_gap if rule.rule != "alive" else False
     out["lost_by_alive"] = by_alive if rule.rule != "gap" else False
     out["lost"] = is_lost(recency, usual, alive_p, rule)
     with np.errstate(invalid="ignore"):
-        quiet = recency > rule.at_risk_factor * usual
+        quiet = recency > rule.risk_limit(usual)
     out["at_risk"] = ~out["lost"] & (quiet | (alive_p < 0.5))
     crossing = out["last_purchase"] + pd.to_timedelta(
-        np.floor(rule.gap_factor * out["usual_gap_days"]) + 1, unit="D")
+        np.floor(rule.silence_limit(out["usual_gap_days"])) + 1, unit="D")
     out["loss_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s]")
     out.loc[out["lost"] & out["lost_by_gap"], "loss_date"] = crossing
     out.loc[out["lost"] & ~out["lost_by_gap"], "loss_date"] = end_ts

@@ -11,6 +11,7 @@ or blank key takes its default; a value that cannot be used raises
 | --- | --- | --- |
 | ``loss_rule`` | ``either`` | ``gap``, ``alive`` or ``either``: which test marks an account lost |
 | ``loss_gap_factor`` | 3 | k: lost when the last order is older than k x the usual gap |
+| ``churn_min_silence_days`` | 90 | ... and older than this many days (a floor) |
 | ``alive_threshold`` | 0.1 | lost when P(alive) is below this (shared with the life cycle) |
 | ``at_risk_gap_factor`` | 2 | at risk when the last order is older than this x the usual gap |
 | ``churn_period`` | ``quarter`` | ``month`` or ``quarter``: the periods of the churn rate |
@@ -43,6 +44,7 @@ class ChurnSettings:
     loss_gap_factor: float = 3.0
     alive_threshold: float = 0.1
     at_risk_gap_factor: float = 2.0
+    churn_min_silence_days: int = 90
     churn_period: str = "quarter"
     churn_periods: int = 8
     forecast_months: int = 12
@@ -79,6 +81,7 @@ def churn_settings(settings: Mapping[str, object] | pd.DataFrame | SettingValues
         loss_gap_factor=k,
         alive_threshold=v["alive_threshold"],
         at_risk_gap_factor=risk,
+        churn_min_silence_days=v["churn_min_silence_days"],
         churn_period=v["churn_period"],
         churn_periods=v["churn_periods"],
         forecast_months=v["forecast_months"],

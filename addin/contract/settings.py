@@ -223,6 +223,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("loss_gap_factor", "number", 3.0, "churn report tier", "流失间隔倍数",
        "k: lost when the last order is older than k times the account's usual gap",
        minimum=0.0, above=True),
+    _s("churn_min_silence_days", "whole", 90, "churn report tier", "流失最短沉默天数",
+       "the gap test never marks an account lost before this many days without an order "
+       "(a floor for near-daily buyers; 0: no floor)", minimum=0),
     _s("at_risk_gap_factor", "number", 2.0, "churn report", "风险间隔倍数",
        "at risk when the last order is older than this many usual gaps (at most k)",
        minimum=0.0, above=True, default_text="2, or loss_gap_factor when smaller"),
@@ -235,8 +238,9 @@ SETTINGS: tuple[Setting, ...] = (
     _s("holdout_months", "whole", 6, "churn report", "回测月数",
        "months held out to backtest the forecasts", minimum=1),
     _s("revenue_plan", "number", None, "churn report", "收入计划",
-       "planned revenue of the forecast horizon (forecast vs plan)", minimum=0.0, above=True,
-       default_text="none"),
+       "planned revenue of the forecast horizon (forecast vs plan); wins over a Scorecard "
+       "revenue target", minimum=0.0, above=True,
+       default_text="the Scorecard's revenue target, else none"),
     _s("reason_window_days", "whole", 365, "churn report", "流失原因观察天数",
        "days before the loss (or as_of) that the churn reasons look at", minimum=1),
     # --- the mail (addin.mail)

@@ -8,8 +8,8 @@ dependence on the clock, the locale or hash randomisation, and the ``.xlsx`` fil
 byte-for-byte reproducible (fixed document times, fixed zip member times, order and compression).
 
 The workbook holds a few deliberate data-quality problems so the add-in has something to find
-(``PLANTED_DUPLICATES``, ``NEAR_MISS``, ``MESSY_SURVEY``, ``MISSING_KPI``); ``workbooks/README.md``
-lists them with their Excel rows.
+(``PLANTED_DUPLICATES``, ``NEAR_MISS``, ``MESSY_SURVEY``, ``MISSING_KPI``) and a few lost accounts
+with a cause before the loss (``addin.demo.churners``); ``workbooks/README.md`` lists them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from addin.demo.activity import (
 from addin.demo.calendar import (
     _DAYS,
 )
+from addin.demo.churners import plant_churn
 from addin.demo.customers import (
     _check_duplicates,
     _customers,
@@ -84,6 +85,7 @@ def demo_tables(seed: int = DEMO_SEED) -> dict[str, tuple[list[str], list[list]]
     contacts = _contacts(rng, cust, tx, key)
     comp = _complaints(rng, cust, tx)
     survey = _survey(rng, cust, tx, comp)
+    plant_churn(seed, cust, tx, contacts, comp, survey)  # its own generator: draws above unchanged
     scorecard = _scorecard(rng, cust, tx, contacts, comp, survey, key)
     ids = cust["ids"]
     days = _DAYS

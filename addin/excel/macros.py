@@ -169,18 +169,20 @@ def scorecard(book: Book):
 def churn(book: Book):
     """Cohort retention, who was lost and why, and the win-back list into ``Retention`` and
     ``Churn`` sheets (``crm-addin churn``)."""
-    from addin.jobs.churn import churn_workbook
+    from addin.jobs.churn import READS, churn_workbook
 
-    return _write_and_tell(book, churn_workbook(book.load()))
+    wb = book.load(READS)
+    return _write_and_tell(book, churn_workbook(wb), settings_notes(wb))
 
 
 @macro
 def forecast(book: Book):
     """The revenue forecast (BG/NBD x Gamma-Gamma and an exponential-smoothing baseline, both
     backtested) into a ``Forecast`` sheet (``crm-addin forecast``)."""
-    from addin.jobs.forecast import forecast_workbook
+    from addin.jobs.forecast import READS, forecast_workbook
 
-    return _write_and_tell(book, forecast_workbook(book.load()))
+    wb = book.load(READS)
+    return _write_and_tell(book, forecast_workbook(wb), settings_notes(wb))
 
 
 REVIEWS_FOLDER = "Key-account reviews"

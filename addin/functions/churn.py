@@ -42,10 +42,14 @@ def CRM_RETENTION(customer_ids, dates, amounts, as_of=None):
                 loss_gap_factor="k: lost when the last order is older than k usual gaps "
                                 "(default 3)",
                 loss_rule="gap, alive or either (default either)",
-                as_of=_AS_OF)
-def CRM_CHURN(customer_ids, dates, amounts, loss_gap_factor=None, loss_rule=None, as_of=None):
+                as_of=_AS_OF,
+                min_silence_days="the gap test never marks an account lost before this many "
+                                 "days without an order (default 90; 0: no floor)")
+def CRM_CHURN(customer_ids, dates, amounts, loss_gap_factor=None, loss_rule=None, as_of=None,
+              min_silence_days=None):
     """Who was lost: per customer the usual gap between orders, days since the last, P(alive)
-    from a BG/NBD fit, lost and at-risk flags and the loss date, by the documented loss rule."""
+    from a BG/NBD fit, lost and at-risk flags and the loss date, by the documented loss rule
+    (silent for more than k usual gaps and at least min_silence_days, or P(alive) low)."""
     from addin.tiering import tier_customers  # the same fit the Churn sheet uses
 
     tx = _transactions(customer_ids, dates, amounts)
@@ -57,9 +61,13 @@ def CRM_CHURN(customer_ids, dates, amounts, loss_gap_factor=None, loss_rule=None
         raise InputError(f"loss_rule: expected gap, alive or either (found {rule!r})")
     if not k > 0:
         raise InputError(f"loss_gap_factor: expected a number of usual gaps > 0 (found {k!r})")
+    floor = scalar(min_silence_days, "min_silence_days", default=90.0)
+    if not (floor >= 0 and float(floor).is_integer()):
+        raise InputError(f"min_silence_days: expected a whole number of days >= 0 "
+                         f"(found {floor!r})")
     when = scalar(as_of, "as_of", "date", default=None)
     end = when if when is not None else log["day"].max()
-    loss = LossRule(rule, k)
+    loss = LossRule(rule, k, min_silence_days=float(floor))
     tiers = tier_customers(None, tx, {"as_of": end}, loss=loss).table
     return spill(account_table(lost_accounts(log, end, loss, tiers["prob_alive"])))
 

@@ -24,6 +24,7 @@ from addin.churn.winback import winback_list
 from addin.tiering import tier_customers, tier_settings
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
+READS = ("Customers", "Transactions", "Complaints", "Contacts", "Survey", "Settings")
 RETENTION_SHEET = "Retention"
 CHURN_SHEET = "Churn"
 GROUPS = {"segment": "segment", "region": "region", "tier": "pyramid_tier",

@@ -1,5 +1,6 @@
 """The revenue forecast of a workbook: what ``crm-addin forecast`` and the ribbon's ``forecast``
-both run. Reads Transactions and Settings; returns the ``Forecast`` result sheet."""
+both run. Reads Transactions, Settings and (for a plan) Scorecard; returns the ``Forecast``
+result sheet."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from addin.churn.forecast import (
     portfolio_forecast,
 )
 from addin.churn.history import clean_log, complete_month_end, month_totals
+from addin.churn.plan import RevenuePlan, revenue_plan
 from addin.churn.settings import ChurnSettings, churn_settings
+from addin.contract.settings import read_settings
 from addin.workbook import Chart, CRMWorkbook, ResultTable, Rule
 
 SHEET = "Forecast"
+READS = ("Transactions", "Scorecard", "Settings")
 
 
 @dataclass
@@ -39,6 +43,7 @@ class ForecastReport:
     backtest: pd.DataFrame
     errors: pd.DataFrame
     plan: dict | None
+    plan_source: RevenuePlan = RevenuePlan(None, "")
 
     def comparison(self) -> pd.DataFrame:
         """Model and baseline side by side by calendar month (the model's months are labelled
@@ -69,8 +74,11 @@ class ForecastReport:
             ("lower backtest error", trust),
         ]
         if self.plan is not None:
-            rows += [("plan", self.plan["plan"]), ("forecast vs plan", self.plan["gap"]),
+            rows += [("plan", self.plan["plan"]), ("plan from", self.plan_source.source),
+                     ("forecast vs plan", self.plan["gap"]),
                      ("forecast vs plan (share)", self.plan["gap_share"])]
+        if self.plan_source.note:
+            rows.append(("plan note", self.plan_source.note))
         values = ["" if isinstance(v, float) and np.isnan(v) else v for _, v in rows]
         return pd.DataFrame({"measure": [m for m, _ in rows],
                              "value": pd.Series(values, dtype=object)})
@@ -84,8 +92,10 @@ class ForecastReport:
             lines.append(f"backtest {r.method} vs {r.against}: MAPE {r.mape:.1%}, "
                          f"bias {r.bias:+.1%}")
         if self.plan is not None:
-            lines.append(f"forecast vs plan: {self.plan['gap']:+,.0f} "
-                         f"({self.plan['gap_share']:+.1%})")
+            lines.append(f"forecast vs plan ({self.plan_source.source}): "
+                         f"{self.plan['gap']:+,.0f} ({self.plan['gap_share']:+.1%})")
+        if self.plan_source.note:
+            lines.append(f"plan: {self.plan_source.note}")
         return lines
 
     def result_sheets(self) -> dict[str, list[ResultTable]]:
@@ -114,7 +124,9 @@ class ForecastReport:
                         rules=[Rule("bias", "diverging")]),
         ]
         if self.plan is not None:
-            tables.append(ResultTable(pd.DataFrame([self.plan]), "Forecast vs plan",
+            tables.append(ResultTable(pd.DataFrame([{
+                **self.plan, "plan_from": self.plan_source.source,
+                "note": self.plan_source.note}]), "Forecast vs plan",
                                       formats={"gap_share": share},
                                       rules=[Rule("gap", "negative_red")]))
         tables.append(ResultTable(self.customers, "Expected revenue per customer",
@@ -125,8 +137,11 @@ class ForecastReport:
 def forecast_workbook(wb: CRMWorkbook, as_of: object = None, months: int | None = None
                       ) -> ForecastReport:
     """The revenue forecast of a loaded workbook as of ``as_of`` (default: the ``as_of``
-    setting, else the last order) over ``months`` (default: ``forecast_months``). Too little
-    history or a holdout longer than the history raise InputError naming the setting."""
+    setting, else the last order) over ``months`` (default: ``forecast_months``), against the
+    plan of Settings ``revenue_plan`` or, without it, the Scorecard's revenue target
+    (:mod:`addin.churn.plan`: Settings wins when both hold one, and the sheet says so). Too
+    little history or a holdout longer than the history raise InputError naming the
+    setting."""
     return forecast_analysis(wb.sheets, as_of, months, names=wb.names, path=wb.path)
 
 
@@ -141,6 +156,9 @@ def forecast_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
     end = pd.Timestamp(as_of) if as_of is not None else (
         cfg.as_of if cfg.as_of is not None else pd.Timestamp(log["day"].max()))
     log = log[log["day"] <= np.datetime64(end.date(), "D")]
+    currency = read_settings(sheets.get("Settings"), names.get("Settings", "Settings")).text(
+        "currency") or None
+    plan = revenue_plan(cfg.revenue_plan, sheets.get("Scorecard"), horizon, currency)
     months_table = backtest(log, end, cfg.holdout_months)  # first: it checks holdout_months
     fit = fit_models(log, end)
     line = portfolio_forecast(fit, horizon)
@@ -152,4 +170,4 @@ def forecast_analysis(sheets: Mapping[str, pd.DataFrame], as_of: object = None,
         "expected_revenue", ascending=False, kind="stable").reset_index()
     return ForecastReport(path, end, cfg, line, baseline, customers, months_table,
                           backtest_errors(months_table),
-                          plan_gap(float(line["expected_revenue"].sum()), cfg.revenue_plan))
+                          plan_gap(float(line["expected_revenue"].sum()), plan.amount), plan)

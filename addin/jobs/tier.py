@@ -209,6 +209,13 @@ def tier_workbook(wb: CRMWorkbook, as_of: object = None) -> TierReport:
     if transactions is None:
         raise InputError("the workbook has no Transactions sheet; tiering needs the orders "
                          "(customer_id, date, amount)", sheet="Transactions")
-    settings = tier_settings(wb.get("Settings"), wb.names.get("Settings", "Settings"))
-    result = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of)
+    from addin.churn.loss import LossRule  # the life cycle's termination is the loss rule
+    from addin.churn.settings import churn_settings
+
+    sheet = wb.names.get("Settings", "Settings")
+    settings = tier_settings(wb.get("Settings"), sheet)
+    # the Settings' loss rule (k, the floor, the rule), as the churn job and the reports use
+    loss = LossRule.from_settings(churn_settings(wb.get("Settings"), sheet))
+    result = tier_customers(wb.get("Customers"), transactions, settings, as_of=as_of,
+                            loss=loss)
     return TierReport(path=wb.path, result=result, settings=settings)

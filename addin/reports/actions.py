@@ -11,7 +11,8 @@ Rules, most urgent first (the order of :data:`ACTION_RULES`):
 * ``win_back``: the account is lost by the churn loss rule (:mod:`addin.churn.loss`: no
   order for more than ``loss_gap_factor`` (3) times its usual gap, the median days between
   its purchase days, or a P(alive) under the threshold): the Churn sheet's win-back list.
-  The value is the days since the last order, the limit ``loss_gap_factor`` x the usual gap,
+  The value is the days since the last order, the limit ``loss_gap_factor`` x the usual gap
+  (at least ``churn_min_silence_days``, the loss rule's floor),
   the detail the value at stake (the account's revenue of the year before it went quiet, or
   its CLV, whichever is larger).
 * ``complaint_overdue``: the age in days of the account's open complaints. Triggers when an
@@ -67,7 +68,8 @@ class ActionRule:
 ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule("win_back", "the churn loss rule: days since the last order against the usual "
                "gap between orders (or P(alive))", "the account is lost: more days than the "
-               "factor times the usual gap, or P(alive) under its threshold",
+               "factor times the usual gap (and than churn_min_silence_days), or P(alive) "
+               "under its threshold",
                "loss_gap_factor"),
     ActionRule("complaint_overdue", "age in days of each open complaint",
                "an open complaint is older than the target", "complaint_target_days"),
@@ -102,6 +104,7 @@ class ActionThresholds:
     overdue_factor: float = 3.0
     single_contact_staff: int = 1
     loss_gap_factor: float = 3.0  # the churn loss rule's k (addin.churn.settings)
+    min_silence_days: float = 90.0  # and its floor, churn_min_silence_days
     trend_days: int = 180  # the tiering's recent/prior revenue windows (rfm_summary)
 
 
@@ -157,7 +160,9 @@ def next_actions(measures: pd.DataFrame, thresholds: ActionThresholds | None = N
         gap = (tenure - recency) / (orders - 1)
         change = recent / prior - 1
         rules = {
-            "win_back": (lost > 0, recency, th.loss_gap_factor * usual_gap, at_stake),
+            "win_back": (lost > 0, recency,
+                         np.fmax(th.loss_gap_factor * usual_gap, th.min_silence_days),
+                         at_stake),
             "complaint_overdue": (oldest > th.complaint_target_days, oldest,
                                   np.full(len(ids), float(th.complaint_target_days)), over),
             "low_satisfaction": ((sat_n >= 1) & (sat_mean < th.satisfaction_threshold),

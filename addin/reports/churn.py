@@ -101,7 +101,8 @@ def churn_section(churn: Any) -> dict[str, Any] | None:
             "revenue_rate": plain(last["revenue_churn_rate"]),
             "lost": int(a["lost"].sum()), "at_risk": int(a["at_risk"].sum()),
             "accounts": len(a), "rule": churn.settings.loss_rule,
-            "k": plain(churn.settings.loss_gap_factor), "reasons": reasons,
+            "k": plain(churn.settings.loss_gap_factor),
+            "floor": int(churn.settings.churn_min_silence_days), "reasons": reasons,
             "too_few": too_few, "winback": winback,
             "winback_total": plain(churn.winback["value_at_stake"].sum())
             if len(churn.winback) else 0.0,
@@ -172,9 +173,11 @@ CHURN_LABELS: dict[str, dict[str, str]] = {
     "churn_lost": {"en": "Lost accounts", "zh": "流失客户"},
     "churn_at_risk": {"en": "At risk", "zh": "有流失风险"},
     "churn_rule": {
-        "en": "Lost: no order for more than {k} times the account's usual gap between orders, "
-              "or a BG/NBD probability of being alive under the threshold ({rule}).",
-        "zh": "流失：超过该客户通常下单间隔的{k}倍未下单，或BG/NBD存活概率低于阈值（{rule}）。"},
+        "en": "Lost: no order for more than {k} times the account's usual gap between orders "
+              "and more than {floor} days, or a BG/NBD probability of being alive under the "
+              "threshold ({rule}).",
+        "zh": "流失：超过该客户通常下单间隔的{k}倍且超过{floor}天未下单，或BG/NBD存活概率低于阈值"
+              "（{rule}）。"},
     "churn_reasons": {"en": "Why they left", "zh": "流失原因"},
     "churn_reason_binary": {
         "en": "Accounts with {factor} were lost with {ratio} times the odds "
@@ -221,8 +224,10 @@ CHURN_LABELS: dict[str, dict[str, str]] = {
     "forecast_trust_baseline": {"en": "The baseline erred less.", "zh": "基线误差较小。"},
     "forecast_plan": {"en": "Plan {plan}: the forecast is {gap} ({share}) against it.",
                       "zh": "计划{plan}：预测与计划相差{gap}（{share}）。"},
-    "forecast_no_plan": {"en": "No plan: set revenue_plan on the Settings sheet to compare.",
-                         "zh": "未设定计划：请在设置表中填写 revenue_plan 以作比较。"},
+    "forecast_no_plan": {"en": "No plan: set revenue_plan on the Settings sheet, or a revenue "
+                               "target on the Scorecard, to compare.",
+                         "zh": "未设定计划：请在设置表中填写 revenue_plan，"
+                               "或在计分卡中设收入目标，以作比较。"},
     "forecast_chart": {"en": "Forecast by month", "zh": "按月预测"},
     "forecast_model": {"en": "Model", "zh": "模型"},
     "forecast_interval": {"en": "95% interval", "zh": "95%区间"},

@@ -151,9 +151,10 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "zh": "近{days}天销售额较之前{days}天变化{change}（预警线{limit}）。"},
     "action_win_back": {
         "en": "Lost by the churn rule: no order for {days} days, more than {limit} days "
-              "(its usual gap times the loss factor); {value} at stake.",
-        "zh": "按流失规则已流失：{days}天未下单，超过{limit}天（通常间隔乘以流失系数）；"
-              "潜在损失{value}。"},
+              "(its usual gap times the loss factor, at least the rule's floor); {value} at "
+              "stake.",
+        "zh": "按流失规则已流失：{days}天未下单，超过{limit}天（通常间隔乘以流失系数，"
+              "且不少于最短沉默天数）；潜在损失{value}。"},
     "action_purchase_overdue": {
         "en": "No order for {days} days; this account usually orders every {gap} days "
               "(overdue after {limit} days).",

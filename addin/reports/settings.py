@@ -68,6 +68,7 @@ def report_settings(settings: pd.DataFrame | Mapping[str, object] | None,
         overdue_factor=tiers.lifecycle.overdue_factor,
         single_contact_staff=v["single_contact_staff"],
         loss_gap_factor=churn_settings(s).loss_gap_factor,
+        min_silence_days=churn_settings(s).churn_min_silence_days,
     )
     company = v["company_name"]
     return ReportSettings(company=company, company_zh=v["company_name_zh"] or company,
