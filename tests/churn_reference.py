@@ -4,6 +4,8 @@ logs (tests/test_churn_vectorised.py): the rewrites must return the very same nu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -53,19 +55,20 @@ def lost_accounts(log: pd.DataFrame, as_of: object = None, rule: LossRule | None
     alive = (prob_alive.reindex(out.index).astype(float) if prob_alive is not None
              else pd.Series(np.nan, index=out.index))
     out["prob_alive"] = alive
+    # the rule's floor for near-daily buyers (issue 17) rides along in replace(): the
+    # reference and the rewrite share LossRule's limits, and differ only in how they group
     by_gap = is_lost(out["recency_days"], out["usual_gap_days"], np.nan,
-                     LossRule("gap", rule.gap_factor, rule.alive_threshold))
-    by_alive = is_lost(np.nan, np.nan, alive,
-                       LossRule("alive", rule.gap_factor, rule.alive_threshold))
+                     replace(rule, rule="gap"))
+    by_alive = is_lost(np.nan, np.nan, alive, replace(rule, rule="alive"))
     out["lost_by_gap"] = by_gap if rule.rule != "alive" else False
     out["lost_by_alive"] = by_alive if rule.rule != "gap" else False
     out["lost"] = is_lost(out["recency_days"], out["usual_gap_days"], alive, rule)
     with np.errstate(invalid="ignore"):
-        quiet = out["recency_days"].to_numpy() > rule.at_risk_factor * out[
-            "usual_gap_days"].to_numpy()
+        quiet = out["recency_days"].to_numpy() > rule.risk_limit(
+            out["usual_gap_days"].to_numpy())
     out["at_risk"] = ~out["lost"] & (quiet | (alive.to_numpy() < 0.5))
     crossing = out["last_purchase"] + pd.to_timedelta(
-        np.floor(rule.gap_factor * out["usual_gap_days"]) + 1, unit="D")
+        np.floor(rule.silence_limit(out["usual_gap_days"])) + 1, unit="D")
     out["loss_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s]")
     out.loc[out["lost"] & out["lost_by_gap"], "loss_date"] = crossing
     out.loc[out["lost"] & ~out["lost_by_gap"], "loss_date"] = end_ts
