@@ -314,7 +314,9 @@ def scope_data(data: ReportData, ids: list[str]) -> ReportData:
     account is the company's n-th most valuable wherever it is read)."""
     import dataclasses
 
-    keep = pd.Index([c for c in data.tiers.index if c in set(ids)])
+    wanted = set(ids)  # once: a set built per customer cost 0.2-0.5 s a pack
+    keep = pd.Index([c for c in data.tiers.index if c in wanted])
+    kept = set(keep)
     periods = {name: frame.reindex(frame.index.intersection(keep))
                for name, frame in data.periods.items()}
     totals = {}
@@ -328,7 +330,7 @@ def scope_data(data: ReportData, ids: list[str]) -> ReportData:
         survey = survey[survey["customer_id"].isin(keep)]
     return dataclasses.replace(
         data, tiers=data.tiers.loc[keep], tier_history=data.tier_history.reindex(keep),
-        key_accounts=[c for c in data.key_accounts if c in set(keep)], periods=periods,
+        key_accounts=[c for c in data.key_accounts if c in kept], periods=periods,
         totals=totals, actions=data.actions[data.actions["customer_id"].isin(keep)],
         survey=survey)
 
