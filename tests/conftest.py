@@ -144,3 +144,18 @@ def _bug_log_in_the_test_folder(tmp_path_factory, monkeypatch):
     developer's own."""
     if "CRM_ADDIN_LOG_DIR" not in os.environ:
         monkeypatch.setenv("CRM_ADDIN_LOG_DIR", str(tmp_path_factory.getbasetemp() / "logs"))
+
+
+# Files whose module fixtures take minutes (the wheel is built, installed and runs the whole demo)
+# go first: pytest-xdist's --dist loadfile hands out files in collection order, and the last
+# file to start sets the suite's end (test_wheel.py, last by name, ran two minutes alone).
+_LONGEST_FIRST = ("test_wheel.py", "test_report_macros.py", "test_mail_transports.py",
+                  "test_bad_input.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = item.path.name
+        return _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each file, and of the others, is kept
