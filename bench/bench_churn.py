@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from timing import timed_cpu
 
 
 def _draw(customers: int, alpha: float, seed: int, horizon: int):
@@ -106,23 +104,6 @@ def make_sheets(log: pd.DataFrame, seed: int = 5) -> tuple[pd.DataFrame, pd.Data
     return complaints, contacts
 
 
-def _cpu() -> float:
-    use = resource.getrusage(resource.RUSAGE_SELF)
-    return use.ru_utime + use.ru_stime
-
-
-def timed(func, repeat: int) -> tuple[float, float, object]:
-    """The median wall time and median CPU time (user + system) of ``repeat`` calls of
-    ``func``, and the last call's result."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), _cpu()
-        result = func()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(_cpu() - c0)
-    return statistics.median(walls), statistics.median(cpus), result
-
-
 def main() -> None:
     from addin.churn.forecast import (
         backtest,
@@ -187,23 +168,23 @@ def main() -> None:
 
     wall = cpu = 0.0
     if "factors" in parts:
-        w, c, (accounts, _, (_, note)) = timed(factors, args.repeat)
+        w, c, (accounts, _, (_, note)) = timed_cpu(factors, args.repeat)
         wall, cpu = wall + w, cpu + c
         show("churn factors", w, c, f"(lost {int(accounts['lost'].sum()):,} of "
              f"{len(accounts):,}{'; ' + note if note else ''})")
     if "forecast" in parts:
-        w, c, line = timed(forecast, args.repeat)
+        w, c, line = timed_cpu(forecast, args.repeat)
         wall, cpu = wall + w, cpu + c
         show("12-month forecast", w, c, f"({line['expected_revenue'].sum():,.0f}, 95 % "
              f"{line['revenue_low'].sum():,.0f} .. {line['revenue_high'].sum():,.0f})")
     if {"factors", "forecast"} <= parts:
         show("together (the target)", wall, cpu, "(target < 3 s)")
     if "rest" in parts:
-        w, c, _ = timed(rest, args.repeat)
+        w, c, _ = timed_cpu(rest, args.repeat)
         show("backtest+baseline+customers", w, c, "(the forecast sheet's rest; not in the "
              "target)")
     if "tiering" in parts:
-        w, c, _ = timed(tiering, args.repeat)
+        w, c, _ = timed_cpu(tiering, args.repeat)
         show("tiering (RFM)", w, c, "(beside: rfm_summary + scores + pyramid)")
     print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 

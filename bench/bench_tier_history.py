@@ -14,30 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import statistics
-import time
 
 import pandas as pd
 from bench_tiering import make_log
+from timing import timed_cpu
 
 from addin.tiering import pyramid_as_of, pyramid_history
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _timed(func, repeat: int) -> tuple[float, float, object]:
-    """Median wall and CPU seconds of ``repeat`` calls, and the last result."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), _cpu()
-        result = func()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(_cpu() - c0)
-    return statistics.median(walls), statistics.median(cpus), result
 
 
 def main() -> None:
@@ -54,9 +36,9 @@ def main() -> None:
     print(f"log: {len(log):,} transactions, {args.customers:,} customers; month-ends "
           f"{ends[0]:%Y-%m-%d} .. {ends[-1]:%Y-%m-%d}")
 
-    before_wall, before_cpu, before = _timed(
+    before_wall, before_cpu, before = timed_cpu(
         lambda: {end: pyramid_as_of(None, log, None, as_of=end) for end in ends}, args.repeat)
-    after_wall, after_cpu, after = _timed(
+    after_wall, after_cpu, after = timed_cpu(
         lambda: pyramid_history(None, log, None, ends=ends), args.repeat)
     for end in ends:
         pd.testing.assert_series_equal(before[end], after[end])
