@@ -273,12 +273,8 @@ class BGNBDFit:
         ``t = 0`` gives 0. Vectorised over customers (and over ``t``).
         """
         t_, x, t_x, T_ = _arrays(t, frequency, recency, T)
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t_ / (alpha + T_ + t_)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        head = 1.0 - np.exp((r + x) * (np.log(alpha + T_) - np.log(alpha + T_ + t_))) * hyp
         p_alive = np.asarray(self.prob_alive(x, t_x, T_), dtype=float)
-        value = (a + b + x - 1) / (a - 1) * head * p_alive
+        value = (self.a + self.b + x - 1) / (self.a - 1) * self._bracket(t_, x, T_) * p_alive
         template = next((v for v in (frequency, t) if isinstance(v, pd.Series)), frequency)
         return _like(template, value)
 
@@ -289,7 +285,7 @@ class BGNBDFit:
         most of the cost) depends on x and T only, so it is evaluated once per distinct (x,
         T) pair and t (27,000 pairs among 100,000 daily customers); P(alive) once."""
         x, t_x, T_ = (np.ravel(v) for v in _arrays(frequency, recency, T))
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        a, b = self.a, self.b
         pair = pd.factorize(pd.factorize(x)[0].astype(np.int64) * (len(T_) + 1)
                             + pd.factorize(T_)[0])[0]
         first = np.empty(int(pair.max()) + 1 if len(pair) else 0, dtype=np.int64)
@@ -299,11 +295,16 @@ class BGNBDFit:
         p_alive = np.asarray(self.prob_alive(x, t_x, T_), dtype=float)
         out = np.empty((len(x), len(np.ravel(periods))))
         for j, t in enumerate(np.ravel(np.asarray(periods, dtype=float))):
-            z = t / (alpha + Tu + t)
-            hyp = special.hyp2f1(r + xu, b + xu, a + b + xu - 1, z)
-            head = 1.0 - np.exp((r + xu) * (np.log(alpha + Tu) - np.log(alpha + Tu + t))) * hyp
-            out[:, j] = coef * head[pair] * p_alive
+            out[:, j] = coef * self._bracket(t, xu, Tu)[pair] * p_alive
         return out
+
+    def _bracket(self, t, x, T):
+        """The square bracket of FHL 2005 equation 10 (see :meth:`expected_purchases`):
+        1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * 2F1(r + x, b + x; a + b + x - 1;
+        t / (alpha + T + t)), in logs for the power."""
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+        return 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
 
 
 def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BGNBDFit:
