@@ -180,14 +180,15 @@ def pack_context(data: ReportData, plan: PackPlan, summary: Mapping[str, Any],
     from addin.reports.summary import scope_comparison, scope_summary_context
 
     scope_ids = plan_scope(plan.everything, plan.clauses, plan.scope_text).customers(data.tiers)
-    compare = {r["key"]: r for r in scope_comparison(data, scope_ids)["rows"]}
+    comparison = scope_comparison(data, scope_ids)
+    compare = {r["key"]: r for r in comparison["rows"]}
     numbers = [{"key": key, "kind": compare[key]["kind"], "scope": compare[key]["scope"],
                 "company": compare[key]["company"]}
                for key in ("revenue_month", "revenue_ytd", "revenue_yoy", "key_accounts",
                            "accounts_at_risk")]
     clauses = [{"kind": k, "values": list(v)} for k, v in plan.clauses]
     if scope_ids and not plan.everything:
-        summary = {**scope_summary_context(data, scope_ids, lang, clauses),
+        summary = {**scope_summary_context(data, scope_ids, lang, clauses, comparison),
                    **({"created": summary["created"]} if "created" in summary else {})}
     linked = [r["customer_id"] for r in rows]
     return {

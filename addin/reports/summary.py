@@ -387,7 +387,8 @@ def scope_comparison(data: ReportData, ids: list[str]) -> dict[str, Any]:
     rule's lost and at-risk customers (when the churn analysis ran), and per pyramid tier
     the customers and the revenue year to date. ``rows`` are (key, kind, scope, company)
     with the kinds of :data:`addin.reports.i18n.QUANTITY_KINDS`; the template formats them."""
-    scope, company = _scope_figures(scope_data(data, ids)), _scope_figures(data)
+    scoped = scope_data(data, ids)
+    scope, company = _scope_figures(scoped), _scope_figures(data)
     for figures, who in ((scope, set(ids)), (company, None)):
         figures["buyers_head"] = figures["buyers"]
         figures["nps_answers"], figures["csat_answers"] = figures["nps_n"], figures["csat_n"]
@@ -408,18 +409,21 @@ def scope_comparison(data: ReportData, ids: list[str]) -> dict[str, Any]:
                  for who, figures in (("scope", scope), ("company", company))
                  for k in ("customers", "revenue_ytd")}}
              for label in data.settings.tiers.pyramid_labels]
-    return {"rows": rows, "tiers": tiers, "customers": len(scope_data(data, ids).tiers)}
+    return {"rows": rows, "tiers": tiers, "customers": len(scoped.tiers)}
 
 
 def scope_summary_context(data: ReportData, ids: list[str], lang: str = "en",
-                          scope_clauses: list[dict[str, Any]] | None = None
-                          ) -> dict[str, Any]:
+                          scope_clauses: list[dict[str, Any]] | None = None,
+                          comparison: dict[str, Any] | None = None) -> dict[str, Any]:
     """The portfolio summary of an executive's scope (the customers ``ids``): every section
     :func:`summary_context` cuts per customer (headline, tiers, Pareto, top accounts, tier
     movers, accounts needing attention, survey) over their customers alone, the company's
     sections that are not per customer (trend, scorecard, churn, forecast) as they are, and
-    ``compare``: :func:`scope_comparison`, the scope beside the company."""
+    ``compare``: :func:`scope_comparison`, the scope beside the company (``comparison`` when
+    the caller has it already: the pack's cover shows the same figures)."""
     context = summary_context(scope_data(data, ids), lang)
-    context["compare"] = {**scope_comparison(data, ids),
+    if comparison is None:
+        comparison = scope_comparison(data, ids)
+    context["compare"] = {**comparison,
                           "scope": {"everything": False, "clauses": list(scope_clauses or [])}}
     return context
