@@ -154,12 +154,12 @@ def test_usual_gaps_of_fractional_gaps_take_the_general_sort():
 
 
 def test_purchase_days_sorted_by_radix_as_by_a_stable_sort():
-    from addin.churn.history import _stable_argsort
+    from addin.tiering.rfm import stable_argsort
 
     rng = np.random.default_rng(3)
-    for high in (50, 70_000, 1 << 31, 1 << 40):
+    for high in (50, 70_000, 1 << 31, 1 << 40, 1 << 62):  # radix, position-tied, stable
         key = rng.integers(0, high, 5000)
-        np.testing.assert_array_equal(_stable_argsort(key), np.argsort(key, kind="stable"))
+        np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
 
 
 def test_revenue_with_the_purchase_days_counts_returns():
