@@ -297,7 +297,10 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
     """Two panels per quarter: mean satisfaction (1..scale, with the threshold dashed) and
     NPS (with its 95 % margin of error where there are two answers or more). A quarter
     without answers keeps its place on the axis, empty; the number of answers under each
-    quarter of the left panel. Hand-built SVG (:mod:`addin.reports.svg`)."""
+    quarter of the left panel. When every quarter's NPS is withheld for too few answers
+    (:func:`addin.reports.month.too_few`), the NPS panel is an empty frame saying so: no
+    scale, no zero line and no quarters under a panel with nothing on it (the message once
+    sat on the zero line, struck through). Hand-built SVG (:mod:`addin.reports.svg`)."""
     svg = _svg.Svg(WIDTH, 2.1, ink=INK)
     loc = i18n.locale(lang)
     names = _quarter_labels([q["quarter"] for q in quarters], lang)
@@ -310,8 +313,13 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
     nps_panel = _Panel(svg, right - width, top, right, bottom, xlim, (-100.0, 100.0))
     ticks = _svg.nice_ticks(1.0, float(scale))
     sat.y_axis(ticks, [format_decimal(t, "0.#", locale=loc) for t in ticks])
-    nps_panel.y_axis([-100, -50, 0, 50, 100],
-                     [format_decimal(t, "0", locale=loc) for t in (-100, -50, 0, 50, 100)])
+    withheld = all(q.get("nps") is None for q in quarters) \
+        and any(q.get("nps_too_few") for q in quarters)
+    if withheld:
+        nps_panel.y_axis([], [], grid=False)
+    else:
+        nps_panel.y_axis([-100, -50, 0, 50, 100],
+                         [format_decimal(t, "0", locale=loc) for t in (-100, -50, 0, 50, 100)])
     svg.text(sat.left, top - 5, i18n.label("axis_satisfaction", lang, scale=scale),
              anchor="start")
     svg.text(nps_panel.left, top - 5, i18n.label("nps", lang), anchor="start")
@@ -334,20 +342,21 @@ def satisfaction_trend(quarters: Sequence[dict], scale: int, threshold: float | 
                      nps_panel.y(max(-100.0, score - moe)), INK, 0.8)
         svg.text(nps_panel.x(i + 0.34), nps_panel.y(score) + 2.3,
                  format_decimal(score, "0.0", locale=loc), anchor="start", size=6.5)
-    if all(q.get("nps") is None for q in quarters) \
-            and any(q.get("nps_too_few") for q in quarters):
-        # every quarter's NPS withheld (addin.reports.month.too_few): say so, not a blank
-        svg.text((nps_panel.left + nps_panel.right) / 2, (nps_panel.top + nps_panel.bottom) / 2,
+    if withheld:  # say so, not a blank
+        svg.text((nps_panel.left + nps_panel.right) / 2,
+                 (nps_panel.top + nps_panel.bottom) / 2 + 2.5,
                  i18n.label("too_few_short", lang), size=7, fill="#6b7785")
-    nps_panel.svg.line(nps_panel.left, nps_panel.y(0.0), nps_panel.right, nps_panel.y(0.0),
-                       INK, 0.6)
+    else:
+        svg.line(nps_panel.left, nps_panel.y(0.0), nps_panel.right, nps_panel.y(0.0), INK,
+                 0.6)
     if threshold is not None and _svg.finite(threshold):
         svg.line(sat.left, sat.y(threshold), sat.right, sat.y(threshold), THRESHOLD, 1.0,
                  dash="3.7,1.6")
     # the answer counts under the left panel only: both panels show the same quarters
     sat.x_labels([f"{name}\n{i18n.label('sample_n', lang, n=q['responses'])}"
                   for name, q in zip(names, quarters, strict=True)], size=6.5)
-    nps_panel.x_labels(names, size=6.5)
+    if not withheld:
+        nps_panel.x_labels(names, size=6.5)
     return svg.data_uri()
 
 
