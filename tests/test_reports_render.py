@@ -453,3 +453,40 @@ def test_a_non_key_account_and_an_empty_month_read_as_what_they_are(make_xlsx, t
         assert warning in text
         summary = renderer.summary(summary_context(data, lang))
         assert warning in " ".join(pdf_text(summary, tmp_path, f"s_{lang}.pdf").split())
+
+
+def test_a_long_email_address_stays_in_the_card_column(review_zh, tmp_path):
+    """深圳卓越's address has a 29-character part (``zhuoyue-xinnengyuan-shenzhen.``): it once
+    ran over the value column beside the card. Its words (pdftotext -bbox) now end left of
+    where the value column's heading starts."""
+    path = tmp_path / "review.pdf"
+    path.write_bytes(review_zh)
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                           check=True, capture_output=True, text=True).stdout
+    words = [(float(x0), float(x1), word) for x0, x1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+        boxes)]
+    value_column = min(x0 for x0, _, word in words if word == "客户价值")
+    address = [w for w in words if any(p in w[2] for p in ("zhuoyue", "xinnengyuan",
+                                                             "shenzhen", "contact@"))]
+    assert {p for p in ("contact@", "zhuoyue", "xinnengyuan", "shenzhen")
+            if any(p in w[2] for w in address)} == {"contact@", "zhuoyue", "xinnengyuan",
+                                                      "shenzhen"}
+    assert all(x1 < value_column for _, x1, _ in address), (address, value_column)
+
+
+@pytest.mark.parametrize("address, pieces", [
+    ("ops@acme.example", ["ops@", "acme.", "example"]),
+    # a part over 20 characters may also break after its hyphens
+    ("contact@zhuoyue-xinnengyuan-shenzhen.example.cn",
+     ["contact@", "zhuoyue-", "xinnengyuan-", "shenzhen.", "example.", "cn"]),
+    # a short hyphenated part stays whole
+    ("a@north-wind.cn", ["a@", "north-wind.", "cn"]),
+    ("<b>@x.cn", ["&lt;b&gt;@", "x.", "cn"]),
+])
+def test_email_breaks(address, pieces):
+    from addin.reports.render import email_breaks
+
+    html = str(email_breaks(address))
+    assert re.findall(r'<span class="email-piece">(.*?)</span>', html) == pieces
+    assert html.count("<wbr>") == len(pieces) - 1

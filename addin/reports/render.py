@@ -117,10 +117,22 @@ def period_text(value: Any, lang: str) -> str:
     return text
 
 
+EMAIL_PIECE_CHARS = 20  # a part of an address longer than this may also break after "-"
+
+
 def email_breaks(address: Any) -> Markup:
     """An email address that a line may break only after its ``@`` or a dot: each piece in a
-    no-wrap span, a ``<wbr>`` after each separator (escaped: the address is workbook data)."""
-    pieces = re.split(r"(?<=[@.])", str(address))
+    no-wrap span, a ``<wbr>`` after each separator (escaped: the address is workbook data).
+
+    A piece longer than ``EMAIL_PIECE_CHARS`` (``zhuoyue-xinnengyuan-shenzhen.``, 29
+    characters) is wider than a review's card column and ran over the next column; it may
+    also break after its hyphens, the hyphen kept at the end of the line."""
+    pieces = []
+    for piece in re.split(r"(?<=[@.])", str(address)):
+        if len(piece) > EMAIL_PIECE_CHARS:
+            pieces += re.split(r"(?<=-)", piece)
+        else:
+            pieces.append(piece)
     return Markup("<wbr>").join(Markup('<span class="email-piece">{}</span>').format(p)
                                 for p in pieces if p)
 
