@@ -490,3 +490,25 @@ def test_email_breaks(address, pieces):
     html = str(email_breaks(address))
     assert re.findall(r'<span class="email-piece">(.*?)</span>', html) == pieces
     assert html.count("<wbr>") == len(pieces) - 1
+
+
+def test_the_win_back_table_speaks_the_reader_s_language(demo, renderer):
+    """The summary's win-back table printed the tier as the Settings spell it ('Key') and the
+    registered name in a Chinese report; it now names each account in the report's language
+    (account_name) and prints the tier from the catalogue, as the summary's other tables do."""
+    from addin.reports.labels import term
+    from addin.reports.month import account_name
+
+    data = demo[1]
+    context = summary_context(data, "zh")
+    rows = context["churn"]["winback"]
+    assert rows, "the demo has key accounts to win back"
+    assert [r["name"] for r in rows] == [account_name(data, r["customer_id"], "zh")
+                                         for r in rows]
+    html = str(renderer.part(context))
+    for r in rows:  # each row of the win-back table, as the template writes it
+        assert (f'<tr><td>{r["name"]}</td><td class="nowrap">{term("tier", r["tier"], "zh")}'
+                '</td>') in html, r
+    table = html[html.rindex(f'<tr><td>{rows[0]["name"]}</td>'):]
+    table = table[:table.index("</table>")]
+    assert ">Key<" not in table and ">VIP<" not in table

@@ -139,7 +139,7 @@ def summary_context(data: ReportData, lang: str = "en") -> dict[str, Any]:
         "at_risk": at_risk, "at_risk_more": len(at_risk_all) - len(at_risk),
         "survey": survey, "scorecard": scorecard, "linked": [],
         "data_warning": data.data_warning,
-        "retention": data.churn.get("retention"), "churn": data.churn.get("churn"),
+        "retention": data.churn.get("retention"), "churn": _churn_in(data, lang),
         "forecast": data.churn.get("forecast"), "churn_notes": data.churn.get("notes", []),
         "monthly_total": {"months": list(data.trend_months),
                           "revenue": [plain(v) or 0.0 for v in
@@ -427,3 +427,15 @@ def scope_summary_context(data: ReportData, ids: list[str], lang: str = "en",
     context["compare"] = {**comparison,
                           "scope": {"everything": False, "clauses": list(scope_clauses or [])}}
     return context
+
+
+def _churn_in(data: ReportData, lang: str) -> dict[str, Any] | None:
+    """The churn section with each win-back account named in ``lang`` (account_name), as
+    every other table of the summary names them; the section is computed once for all
+    languages."""
+    churn = data.churn.get("churn")
+    if churn is None:
+        return None
+    winback = [{**r, "name": account_name(data, r["customer_id"], lang)}
+               for r in churn["winback"]]
+    return {**churn, "winback": winback}
