@@ -512,3 +512,50 @@ def test_the_win_back_table_speaks_the_reader_s_language(demo, renderer):
     table = html[html.rindex(f'<tr><td>{rows[0]["name"]}</td>'):]
     table = table[:table.index("</table>")]
     assert ">Key<" not in table and ">VIP<" not in table
+
+
+def test_chart_text_widths_are_the_fonts_advances():
+    """The charts place centred and right-aligned labels from svg.char_width (WeasyPrint
+    sets SVG text one character at a time, so a label's width is the sum of its characters'
+    advances): the ASCII table and symbols equal the installed DejaVu Sans's hmtx, and the
+    wide characters of the Chinese charts are one em in Noto Sans CJK SC, both fonts found
+    through fontconfig as WeasyPrint finds them."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    from addin.reports import svg
+
+    def font(family: str):
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", family], check=True,
+                               capture_output=True, text=True).stdout
+        path, index = found.rsplit(":", 1)
+        return TTCollection(path).fonts[int(index)] if path.endswith(".ttc") else TTFont(path)
+
+    dejavu = font("DejaVu Sans")
+    assert dejavu["head"].unitsPerEm == svg.DEJAVU_EM
+    cmap, hmtx = dejavu.getBestCmap(), dejavu["hmtx"]
+    for ch in [chr(c) for c in range(0x20, 0x7F)] + list("¥±·–−€"):
+        assert svg.char_width(ch) == hmtx[cmap[ord(ch)]][0] / svg.DEJAVU_EM, ch
+    noto = font("Noto Sans CJK SC")
+    cmap, hmtx, em = noto.getBestCmap(), noto["hmtx"], noto["head"].unitsPerEm
+    for ch in "年月季度份万亿客户重点普通小满意净推荐值销售额毛利（）：，":
+        assert ord(ch) not in dejavu.getBestCmap(), ch  # Pango falls back to Noto for it
+        assert svg.char_width(ch) == hmtx[cmap[ord(ch)]][0] / em == 1.0, ch
+    assert svg.text_width("10月", 8) == pytest.approx((2 * 1303 / 2048 + 1) * 8)
+
+
+def test_chart_labels_are_placed_start_anchored():
+    """A centred or right-aligned label is written start-anchored at its computed start
+    (WeasyPrint draws each anchored SVG text in a PDF group of its own)."""
+    from addin.reports import svg
+
+    chart = svg.Svg(2, 1)
+    chart.text(50, 20, "10月", anchor="middle")
+    chart.text(50, 40, "100", anchor="end", size=6)
+    chart.text(50, 60, "¥", rotate=True)
+    out = chart.svg()
+    assert "text-anchor" not in out
+    width = svg.text_width("10月", 8)
+    assert f'<text x="{50 - width / 2:.2f}" y="20">10月</text>' in out
+    assert f'<text x="{50 - svg.text_width("100", 6):.2f}" y="40" font-size="6">100</text>' \
+        in out
+    assert 'transform="rotate(-90 50 60)"' in out
