@@ -25,17 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from revisions import unpack
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_crm.xlsx"
-
-
-def unpack(rev: str, into: Path) -> Path:
-    """The tree of ``rev`` in ``into`` (``git archive``: tracked files only)."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def run_once(tree: Path, work: Path, jobs: int) -> dict[str, float]:

@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from revisions import unpack
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_crm.xlsx"
 TARGET_CPU = 10.0  # seconds on one core: the bound
@@ -93,14 +95,6 @@ def run(tree: Path, lang: str, accounts: int) -> dict:
     if not Path(result["code"]).is_relative_to(tree):  # an installed addin took precedence
         raise SystemExit(f"{tree}: the render imported {result['code']}")
     return result
-
-
-def unpack(rev: str, into: Path) -> Path:
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def line(name: str, r: dict) -> str:
